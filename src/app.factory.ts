@@ -1,0 +1,59 @@
+import { LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
+import { AppModule } from './app.module';
+import { AppConfig } from './config/app-config';
+import { Clock } from './common/clock';
+
+const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
+  silent: [],
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+/** Builds the whole application (not listening yet): used by main.ts, the tests and the bench. */
+export async function createApp(config: AppConfig, clock?: Clock): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: 64 * 1024, trustProxy: false });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, clock), adapter, {
+    logger: LOG_LEVELS[config.logLevel],
+    abortOnError: false,
+  });
+
+  await app.register(fastifyCookie, { secret: config.cookieSecret });
+  await app.register(fastifyHelmet, {
+    // Pages carry no inline script; framing is refused everywhere (RFC 6749 §10.13).
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'https:'],
+        formAction: null,
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    frameguard: { action: 'deny' },
+    crossOriginEmbedderPolicy: false,
+    hsts: config.secureCookies,
+  });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Gatehouse admin API')
+      .setDescription('Manage users, OAuth clients and tokens. Every call needs `Authorization: Bearer <ADMIN_API_KEY>`.')
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+
+  app.enableShutdownHooks();
+  return app;
+}

@@ -1,0 +1,21 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig } from './config/app-config';
+import { Clock } from './common/clock';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthController } from './health/health.controller';
+import { AdminModule } from './admin/admin.module';
+import { OAuthModule } from './oauth/oauth.module';
+import { ApiModule } from './api/api.module';
+
+@Module({})
+export class AppModule {
+  /** Without arguments: configuration from the environment. Tests pass their own. */
+  static forRoot(config?: AppConfig, clock?: Clock): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(config, clock), DatabaseModule, AdminModule, OAuthModule, ApiModule],
+      controllers: [HealthController],
+    };
+  }
+}

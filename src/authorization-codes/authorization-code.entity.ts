@@ -1,0 +1,49 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { epochSeconds } from '../database/columns';
+
+/** Table `oauth2_code`: an authorization code (RFC 6749 §4.1.2), stored as its SHA-256 digest. */
+@Entity('oauth2_code')
+export class AuthorizationCode {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ name: 'code_hash', type: 'varchar', length: 64, unique: true })
+  codeHash: string;
+
+  @Column({ name: 'client_id', type: 'varchar', length: 64 })
+  clientId: string;
+
+  @Column({ name: 'user_id', type: 'int' })
+  userId: number;
+
+  @Column({ name: 'redirect_uri', type: 'text' })
+  redirectUri: string;
+
+  /** True when the authorization request carried redirect_uri (RFC 6749 §4.1.3 then requires it again). */
+  @Column({ name: 'redirect_uri_sent', type: 'boolean', default: true })
+  redirectUriSent: boolean;
+
+  @Column({ name: 'response_type', type: 'varchar', length: 32 })
+  responseType: string;
+
+  @Column({ type: 'text' })
+  scope: string;
+
+  @Column({ type: 'varchar', length: 255, nullable: true })
+  nonce: string | null;
+
+  @Column({ name: 'auth_time', type: 'bigint', transformer: epochSeconds })
+  authTime: number;
+
+  @Column({ name: 'code_challenge', type: 'varchar', length: 128, nullable: true })
+  codeChallenge: string | null;
+
+  @Column({ name: 'code_challenge_method', type: 'varchar', length: 10, nullable: true })
+  codeChallengeMethod: string | null;
+
+  @Column({ name: 'expires_at', type: 'bigint', transformer: epochSeconds })
+  expiresAt: number;
+
+  @Column({ name: 'used_at', type: 'bigint', nullable: true, transformer: epochSeconds })
+  usedAt: number | null;
+}

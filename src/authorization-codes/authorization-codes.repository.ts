@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Db } from '../database/db';
+import { AuthorizationCode } from './authorization-code.entity';
+
+@Injectable()
+export class AuthorizationCodesRepository {
+  constructor(private readonly db: Db) {}
+
+  insert(code: Omit<AuthorizationCode, 'id'>): Promise<AuthorizationCode> {
+    return this.db.run((m) => m.save(AuthorizationCode, m.create(AuthorizationCode, code)));
+  }
+
+  findByHash(codeHash: string): Promise<AuthorizationCode | null> {
+    return this.db.run((m) => m.findOneBy(AuthorizationCode, { codeHash }));
+  }
+
+  /** Single use: one conditional UPDATE, true for exactly one caller (RFC 6749 §4.1.2). */
+  async markUsed(id: number, now: number, manager: EntityManager): Promise<boolean> {
+    const { affected } = await this.db.execute('UPDATE oauth2_code SET used_at = ? WHERE id = ? AND used_at IS NULL', [now, id], manager);
+    return affected === 1;
+  }
+
+}

@@ -1,0 +1,55 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { Clock } from '../common/clock';
+import { randomToken, sha256 } from '../common/crypto';
+import { AuthorizationCode } from './authorization-code.entity';
+import { AuthorizationCodesRepository } from './authorization-codes.repository';
+
+export interface NewAuthorizationCode {
+  clientId: string;
+  userId: number;
+  redirectUri: string;
+  redirectUriSent: boolean;
+  scope: string;
+  nonce?: string | null;
+  authTime: number;
+  codeChallenge: string | null;
+  codeChallengeMethod: string | null;
+}
+
+@Injectable()
+export class AuthorizationCodesService {
+  constructor(
+    private readonly codes: AuthorizationCodesRepository,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Stores a new code's digest and returns the code (256 bits), which exists only in the redirect. */
+  async create(input: NewAuthorizationCode): Promise<string> {
+    const code = randomToken();
+    await this.codes.insert({
+      ...input,
+      nonce: input.nonce ?? null,
+      codeHash: sha256(code),
+      responseType: 'code',
+      expiresAt: this.clock.now() + this.config.authorizationCodeTtl,
+      usedAt: null,
+    });
+    return code;
+  }
+
+  findByCode(code: string): Promise<AuthorizationCode | null> {
+    return this.codes.findByHash(sha256(code));
+  }
+
+  isExpired(code: AuthorizationCode): boolean {
+    return this.clock.now() >= code.expiresAt;
+  }
+
+  markUsed(code: AuthorizationCode, manager: EntityManager): Promise<boolean> {
+    return this.codes.markUsed(code.id, this.clock.now(), manager);
+  }
+
+}

@@ -1,0 +1,171 @@
+import {
+  GRANT_TYPES,
+  GrantType,
+  RESPONSE_TYPES,
+  ResponseType,
+  SCOPES_SUPPORTED,
+  TOKEN_ENDPOINT_AUTH_METHODS,
+  TokenEndpointAuthMethod,
+  parseScope,
+} from '../common/oauth-types';
+
+/** RFC 7591 §2 client metadata as stored in `oauth2_client.client_metadata`, plus our two flags. */
+export interface ClientMetadata {
+  client_name: string;
+  client_uri?: string;
+  logo_uri?: string;
+  tos_uri?: string;
+  policy_uri?: string;
+  contacts?: string[];
+  scope: string;
+  redirect_uris: string[];
+  grant_types: GrantType[];
+  response_types: ResponseType[];
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+  /** First-party client: never asks for consent. */
+  skip_consent: boolean;
+  /** Resource server: may introspect every client's tokens (RFC 7662 §4). */
+  introspection: boolean;
+}
+
+export type ClientMetadataInput = Partial<ClientMetadata>;
+
+/** The bad fields of a metadata document, each with a reason. */
+export class ClientMetadataError extends Error {
+  constructor(readonly fields: Record<string, string>) {
+    super(Object.entries(fields).map(([f, m]) => `${f}: ${m}`).join('; '));
+  }
+}
+
+export interface RedirectUriPolicy {
+  allowLoopbackHttp: boolean;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+const FORBIDDEN_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:', 'file:', 'blob:', 'about:']);
+
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname);
+}
+
+/** RFC 6749 §3.1.2, RFC 8252 §7, RFC 9700 §4.1: why a redirect URI may not be registered, or null. */
+export function redirectUriProblem(uri: string, policy: RedirectUriPolicy): string | null {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return 'must be an absolute URI';
+  }
+  if (uri.includes('#')) return 'must not contain a fragment';
+  if (url.username || url.password) return 'must not contain user information';
+  if (FORBIDDEN_SCHEMES.has(url.protocol)) return `scheme ${url.protocol} is not allowed`;
+  if (url.protocol === 'https:') return null;
+  if (url.protocol === 'http:') {
+    if (policy.allowLoopbackHttp && isLoopbackHost(url.hostname)) return null;
+    return 'must use https (http only on a loopback host)';
+  }
+  // RFC 8252 §7.1: private-use schemes are reverse domain names, so they contain a dot.
+  if (!url.protocol.slice(0, -1).includes('.')) return 'a private-use scheme must be a reverse domain name (e.g. com.example.app:/cb)';
+  return null;
+}
+
+function httpUrlProblem(value: string): string | null {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? null : 'must be an http(s) URL';
+  } catch {
+    return 'must be an absolute URL';
+  }
+}
+
+/**
+ * Applies RFC 7591 §2 defaults and checks a complete metadata document. Throws ClientMetadataError
+ * naming every bad field.
+ */
+export function normalizeClientMetadata(input: ClientMetadataInput, policy: RedirectUriPolicy): ClientMetadata {
+  const errors: Record<string, string> = {};
+
+  // RFC 7591 §2: grant_types defaults to authorization_code, response_types to code, and the two agree.
+  let grantTypes = input.grant_types ? [...new Set(input.grant_types)] : undefined;
+  let responseTypes = input.response_types ? [...new Set(input.response_types)] : undefined;
+  if (!grantTypes && !responseTypes) {
+    grantTypes = ['authorization_code'];
+    responseTypes = ['code'];
+  } else if (!grantTypes) {
+    grantTypes = [];
+    if (responseTypes!.includes('code')) grantTypes.push('authorization_code');
+    if (responseTypes!.includes('token')) grantTypes.push('implicit');
+  } else if (!responseTypes) {
+    responseTypes = [];
+    if (grantTypes.includes('authorization_code')) responseTypes.push('code');
+    if (grantTypes.includes('implicit')) responseTypes.push('token');
+  }
+  const grants = grantTypes!;
+  const responses = responseTypes!;
+  const badGrant = grants.find((g) => !GRANT_TYPES.includes(g));
+  if (badGrant !== undefined) errors.grant_types = `unsupported grant type "${badGrant}"`;
+  const badResponse = responses.find((r) => !RESPONSE_TYPES.includes(r));
+  if (badResponse !== undefined) errors.response_types = `unsupported response type "${badResponse}"`;
+  if (!errors.grant_types && !errors.response_types) {
+    if (responses.includes('code') !== grants.includes('authorization_code')) {
+      errors.response_types = 'response type "code" and grant type "authorization_code" go together';
+    } else if (responses.includes('token') !== grants.includes('implicit')) {
+      errors.response_types = 'response type "token" and grant type "implicit" go together';
+    }
+  }
+  if (grants.length === 0) errors.grant_types = 'at least one grant type is required';
+
+  const authMethod = input.token_endpoint_auth_method ?? 'client_secret_basic';
+  if (!TOKEN_ENDPOINT_AUTH_METHODS.includes(authMethod)) {
+    errors.token_endpoint_auth_method = `must be one of ${TOKEN_ENDPOINT_AUTH_METHODS.join(', ')}`;
+  } else if (authMethod === 'none' && grants.includes('client_credentials')) {
+    // RFC 6749 §4.4: the client credentials grant is for confidential clients only.
+    errors.grant_types = 'a public client (token_endpoint_auth_method "none") may not use client_credentials';
+  }
+
+  const redirectUris = input.redirect_uris ? [...new Set(input.redirect_uris)] : [];
+  const needsRedirect = grants.includes('authorization_code') || grants.includes('implicit');
+  if (needsRedirect && redirectUris.length === 0) {
+    errors.redirect_uris = 'at least one redirect URI is required for the authorization_code and implicit grants';
+  }
+  for (const uri of redirectUris) {
+    const problem = redirectUriProblem(uri, policy);
+    if (problem) {
+      errors.redirect_uris = `"${uri.slice(0, 200)}" ${problem}`;
+      break;
+    }
+  }
+
+  const scopes = input.scope === undefined ? ['profile'] : parseScope(input.scope);
+  const unknownScope = scopes.find((s) => !SCOPES_SUPPORTED.includes(s));
+  if (unknownScope !== undefined) errors.scope = `unknown scope "${unknownScope.slice(0, 64)}" (supported: ${SCOPES_SUPPORTED.join(' ')})`;
+
+  for (const field of ['client_uri', 'logo_uri', 'tos_uri', 'policy_uri'] as const) {
+    const value = input[field];
+    if (value !== undefined && value !== '') {
+      const problem = httpUrlProblem(value);
+      if (problem) errors[field] = problem;
+    }
+  }
+
+  const clientName = input.client_name?.trim();
+  if (!clientName) errors.client_name = 'must not be empty';
+
+  if (Object.keys(errors).length > 0) throw new ClientMetadataError(errors);
+
+  const metadata: ClientMetadata = {
+    client_name: clientName!,
+    scope: scopes.join(' '),
+    redirect_uris: redirectUris,
+    grant_types: grants,
+    response_types: responses,
+    token_endpoint_auth_method: authMethod,
+    skip_consent: input.skip_consent ?? false,
+    introspection: input.introspection ?? false,
+  };
+  for (const field of ['client_uri', 'logo_uri', 'tos_uri', 'policy_uri'] as const) {
+    if (input[field]) metadata[field] = input[field];
+  }
+  if (input.contacts?.length) metadata.contacts = input.contacts;
+  return metadata;
+}

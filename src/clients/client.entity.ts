@@ -1,0 +1,42 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { epochSeconds } from '../database/columns';
+import type { ClientMetadata } from './client-metadata';
+
+/** Table `oauth2_client`: a registered client (RFC 6749 §2, RFC 7591 metadata). */
+@Entity('oauth2_client')
+export class Client {
+  @PrimaryGeneratedColumn()
+  id: number;
+
+  @Column({ name: 'client_id', type: 'varchar', length: 64, unique: true })
+  clientId: string;
+
+  /** SHA-256 hex of the secret; null for public clients (`none`). */
+  @Column({ name: 'client_secret_hash', type: 'varchar', length: 64, nullable: true })
+  clientSecretHash: string | null;
+
+  @Column({ name: 'client_id_issued_at', type: 'bigint', transformer: epochSeconds })
+  clientIdIssuedAt: number;
+
+  /** RFC 7591 §3.2.1: 0 means the secret does not expire. */
+  @Column({ name: 'client_secret_expires_at', type: 'bigint', transformer: epochSeconds, default: 0 })
+  clientSecretExpiresAt: number;
+
+  @Column({
+    name: 'client_metadata',
+    type: 'text',
+    transformer: { to: (v: ClientMetadata) => JSON.stringify(v), from: (v: string) => JSON.parse(v) },
+  })
+  metadata: ClientMetadata;
+
+  /** Owner (a developer-console user); null for clients made by the operator. */
+  @Column({ name: 'user_id', type: 'int', nullable: true })
+  userId: number | null;
+}
+
+/** Rules read off a client's metadata, kept beside the entity so every layer asks the same way. */
+export const clientRules = {
+  isPublic: (c: Client) => c.metadata.token_endpoint_auth_method === 'none',
+  allowsGrantType: (c: Client, grantType: string) => (c.metadata.grant_types as string[]).includes(grantType),
+  allowsResponseType: (c: Client, responseType: string) => (c.metadata.response_types as string[]).includes(responseType),
+};

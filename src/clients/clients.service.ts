@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { Clock } from '../common/clock';
+import { randomToken, safeEqual, sha256 } from '../common/crypto';
+import { Client, clientRules } from './client.entity';
+import { ClientMetadataInput, normalizeClientMetadata } from './client-metadata';
+import { ClientsRepository } from './clients.repository';
+
+/** A client and, only right after creation or rotation, its secret in the clear. */
+export interface ClientWithSecret {
+  client: Client;
+  secret: string | null;
+}
+
+@Injectable()
+export class ClientsService {
+  constructor(
+    private readonly clients: ClientsRepository,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  findByClientId(clientId: string): Promise<Client | null> {
+    return this.clients.findByClientId(clientId);
+  }
+
+  list(filter: { userId?: number }, limit: number, offset: number): Promise<[Client[], number]> {
+    return this.clients.list(filter, limit, offset);
+  }
+
+  /** Validates the metadata (throws ClientMetadataError) and registers the client. */
+  async create(input: ClientMetadataInput, ownerId: number | null = null): Promise<ClientWithSecret> {
+    const metadata = normalizeClientMetadata(input, this.redirectPolicy());
+    const secret = metadata.token_endpoint_auth_method === 'none' ? null : randomToken();
+    const client = await this.clients.insert({
+      clientId: randomToken(24),
+      clientSecretHash: secret ? sha256(secret) : null,
+      clientIdIssuedAt: this.clock.now(),
+      clientSecretExpiresAt: 0,
+      metadata,
+      userId: ownerId,
+    });
+    return { client, secret };
+  }
+
+  /**
+   * Replaces the given metadata fields (the rest stay) and re-validates the whole. Turning a public
+   * client confidential issues a secret (returned once); the reverse drops it.
+   */
+  async update(clientId: string, changes: ClientMetadataInput): Promise<ClientWithSecret | null> {
+    const client = await this.clients.findByClientId(clientId);
+    if (!client) return null;
+    const merged: ClientMetadataInput = { ...client.metadata, ...changes };
+    // Derived defaults must be re-derived when only one side of the pair changes.
+    if (changes.grant_types && !changes.response_types) delete merged.response_types;
+    if (changes.response_types && !changes.grant_types) delete merged.grant_types;
+    const metadata = normalizeClientMetadata(merged, this.redirectPolicy());
+    let secret: string | null = null;
+    let clientSecretHash = client.clientSecretHash;
+    if (metadata.token_endpoint_auth_method === 'none') clientSecretHash = null;
+    else if (!clientSecretHash) {
+      secret = randomToken();
+      clientSecretHash = sha256(secret);
+    }
+    await this.clients.update(clientId, { metadata, clientSecretHash });
+    return { client: { ...client, metadata, clientSecretHash }, secret };
+  }
+
+  /** A new secret; the old one stops working at once. Null for an unknown or public client. */
+  async rotateSecret(clientId: string): Promise<ClientWithSecret | null> {
+    const client = await this.clients.findByClientId(clientId);
+    if (!client || clientRules.isPublic(client)) return null;
+    const secret = randomToken();
+    await this.clients.update(clientId, { clientSecretHash: sha256(secret), clientSecretExpiresAt: 0 });
+    return { client: { ...client, clientSecretHash: sha256(secret) }, secret };
+  }
+
+  delete(clientId: string): Promise<boolean> {
+    return this.clients.delete(clientId);
+  }
+
+  /**
+   * RFC 6749 §2.3.1: the confidential client with this id and secret, or null. The secret is
+   * compared as SHA-256 digests in constant time; an expired secret (RFC 7591 §3.2.1) fails.
+   */
+  async authenticate(clientId: string, secret: string): Promise<Client | null> {
+    const client = await this.clients.findByClientId(clientId);
+    const presented = sha256(secret);
+    if (!client || !client.clientSecretHash) {
+      safeEqual(presented, presented); // same work either way
+      return null;
+    }
+    if (!safeEqual(presented, client.clientSecretHash)) return null;
+    if (client.clientSecretExpiresAt !== 0 && client.clientSecretExpiresAt <= this.clock.now()) return null;
+    return client;
+  }
+
+  private redirectPolicy() {
+    return { allowLoopbackHttp: this.config.allowLoopbackHttpRedirects };
+  }
+}

@@ -1,0 +1,41 @@
+/** Typed configuration. Built once from the environment by `loadConfig` (env.validation.ts). */
+export type DatabaseConfig =
+  | { type: 'sqlite'; path: string }
+  | { type: 'mysql'; url: string; poolSize: number };
+
+export interface Argon2Config {
+  memoryCost: number; // KiB
+  timeCost: number;
+  parallelism: number;
+}
+
+export class AppConfig {
+  nodeEnv: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  /** RFC 8414 §2 issuer: an https URL (http allowed for loopback), no query or fragment. */
+  issuer: string;
+  database: DatabaseConfig;
+  adminApiKey: string;
+  /** True when the admin key was generated at start (development only): main.ts prints it once. */
+  adminApiKeyGenerated: boolean;
+  /** Secret that signs the sign-in session and pending-request cookies. */
+  cookieSecret: string;
+  accessTokenTtl: number;
+  authorizationCodeTtl: number;
+  refreshTokenTtlFactor: number;
+  sessionTtl: number;
+  pkceRequired: boolean;
+  pkceAllowPlain: boolean;
+  implicitEnabled: boolean;
+  passwordGrantEnabled: boolean;
+  signupEnabled: boolean;
+  /** Allow http redirect URIs on loopback hosts and `localhost` (RFC 8252 §7.3). */
+  allowLoopbackHttpRedirects: boolean;
+  argon2: Argon2Config;
+  logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+
+  get secureCookies(): boolean {
+    return this.issuer.startsWith('https:');
+  }
+}

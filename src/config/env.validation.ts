@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { AppConfig, DatabaseConfig } from './app-config';
+
+/** One bad setting: the server prints this single line and stops. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(`${name} must be an integer, got "${raw}"`);
+  const value = Number(raw.trim());
+  if (value < min || value > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function bool(env: Env, name: string, def: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return def;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, def: T, allowed: readonly T[]): T {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return def;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function database(env: Env): DatabaseConfig {
+  const raw = env.DATABASE_URL?.trim() || 'sqlite:data/gatehouse.sqlite';
+  if (raw.startsWith('sqlite:')) {
+    const path = raw.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (!path) throw new ConfigError('DATABASE_URL sqlite: needs a file path, e.g. sqlite:data/gatehouse.sqlite');
+    return { type: 'sqlite', path };
+  }
+  if (raw.startsWith('mysql://') || raw.startsWith('mariadb://')) {
+    try {
+      new URL(raw);
+    } catch {
+      throw new ConfigError('DATABASE_URL is not a valid mysql:// URL');
+    }
+    return { type: 'mysql', url: raw.replace(/^mariadb:/, 'mysql:'), poolSize: int(env, 'DATABASE_POOL_SIZE', 10, 1, 1000) };
+  }
+  throw new ConfigError('DATABASE_URL must start with mysql:// or sqlite:');
+}
+
+function issuer(env: Env, host: string, port: number): string {
+  const raw = env.ISSUER?.trim();
+  const fallback = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (!raw) return fallback;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`ISSUER must be an absolute URL, got "${raw}"`);
+  }
+  // RFC 8414 §2: https, no query, no fragment.
+  if (url.search || url.hash) throw new ConfigError('ISSUER must not have a query or fragment');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('ISSUER must be an https URL');
+  return raw.replace(/\/+$/, '');
+}
+
+/** Reads and validates every setting. Throws ConfigError naming the first bad one. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const config = new AppConfig();
+  config.nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'production', 'test'] as const);
+  config.port = int(env, 'PORT', 3000, 0, 65535);
+  config.host = env.HOST?.trim() || '127.0.0.1';
+  config.issuer = issuer(env, config.host, config.port);
+  config.database = database(env);
+
+  const adminKey = env.ADMIN_API_KEY?.trim();
+  if (adminKey) {
+    if (adminKey.length < 16) throw new ConfigError('ADMIN_API_KEY must be at least 16 characters');
+    config.adminApiKey = adminKey;
+    config.adminApiKeyGenerated = false;
+  } else if (config.nodeEnv === 'production') {
+    throw new ConfigError('ADMIN_API_KEY is required when NODE_ENV=production');
+  } else {
+    config.adminApiKey = randomBytes(32).toString('base64url');
+    config.adminApiKeyGenerated = true;
+  }
+
+  const cookieSecret = env.COOKIE_SECRET?.trim();
+  if (cookieSecret) {
+    if (cookieSecret.length < 32) throw new ConfigError('COOKIE_SECRET must be at least 32 characters');
+    config.cookieSecret = cookieSecret;
+  } else if (config.nodeEnv === 'production') {
+    throw new ConfigError('COOKIE_SECRET is required when NODE_ENV=production (every instance needs the same one)');
+  } else {
+    config.cookieSecret = randomBytes(32).toString('base64url');
+  }
+
+  config.accessTokenTtl = int(env, 'ACCESS_TOKEN_TTL', 3600, 1, 31_536_000);
+  // RFC 6749 §4.1.2: a maximum authorization code lifetime of 10 minutes is RECOMMENDED; we enforce it.
+  config.authorizationCodeTtl = int(env, 'AUTHORIZATION_CODE_TTL', 60, 1, 600);
+  config.refreshTokenTtlFactor = int(env, 'REFRESH_TOKEN_TTL_FACTOR', 2, 1, 1000);
+  config.sessionTtl = int(env, 'SESSION_TTL', 8 * 3600, 60, 31_536_000);
+  config.pkceRequired = bool(env, 'PKCE_REQUIRED', false);
+  config.pkceAllowPlain = bool(env, 'PKCE_ALLOW_PLAIN', true);
+  config.implicitEnabled = bool(env, 'IMPLICIT_ENABLED', true);
+  config.passwordGrantEnabled = bool(env, 'PASSWORD_GRANT_ENABLED', true);
+  config.signupEnabled = bool(env, 'SIGNUP_ENABLED', false);
+  config.allowLoopbackHttpRedirects = bool(env, 'ALLOW_HTTP_LOOPBACK_REDIRECTS', true);
+  config.argon2 = {
+    memoryCost: int(env, 'ARGON2_MEMORY_KIB', 19_456, 1024, 4_194_304),
+    timeCost: int(env, 'ARGON2_TIME_COST', 2, 1, 100),
+    parallelism: int(env, 'ARGON2_PARALLELISM', 1, 1, 64),
+  };
+  config.logLevel = oneOf(env, 'LOG_LEVEL', 'info', ['silent', 'error', 'warn', 'info', 'debug'] as const);
+  return config;
+}

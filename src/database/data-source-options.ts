@@ -1,0 +1,42 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DataSourceOptions } from 'typeorm';
+import { DatabaseConfig } from '../config/app-config';
+import { User } from '../users/user.entity';
+import { Client } from '../clients/client.entity';
+import { AuthorizationCode } from '../authorization-codes/authorization-code.entity';
+import { Token } from '../tokens/token.entity';
+
+export const entities = [User, Client, AuthorizationCode, Token];
+import { migrations } from './migrations';
+
+
+/** The one place DataSource options are built: used by DatabaseModule, ormconfig.ts and tests. */
+export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
+  const common = { entities, migrations, migrationsRun: false, synchronize: false, logging: false } as const;
+  if (db.type === 'mysql') {
+    return {
+      ...common,
+      type: 'mysql',
+      url: db.url,
+      poolSize: db.poolSize,
+      charset: 'utf8mb4_unicode_ci',
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      timezone: 'Z',
+    };
+  }
+  if (db.path !== ':memory:') mkdirSync(dirname(db.path), { recursive: true });
+  return {
+    ...common,
+    type: 'better-sqlite3',
+    database: db.path,
+    enableWAL: db.path !== ':memory:',
+    statementCacheSize: 200,
+    // WAL + synchronous=NORMAL keeps every committed row across a process crash (not a power loss).
+    prepareDatabase: (conn: { pragma(s: string): unknown }) => {
+      conn.pragma('busy_timeout = 5000');
+      conn.pragma('synchronous = NORMAL');
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Db } from '../database/db';
+import { Token } from './token.entity';
+
+type Row = Record<string, unknown>;
+
+const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+function toToken(r: Row): Token {
+  return Object.assign(new Token(), {
+    id: Number(r.id),
+    clientId: r.client_id as string,
+    userId: n(r.user_id),
+    tokenType: r.token_type as string,
+    accessTokenHash: r.access_token_hash as string,
+    refreshTokenHash: (r.refresh_token_hash as string | null) ?? null,
+    scope: r.scope as string,
+    issuedAt: Number(r.issued_at),
+    expiresIn: Number(r.expires_in),
+    accessTokenRevokedAt: n(r.access_token_revoked_at),
+    refreshTokenRevokedAt: n(r.refresh_token_revoked_at),
+    codeId: n(r.code_id),
+    familyId: r.family_id as string,
+    parentId: n(r.parent_id),
+  });
+}
+
+const COLUMNS =
+  'id, client_id, user_id, token_type, access_token_hash, refresh_token_hash, scope, issued_at, expires_in, ' +
+  'access_token_revoked_at, refresh_token_revoked_at, code_id, family_id, parent_id';
+
+/**
+ * `oauth2_token` through prepared raw SQL: these statements sit on the hottest paths (every token
+ * request, every bearer call), where entity hydration showed in the profile.
+ */
+@Injectable()
+export class TokensRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(token: Omit<Token, 'id'>, manager?: EntityManager): Promise<number> {
+    const { insertId } = await this.db.execute(
+      `INSERT INTO oauth2_token (client_id, user_id, token_type, access_token_hash, refresh_token_hash, scope, issued_at, ` +
+        `expires_in, access_token_revoked_at, refresh_token_revoked_at, code_id, family_id, parent_id) ` +
+        `VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        token.clientId, token.userId, token.tokenType, token.accessTokenHash, token.refreshTokenHash, token.scope,
+        token.issuedAt, token.expiresIn, token.accessTokenRevokedAt, token.refreshTokenRevokedAt, token.codeId,
+        token.familyId, token.parentId,
+      ],
+      manager,
+    );
+    return insertId!;
+  }
+
+  async findByAccessTokenHash(hash: string): Promise<Token | null> {
+    const rows = await this.db.query(`SELECT ${COLUMNS} FROM oauth2_token WHERE access_token_hash = ?`, [hash]);
+    return rows.length ? toToken(rows[0]) : null;
+  }
+
+  async findByRefreshTokenHash(hash: string): Promise<Token | null> {
+    const rows = await this.db.query(`SELECT ${COLUMNS} FROM oauth2_token WHERE refresh_token_hash = ?`, [hash]);
+    return rows.length ? toToken(rows[0]) : null;
+  }
+
+  async findById(id: number): Promise<Token | null> {
+    const rows = await this.db.query(`SELECT ${COLUMNS} FROM oauth2_token WHERE id = ?`, [id]);
+    return rows.length ? toToken(rows[0]) : null;
+  }
+
+  async list(filter: { clientId?: string; userId?: number }, limit: number, offset: number): Promise<[Token[], number]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.clientId !== undefined) {
+      where.push('client_id = ?');
+      params.push(filter.clientId);
+    }
+    if (filter.userId !== undefined) {
+      where.push('user_id = ?');
+      params.push(filter.userId);
+    }
+    const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
+    const rows = await this.db.query(`SELECT ${COLUMNS} FROM oauth2_token${clause} ORDER BY id LIMIT ? OFFSET ?`, [...params, limit, offset]);
+    const [{ total }] = await this.db.query<{ total: number }>(`SELECT COUNT(*) AS total FROM oauth2_token${clause}`, params);
+    return [rows.map(toToken), Number(total)];
+  }
+
+  /** Rotation's single-use check: true for exactly one caller (RFC 9700 §4.14.2). */
+  async retireRefreshToken(id: number, now: number, manager: EntityManager): Promise<boolean> {
+    const { affected } = await this.db.execute(
+      'UPDATE oauth2_token SET refresh_token_revoked_at = ? WHERE id = ? AND refresh_token_revoked_at IS NULL',
+      [now, id],
+      manager,
+    );
+    return affected === 1;
+  }
+
+  /** Revokes access and refresh token of every row matching one column. */
+  async revokeWhere(column: 'id' | 'family_id' | 'code_id', value: number | string, now: number, manager?: EntityManager): Promise<number> {
+    const { affected } = await this.db.execute(
+      `UPDATE oauth2_token SET access_token_revoked_at = COALESCE(access_token_revoked_at, ?), ` +
+        `refresh_token_revoked_at = COALESCE(refresh_token_revoked_at, ?) WHERE ${column} = ?`,
+      [now, now, value],
+      manager,
+    );
+    return affected;
+  }
+}

@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { AppConfig } from '../config/app-config';
+import { Clock } from '../common/clock';
+import { randomToken, sha256 } from '../common/crypto';
+import { Db } from '../database/db';
+import { Token } from './token.entity';
+import { TokensRepository } from './tokens.repository';
+
+export interface IssueTokenInput {
+  clientId: string;
+  userId: number | null;
+  scope: string;
+  withRefreshToken: boolean;
+  /** The code this token is redeemed from (RFC 6749 §4.1.2 reuse revokes it). */
+  codeId?: number | null;
+  /** Set when rotating: the new token joins its parent's family. */
+  parent?: Token;
+}
+
+/** What the token endpoint answers (RFC 6749 §5.1) — the only time the values exist in the clear. */
+export interface IssuedToken {
+  id: number;
+  accessToken: string;
+  refreshToken: string | null;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  scope: string;
+}
+
+export type TokenState = 'active' | 'expired' | 'revoked';
+
+@Injectable()
+export class TokensService {
+  constructor(
+    private readonly tokens: TokensRepository,
+    private readonly db: Db,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  async issue(input: IssueTokenInput, manager?: EntityManager): Promise<IssuedToken> {
+    const accessToken = randomToken();
+    const refreshToken = input.withRefreshToken ? randomToken() : null;
+    const expiresIn = this.config.accessTokenTtl;
+    const id = await this.tokens.insert(
+      {
+        clientId: input.clientId,
+        userId: input.userId,
+        tokenType: 'Bearer',
+        accessTokenHash: sha256(accessToken),
+        refreshTokenHash: refreshToken ? sha256(refreshToken) : null,
+        scope: input.scope,
+        issuedAt: this.clock.now(),
+        expiresIn,
+        accessTokenRevokedAt: null,
+        refreshTokenRevokedAt: null,
+        codeId: input.parent?.codeId ?? input.codeId ?? null,
+        familyId: input.parent?.familyId ?? randomUUID(),
+        parentId: input.parent?.id ?? null,
+      },
+      manager,
+    );
+    return { id, accessToken, refreshToken, tokenType: 'Bearer', expiresIn, scope: input.scope };
+  }
+
+  /** The row of this access token, whatever its state, or null. */
+  findByAccessToken(accessToken: string): Promise<Token | null> {
+    return this.tokens.findByAccessTokenHash(sha256(accessToken));
+  }
+
+  findByRefreshToken(refreshToken: string): Promise<Token | null> {
+    return this.tokens.findByRefreshTokenHash(sha256(refreshToken));
+  }
+
+  accessTokenState(token: Token): TokenState {
+    if (token.accessTokenRevokedAt !== null) return 'revoked';
+    return this.clock.now() < token.issuedAt + token.expiresIn ? 'active' : 'expired';
+  }
+
+  /** Seconds since the epoch at which the refresh token stops working. */
+  refreshTokenExpiresAt(token: Token): number {
+    return token.issuedAt + this.config.refreshTokenTtlFactor * token.expiresIn;
+  }
+
+  refreshTokenState(token: Token): TokenState {
+    if (token.refreshTokenRevokedAt !== null) return 'revoked';
+    return this.clock.now() < this.refreshTokenExpiresAt(token) ? 'active' : 'expired';
+  }
+
+  accessTokenExpiresAt(token: Token): number {
+    return token.issuedAt + token.expiresIn;
+  }
+
+  /**
+   * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): retires `old`'s refresh token and issues a new
+   * pair in one transaction. Null when another request already rotated it; the caller then
+   * revokes the family.
+   */
+  rotate(old: Token, scope: string): Promise<IssuedToken | null> {
+    return this.db.transaction(async (manager) => {
+      if (!(await this.tokens.retireRefreshToken(old.id, this.clock.now(), manager))) return null;
+      return this.issue({ clientId: old.clientId, userId: old.userId, scope, withRefreshToken: true, parent: old }, manager);
+    });
+  }
+
+  /** Every token of one rotation chain (a replayed refresh token, or a revoked one, RFC 7009 §2.1). */
+  revokeFamily(familyId: string): Promise<number> {
+    return this.tokens.revokeWhere('family_id', familyId, this.clock.now());
+  }
+
+  /** Every token redeemed from one code, and their rotations (RFC 6749 §4.1.2). */
+  revokeByCodeId(codeId: number, manager?: EntityManager): Promise<number> {
+    return this.tokens.revokeWhere('code_id', codeId, this.clock.now(), manager);
+  }
+
+  /** Revokes one row: its access token and its refresh token (admin API). */
+  async revokeById(id: number): Promise<boolean> {
+    return (await this.tokens.revokeWhere('id', id, this.clock.now())) > 0;
+  }
+
+  findById(id: number): Promise<Token | null> {
+    return this.tokens.findById(id);
+  }
+
+  list(filter: { clientId?: string; userId?: number }, limit: number, offset: number): Promise<[Token[], number]> {
+    return this.tokens.list(filter, limit, offset);
+  }
+}

@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { Clock } from '../common/clock';
+import { hashPassword, verifyPassword } from '../common/crypto';
+import { User } from './user.entity';
+import { UsersRepository } from './users.repository';
+
+export interface NewUser {
+  username: string;
+  password: string;
+  email?: string | null;
+}
+
+/** A username is taken. */
+export class UsernameTakenError extends Error {
+  constructor() {
+    super('username is already taken');
+  }
+}
+
+@Injectable()
+export class UsersService {
+  /** Verified against when the username is unknown, so both answers take the same time. */
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  findById(id: number): Promise<User | null> {
+    return this.users.findById(id);
+  }
+
+  list(limit: number, offset: number): Promise<[User[], number]> {
+    return this.users.list(limit, offset);
+  }
+
+  async create(input: NewUser): Promise<User> {
+    if (await this.users.findByUsername(input.username)) throw new UsernameTakenError();
+    const passwordHash = await hashPassword(input.password, this.config.argon2);
+    try {
+      return await this.users.insert({
+        username: input.username,
+        email: input.email ?? null,
+        passwordHash,
+        createdAt: this.clock.now(),
+      });
+    } catch (err) {
+      // Two concurrent creates: the unique index decides.
+      if (await this.users.findByUsername(input.username)) throw new UsernameTakenError();
+      throw err;
+    }
+  }
+
+  async update(id: number, changes: { username?: string; password?: string; email?: string | null }): Promise<User | null> {
+    const user = await this.users.findById(id);
+    if (!user) return null;
+    const patch: Partial<User> = {};
+    if (changes.username !== undefined && changes.username !== user.username) {
+      if (await this.users.findByUsername(changes.username)) throw new UsernameTakenError();
+      patch.username = changes.username;
+    }
+    if (changes.email !== undefined) patch.email = changes.email;
+    if (changes.password !== undefined) patch.passwordHash = await hashPassword(changes.password, this.config.argon2);
+    if (Object.keys(patch).length > 0) await this.users.update(id, patch);
+    return { ...user, ...patch };
+  }
+
+  delete(id: number): Promise<boolean> {
+    return this.users.delete(id);
+  }
+
+  /**
+   * The user whose password this is, or null. An unknown username costs one argon2id verify too,
+   * so the answer takes about the same time either way.
+   */
+  async verifyPassword(username: string, password: string): Promise<User | null> {
+    const user = await this.users.findByUsername(username);
+    if (!user) {
+      this.dummyHash ??= hashPassword('not a real password', this.config.argon2);
+      await verifyPassword(await this.dummyHash, password);
+      return null;
+    }
+    return (await verifyPassword(user.passwordHash, password)) ? user : null;
+  }
+}

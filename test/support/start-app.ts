@@ -1,0 +1,75 @@
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { createApp } from '../../src/app.factory';
+import { AppConfig } from '../../src/config/app-config';
+import { loadConfig } from '../../src/config/env.validation';
+import { FixedClock } from '../../src/common/clock';
+
+export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+
+/** The databases the e2e suite runs on: SQLite always, MySQL when TEST_MYSQL_URL is set. */
+export const DATABASES: Array<[string, string]> = [
+  ['sqlite', 'sqlite::memory:'],
+  ...(process.env.TEST_MYSQL_URL ? [['mysql', process.env.TEST_MYSQL_URL] as [string, string]] : []),
+];
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  clock: FixedClock;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  close(): Promise<void>;
+}
+
+let mysqlDbCounter = 0;
+
+/**
+ * Starts the real application on a loopback port with a fresh database: an in-memory SQLite,
+ * or a new database on the test MySQL server, dropped on close.
+ */
+export async function startApp(databaseUrl = 'sqlite::memory:', env: Record<string, string> = {}): Promise<TestApp> {
+  let dropDatabase: (() => Promise<void>) | undefined;
+  if (databaseUrl.startsWith('mysql')) {
+    const { createConnection } = await import('mysql2/promise');
+    const url = new URL(databaseUrl);
+    const name = `gatehouse_t${process.pid}_${Date.now() % 1e6}_${mysqlDbCounter++}`;
+    const admin = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) });
+    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await admin.end();
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    dropDatabase = async () => {
+      const c = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) });
+      await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
+      await c.end();
+    };
+  }
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: databaseUrl,
+    ADMIN_API_KEY: ADMIN_KEY,
+    COOKIE_SECRET: 'test-cookie-secret-0123456789abcdef0123456789',
+    LOG_LEVEL: 'error',
+    // Cheap argon2 parameters keep the suite fast; production defaults are OWASP's.
+    ARGON2_MEMORY_KIB: '1024',
+    ARGON2_TIME_COST: '1',
+    ...env,
+  });
+  const clock = new FixedClock(Math.floor(Date.now() / 1000));
+  const app = await createApp(config, clock);
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+  // The issuer is the listening origin unless the test set one.
+  if (!env.ISSUER) config.issuer = url;
+  return {
+    app,
+    config,
+    clock,
+    url,
+    close: async () => {
+      await app.close();
+      await dropDatabase?.();
+    },
+  };
+}
