@@ -2,6 +2,15 @@ import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
 import { ClientsModule } from '../clients/clients.module';
 import { TokensModule } from '../tokens/tokens.module';
+import { AdminApiKeyGuard } from './admin-api-key.guard';
+import { AdminClientsController } from './admin-clients.controller';
+import { AdminTokensController } from './admin-tokens.controller';
+import { AdminUsersController } from './admin-users.controller';
 
-@Module({ imports: [UsersModule, ClientsModule, TokensModule] })
+/** The operator's REST API under /admin (users, clients, tokens), behind ADMIN_API_KEY. */
+@Module({
+  imports: [UsersModule, ClientsModule, TokensModule],
+  controllers: [AdminUsersController, AdminClientsController, AdminTokensController],
+  providers: [AdminApiKeyGuard],
+})
 export class AdminModule {}

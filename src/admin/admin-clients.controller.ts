@@ -1,0 +1,112 @@
+import { Body, ConflictException, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query, UseFilters, UsePipes } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { clientRules } from '../clients/client.entity';
+import { ClientsService } from '../clients/clients.service';
+import { AdminExceptionFilter } from './admin-exception.filter';
+import { AdminRoute } from './admin-route.decorator';
+import { AdminValidationPipe } from './admin-validation.pipe';
+import { ClientListQueryDto } from './dto/client-list-query.dto';
+import { ClientListDto } from './dto/client-list.dto';
+import { ClientWithSecretDto } from './dto/client-with-secret.dto';
+import { ClientDto } from './dto/client.dto';
+import { CreateClientDto } from './dto/create-client.dto';
+import { ErrorDto } from './dto/error.dto';
+import { UpdateClientDto } from './dto/update-client.dto';
+import { ValidationErrorDto } from './dto/validation-error.dto';
+
+const CLIENT_ID_PARAM = { name: 'client_id', description: 'The client identifier', type: String };
+
+@ApiTags('clients')
+@AdminRoute()
+@UsePipes(AdminValidationPipe)
+@UseFilters(AdminExceptionFilter)
+@ApiBadRequestResponse({ description: 'Invalid metadata, query or path parameter: each bad field is named', type: ValidationErrorDto })
+@Controller('admin/clients')
+export class AdminClientsController {
+  constructor(private readonly clients: ClientsService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Register a client (RFC 7591 metadata); the answer holds the secret, shown only here' })
+  @ApiCreatedResponse({ type: ClientWithSecretDto })
+  async create(@Body() dto: CreateClientDto): Promise<ClientWithSecretDto> {
+    const { client, secret } = await this.clients.create({ ...dto });
+    return ClientWithSecretDto.withSecret(client, secret);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List clients, oldest first (never their secrets)' })
+  @ApiOkResponse({ type: ClientListDto })
+  async list(@Query() query: ClientListQueryDto): Promise<ClientListDto> {
+    const [clients, total] = await this.clients.list({ userId: query.user_id }, query.limit, query.offset);
+    return { data: clients.map((c) => ClientDto.from(c)), total };
+  }
+
+  @Get(':client_id')
+  @ApiOperation({ summary: 'Get one client (never its secret)' })
+  @ApiParam(CLIENT_ID_PARAM)
+  @ApiOkResponse({ type: ClientDto })
+  @ApiNotFoundResponse({ type: ErrorDto })
+  async get(@Param('client_id') clientId: string): Promise<ClientDto> {
+    const client = await this.clients.findByClientId(clientId);
+    if (!client) throw clientNotFound();
+    return ClientDto.from(client);
+  }
+
+  @Patch(':client_id')
+  @ApiOperation({
+    summary: 'Change client metadata',
+    description:
+      'The fields given replace the stored ones and the whole is checked again. Turning a public client ' +
+      'confidential issues a secret, answered once in `client_secret`; turning it public drops the secret.',
+  })
+  @ApiParam(CLIENT_ID_PARAM)
+  @ApiOkResponse({ type: ClientWithSecretDto })
+  @ApiNotFoundResponse({ type: ErrorDto })
+  async update(@Param('client_id') clientId: string, @Body() dto: UpdateClientDto): Promise<ClientWithSecretDto> {
+    const updated = await this.clients.update(clientId, { ...dto });
+    if (!updated) throw clientNotFound();
+    return ClientWithSecretDto.withSecret(updated.client, updated.secret);
+  }
+
+  @Delete(':client_id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a client with its codes and tokens' })
+  @ApiParam(CLIENT_ID_PARAM)
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiNotFoundResponse({ type: ErrorDto })
+  async delete(@Param('client_id') clientId: string): Promise<void> {
+    if (!(await this.clients.delete(clientId))) throw clientNotFound();
+  }
+
+  @Post(':client_id/secret')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Rotate the client secret: the old one stops working at once; the new one is shown only here' })
+  @ApiParam(CLIENT_ID_PARAM)
+  @ApiOkResponse({ type: ClientWithSecretDto })
+  @ApiNotFoundResponse({ type: ErrorDto })
+  @ApiConflictResponse({ description: 'A public client (token_endpoint_auth_method "none") has no secret', type: ErrorDto })
+  async rotateSecret(@Param('client_id') clientId: string): Promise<ClientWithSecretDto> {
+    const client = await this.clients.findByClientId(clientId);
+    if (!client) throw clientNotFound();
+    if (clientRules.isPublic(client)) {
+      throw new ConflictException('a public client (token_endpoint_auth_method "none") has no secret to rotate');
+    }
+    const rotated = await this.clients.rotateSecret(clientId);
+    if (!rotated) throw clientNotFound(); // deleted or made public meanwhile
+    return ClientWithSecretDto.withSecret(rotated.client, rotated.secret);
+  }
+}
+
+function clientNotFound(): NotFoundException {
+  return new NotFoundException('client not found');
+}

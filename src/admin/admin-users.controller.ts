@@ -1,0 +1,83 @@
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query, UseFilters, UsePipes } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { UsersService } from '../users/users.service';
+import { AdminExceptionFilter } from './admin-exception.filter';
+import { AdminRoute } from './admin-route.decorator';
+import { AdminValidationPipe } from './admin-validation.pipe';
+import { CreateUserDto } from './dto/create-user.dto';
+import { ErrorDto } from './dto/error.dto';
+import { IdParamDto } from './dto/id-param.dto';
+import { PaginationQueryDto } from './dto/pagination-query.dto';
+import { UpdateUserDto } from './dto/update-user.dto';
+import { UserListDto } from './dto/user-list.dto';
+import { UserDto } from './dto/user.dto';
+import { ValidationErrorDto } from './dto/validation-error.dto';
+
+@ApiTags('users')
+@AdminRoute()
+@UsePipes(AdminValidationPipe)
+@UseFilters(AdminExceptionFilter)
+@ApiBadRequestResponse({ description: 'Invalid body, query or path parameter: each bad field is named', type: ValidationErrorDto })
+@Controller('admin/users')
+export class AdminUsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create a user (the password is stored as an argon2id hash)' })
+  @ApiCreatedResponse({ type: UserDto })
+  @ApiConflictResponse({ description: 'Username already taken', type: ErrorDto })
+  async create(@Body() dto: CreateUserDto): Promise<UserDto> {
+    return UserDto.from(await this.users.create({ username: dto.username, password: dto.password, email: dto.email ?? null }));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List users, oldest first' })
+  @ApiOkResponse({ type: UserListDto })
+  async list(@Query() query: PaginationQueryDto): Promise<UserListDto> {
+    const [users, total] = await this.users.list(query.limit, query.offset);
+    return { data: users.map((u) => UserDto.from(u)), total };
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get one user' })
+  @ApiOkResponse({ type: UserDto })
+  @ApiNotFoundResponse({ type: ErrorDto })
+  async get(@Param() { id }: IdParamDto): Promise<UserDto> {
+    const user = await this.users.findById(id);
+    if (!user) throw userNotFound(id);
+    return UserDto.from(user);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change username, password or email' })
+  @ApiOkResponse({ type: UserDto })
+  @ApiNotFoundResponse({ type: ErrorDto })
+  @ApiConflictResponse({ description: 'Username already taken', type: ErrorDto })
+  async update(@Param() { id }: IdParamDto, @Body() dto: UpdateUserDto): Promise<UserDto> {
+    const user = await this.users.update(id, { username: dto.username, password: dto.password, email: dto.email });
+    if (!user) throw userNotFound(id);
+    return UserDto.from(user);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a user with their codes, tokens and owned clients' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiNotFoundResponse({ type: ErrorDto })
+  async delete(@Param() { id }: IdParamDto): Promise<void> {
+    if (!(await this.users.delete(id))) throw userNotFound(id);
+  }
+}
+
+function userNotFound(id: number): NotFoundException {
+  return new NotFoundException(`user ${id} not found`);
+}
