@@ -30,7 +30,6 @@ const CLIENT_ID_PARAM = { name: 'client_id', description: 'The client identifier
 @AdminRoute()
 @UsePipes(AdminValidationPipe)
 @UseFilters(AdminExceptionFilter)
-@ApiBadRequestResponse({ description: 'Invalid metadata, query or path parameter: each bad field is named', type: ValidationErrorDto })
 @Controller('admin/clients')
 export class AdminClientsController {
   constructor(private readonly clients: ClientsService) {}
@@ -38,6 +37,7 @@ export class AdminClientsController {
   @Post()
   @ApiOperation({ summary: 'Register a client (RFC 7591 metadata); the answer holds the secret, shown only here' })
   @ApiCreatedResponse({ type: ClientWithSecretDto })
+  @ApiBadRequestResponse({ description: 'Invalid metadata: each bad field is named', type: ValidationErrorDto })
   async create(@Body() dto: CreateClientDto): Promise<ClientWithSecretDto> {
     const { client, secret } = await this.clients.create({ ...dto });
     return ClientWithSecretDto.withSecret(client, secret);
@@ -46,6 +46,7 @@ export class AdminClientsController {
   @Get()
   @ApiOperation({ summary: 'List clients, oldest first (never their secrets)' })
   @ApiOkResponse({ type: ClientListDto })
+  @ApiBadRequestResponse({ description: 'Invalid query parameter', type: ValidationErrorDto })
   async list(@Query() query: ClientListQueryDto): Promise<ClientListDto> {
     const [clients, total] = await this.clients.list({ userId: query.user_id }, query.limit, query.offset);
     return { data: clients.map((c) => ClientDto.from(c)), total };
@@ -71,6 +72,7 @@ export class AdminClientsController {
   })
   @ApiParam(CLIENT_ID_PARAM)
   @ApiOkResponse({ type: ClientWithSecretDto })
+  @ApiBadRequestResponse({ description: 'Invalid metadata, or the result is invalid: each bad field is named', type: ValidationErrorDto })
   @ApiNotFoundResponse({ type: ErrorDto })
   async update(@Param('client_id') clientId: string, @Body() dto: UpdateClientDto): Promise<ClientWithSecretDto> {
     const updated = await this.clients.update(clientId, { ...dto });
