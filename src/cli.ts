@@ -1,0 +1,250 @@
+import 'reflect-metadata';
+import { parseArgs, ParseArgsConfig } from 'node:util';
+import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { ConfigError, loadConfig } from './config/env.validation';
+import { loadEnvFile } from './config/load-env-file';
+import { DatabaseModule } from './database/database.module';
+import { UsersModule } from './users/users.module';
+import { UsernameTakenError, UsersService } from './users/users.service';
+import { ClientsModule } from './clients/clients.module';
+import { ClientsService } from './clients/clients.service';
+import { ClientMetadataError } from './clients/client-metadata';
+import { clientRules } from './clients/client.entity';
+import { validationFields } from './admin/admin-errors';
+import { CreateUserDto } from './admin/dto/create-user.dto';
+import { CreateClientDto } from './admin/dto/create-client.dto';
+import { PaginationQueryDto } from './admin/dto/pagination-query.dto';
+import { UserDto } from './admin/dto/user.dto';
+import { ClientDto } from './admin/dto/client.dto';
+import { ClientWithSecretDto } from './admin/dto/client-with-secret.dto';
+
+const HELP = `Gatehouse operator CLI. Reads .env and the environment like the server (DATABASE_URL, ...),
+runs pending migrations, and prints JSON. Secrets are printed once and never stored in the clear.
+
+Usage: npm run cli -- <command> [options]
+
+Commands:
+  user:create --username <name> --password <password> [--email <address>]
+  user:list [--limit <n>] [--offset <n>]
+  client:create --name <name> --redirect-uri <uri> [--redirect-uri <uri> ...]
+                [--grant-types <a,b>] [--response-types <code,token>] [--scope "<profile email>"]
+                [--auth-method client_secret_basic|client_secret_post|none] [--client-uri <url>]
+                [--skip-consent] [--introspection]
+  client:rotate-secret <client_id>
+  client:list [--limit <n>] [--offset <n>]
+  --help
+
+Exit status: 0 on success, 1 on bad input or any failure (one line on stderr).
+Note: a password given on the command line may stay in your shell history.`;
+
+/** A refusal for the operator: printed as one line, no stack trace. */
+class CliError extends Error {}
+
+/** The services the commands use, without HTTP. */
+@Module({})
+class CliModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return { module: CliModule, imports: [ConfigModule.forRoot(config), DatabaseModule, UsersModule, ClientsModule] };
+  }
+}
+
+/** Option names as the operator typed them, for error lines. */
+const OPTION_OF: Record<string, string> = {
+  client_name: '--name',
+  redirect_uris: '--redirect-uri',
+  grant_types: '--grant-types',
+  response_types: '--response-types',
+  token_endpoint_auth_method: '--auth-method',
+  client_uri: '--client-uri',
+  skip_consent: '--skip-consent',
+  introspection: '--introspection',
+  username: '--username',
+  password: '--password',
+  email: '--email',
+  limit: '--limit',
+  offset: '--offset',
+  scope: '--scope',
+};
+
+function invalid(fields: Record<string, string>): CliError {
+  return new CliError(
+    Object.entries(fields)
+      .map(([field, reason]) => (OPTION_OF[field] ? `${OPTION_OF[field]} (${field}): ${reason}` : `${field}: ${reason}`))
+      .join('; '),
+  );
+}
+
+/** Checks input with the admin API's DTO, so both entry points accept the same things. */
+async function checked<T extends object>(dto: new () => T, input: Record<string, unknown>): Promise<T> {
+  const instance = plainToInstance(dto, input);
+  const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
+  if (errors.length) throw invalid(validationFields(errors));
+  return instance;
+}
+
+function required(values: Record<string, unknown>, ...names: string[]): void {
+  const missing = names.filter((n) => values[n] === undefined);
+  if (missing.length) throw new CliError(`missing ${missing.map((n) => `--${n}`).join(', ')} (see --help)`);
+}
+
+function list(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function int(value: string | undefined): number | string | undefined {
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : value;
+}
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+type Run = (app: INestApplicationContext) => Promise<unknown>;
+
+interface Command {
+  options: NonNullable<ParseArgsConfig['options']>;
+  positionals?: number;
+  /** Checks the input before the database is opened, and answers what to run. */
+  prepare(values: Values, positionals: string[]): Promise<Run>;
+}
+
+const paging = { limit: { type: 'string' }, offset: { type: 'string' } } as const;
+
+const COMMANDS: Record<string, Command> = {
+  'user:create': {
+    options: { username: { type: 'string' }, password: { type: 'string' }, email: { type: 'string' } },
+    async prepare(values) {
+      required(values, 'username', 'password');
+      const dto = await checked(CreateUserDto, { username: values.username, password: values.password, email: values.email });
+      return async (app) => UserDto.from(await app.get(UsersService).create({ username: dto.username, password: dto.password, email: dto.email ?? null }));
+    },
+  },
+
+  'user:list': {
+    options: paging,
+    async prepare(values) {
+      const page = await checked(PaginationQueryDto, { limit: int(values.limit as string | undefined), offset: int(values.offset as string | undefined) });
+      return async (app) => {
+        const [users, total] = await app.get(UsersService).list(page.limit ?? 50, page.offset ?? 0);
+        return { data: users.map((u) => UserDto.from(u)), total };
+      };
+    },
+  },
+
+  'client:create': {
+    options: {
+      name: { type: 'string' },
+      'redirect-uri': { type: 'string', multiple: true },
+      'grant-types': { type: 'string' },
+      'response-types': { type: 'string' },
+      scope: { type: 'string' },
+      'auth-method': { type: 'string' },
+      'client-uri': { type: 'string' },
+      'skip-consent': { type: 'boolean' },
+      introspection: { type: 'boolean' },
+    },
+    async prepare(values) {
+      required(values, 'name');
+      const dto = await checked(CreateClientDto, {
+        client_name: values.name,
+        redirect_uris: values['redirect-uri'],
+        grant_types: list(values['grant-types'] as string | undefined),
+        response_types: list(values['response-types'] as string | undefined),
+        scope: values.scope,
+        token_endpoint_auth_method: values['auth-method'],
+        client_uri: values['client-uri'],
+        skip_consent: values['skip-consent'],
+        introspection: values.introspection,
+      });
+      return async (app) => {
+        const { client, secret } = await app.get(ClientsService).create({ ...dto });
+        if (secret) process.stderr.write('The client_secret is shown only this once: store it now.\n');
+        return ClientWithSecretDto.withSecret(client, secret);
+      };
+    },
+  },
+
+  'client:rotate-secret': {
+    options: {},
+    positionals: 1,
+    async prepare(_values, [clientId]) {
+      if (!clientId) throw new CliError('missing <client_id> (see --help)');
+      return async (app) => {
+        const clients = app.get(ClientsService);
+        const client = await clients.findByClientId(clientId);
+        if (!client) throw new CliError(`client_id: no client "${clientId.slice(0, 64)}"`);
+        if (clientRules.isPublic(client)) throw new CliError('client_id: a public client (token_endpoint_auth_method "none") has no secret to rotate');
+        const rotated = await clients.rotateSecret(clientId);
+        if (!rotated) throw new CliError(`client_id: no client "${clientId.slice(0, 64)}"`);
+        process.stderr.write('The new client_secret is shown only this once: store it now. The old one no longer works.\n');
+        return ClientWithSecretDto.withSecret(rotated.client, rotated.secret);
+      };
+    },
+  },
+
+  'client:list': {
+    options: paging,
+    async prepare(values) {
+      const page = await checked(PaginationQueryDto, { limit: int(values.limit as string | undefined), offset: int(values.offset as string | undefined) });
+      return async (app) => {
+        const [clients, total] = await app.get(ClientsService).list({}, page.limit ?? 50, page.offset ?? 0);
+        return { data: clients.map((c) => ClientDto.from(c)), total };
+      };
+    },
+  },
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help' || args.includes('--help')) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  try {
+    const command = COMMANDS[name];
+    if (!command) throw new CliError(`unknown command "${name.slice(0, 64)}" (see --help)`);
+    let parsed;
+    try {
+      parsed = parseArgs({ args, options: command.options, allowPositionals: true, strict: true });
+    } catch (err) {
+      const option = /'([^']+)'/.exec((err as Error).message)?.[1];
+      const unknown = (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
+      throw new CliError(unknown && option ? `unknown option ${option} for ${name} (see --help)` : `${(err as Error).message.split('. ')[0]} (see --help)`);
+    }
+    if (parsed.positionals.length > (command.positionals ?? 0)) {
+      throw new CliError(`unexpected argument "${parsed.positionals[command.positionals ?? 0].slice(0, 64)}" (see --help)`);
+    }
+    const run = await command.prepare(parsed.values as Values, parsed.positionals);
+
+    loadEnvFile();
+    const config = loadConfig();
+    const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: false, abortOnError: false });
+    let result: unknown;
+    try {
+      result = await run(app);
+    } finally {
+      await app.close();
+    }
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return 0;
+  } catch (err) {
+    process.stderr.write(`gatehouse: ${describe(err)}\n`);
+    return 1;
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof CliError) return err.message;
+  if (err instanceof ClientMetadataError) return invalid(err.fields).message;
+  if (err instanceof UsernameTakenError) return '--username (username): is already taken';
+  if (err instanceof ConfigError) return `configuration error: ${err.message}`;
+  return `failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}
