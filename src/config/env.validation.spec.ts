@@ -1,0 +1,118 @@
+import { ConfigError, loadConfig } from './env.validation';
+
+/** The message of the ConfigError that `env` causes. */
+function refusal(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('applies the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      port: 3000,
+      host: '127.0.0.1',
+      issuer: 'http://127.0.0.1:3000',
+      database: { type: 'sqlite', path: 'data/gatehouse.sqlite' },
+      adminApiKeyGenerated: true,
+      accessTokenTtl: 3600,
+      authorizationCodeTtl: 60,
+      refreshTokenTtlFactor: 2,
+      pkceRequired: false,
+      pkceAllowPlain: true,
+      implicitEnabled: true,
+      passwordGrantEnabled: true,
+      allowLoopbackHttpRedirects: true,
+      logLevel: 'info',
+    });
+    expect(config.adminApiKey).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(config.secureCookies).toBe(false);
+  });
+
+  it('reads every setting', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      ISSUER: 'https://auth.example.com/',
+      DATABASE_URL: 'mariadb://u:p@db:3306/gatehouse',
+      DATABASE_POOL_SIZE: '5',
+      ADMIN_API_KEY: 'k'.repeat(16),
+      COOKIE_SECRET: 'c'.repeat(32),
+      ACCESS_TOKEN_TTL: '300',
+      AUTHORIZATION_CODE_TTL: '600',
+      REFRESH_TOKEN_TTL_FACTOR: '4',
+      PKCE_REQUIRED: 'yes',
+      PKCE_ALLOW_PLAIN: 'false',
+      IMPLICIT_ENABLED: '0',
+      PASSWORD_GRANT_ENABLED: 'off',
+      LOG_LEVEL: 'silent',
+    });
+    expect(config).toMatchObject({
+      nodeEnv: 'production',
+      port: 8080,
+      host: '0.0.0.0',
+      issuer: 'https://auth.example.com',
+      database: { type: 'mysql', url: 'mysql://u:p@db:3306/gatehouse', poolSize: 5 },
+      adminApiKey: 'k'.repeat(16),
+      adminApiKeyGenerated: false,
+      cookieSecret: 'c'.repeat(32),
+      accessTokenTtl: 300,
+      authorizationCodeTtl: 600,
+      refreshTokenTtlFactor: 4,
+      pkceRequired: true,
+      pkceAllowPlain: false,
+      implicitEnabled: false,
+      passwordGrantEnabled: false,
+      logLevel: 'silent',
+    });
+    expect(config.secureCookies).toBe(true);
+  });
+
+  it('reads a sqlite path, with or without //', () => {
+    expect(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x.sqlite' }).database).toEqual({ type: 'sqlite', path: '/tmp/x.sqlite' });
+    expect(loadConfig({ DATABASE_URL: 'sqlite://data/x.sqlite' }).database).toEqual({ type: 'sqlite', path: 'data/x.sqlite' });
+    expect(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).database).toEqual({ type: 'sqlite', path: ':memory:' });
+  });
+
+  it('brackets an IPv6 host in the default issuer', () => {
+    expect(loadConfig({ HOST: '::1', PORT: '4000' }).issuer).toBe('http://[::1]:4000');
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT must be an integer, got "abc"'],
+    [{ PORT: '70000' }, 'PORT must be between 0 and 65535, got 70000'],
+    [{ PORT: '-1' }, 'PORT must be an integer, got "-1"'],
+    [{ ACCESS_TOKEN_TTL: '0' }, 'ACCESS_TOKEN_TTL must be between 1 and 31536000, got 0'],
+    [{ ACCESS_TOKEN_TTL: '1.5' }, 'ACCESS_TOKEN_TTL must be an integer, got "1.5"'],
+    [{ AUTHORIZATION_CODE_TTL: '601' }, 'AUTHORIZATION_CODE_TTL must be between 1 and 600, got 601'],
+    [{ REFRESH_TOKEN_TTL_FACTOR: '0' }, 'REFRESH_TOKEN_TTL_FACTOR must be between 1 and 1000, got 0'],
+    [{ PKCE_REQUIRED: 'maybe' }, 'PKCE_REQUIRED must be true or false, got "maybe"'],
+    [{ PKCE_ALLOW_PLAIN: '2' }, 'PKCE_ALLOW_PLAIN must be true or false, got "2"'],
+    [{ IMPLICIT_ENABLED: 'nope' }, 'IMPLICIT_ENABLED must be true or false, got "nope"'],
+    [{ PASSWORD_GRANT_ENABLED: 'y' }, 'PASSWORD_GRANT_ENABLED must be true or false, got "y"'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV must be one of development, production, test, got "staging"'],
+    [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of silent, error, warn, info, debug, got "verbose"'],
+    [{ DATABASE_URL: 'postgres://db/x' }, 'DATABASE_URL must start with mysql:// or sqlite:'],
+    [{ DATABASE_URL: 'sqlite:' }, 'DATABASE_URL sqlite: needs a file path, e.g. sqlite:data/gatehouse.sqlite'],
+    [{ DATABASE_URL: 'mysql://[bad' }, 'DATABASE_URL is not a valid mysql:// URL'],
+    [{ DATABASE_URL: 'mysql://db/x', DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE must be between 1 and 1000, got 0'],
+    [{ ISSUER: 'not a url' }, 'ISSUER must be an absolute URL, got "not a url"'],
+    [{ ISSUER: 'https://auth.example.com/?x=1' }, 'ISSUER must not have a query or fragment'],
+    [{ ISSUER: 'https://auth.example.com/#x' }, 'ISSUER must not have a query or fragment'],
+    [{ ISSUER: 'ftp://auth.example.com' }, 'ISSUER must be an https URL'],
+    [{ ADMIN_API_KEY: 'short' }, 'ADMIN_API_KEY must be at least 16 characters'],
+    [{ NODE_ENV: 'production', COOKIE_SECRET: 'c'.repeat(32) }, 'ADMIN_API_KEY is required when NODE_ENV=production'],
+    [{ COOKIE_SECRET: 'short' }, 'COOKIE_SECRET must be at least 32 characters'],
+    [{ NODE_ENV: 'production', ADMIN_API_KEY: 'k'.repeat(16) }, 'COOKIE_SECRET is required when NODE_ENV=production (every instance needs the same one)'],
+    [{ ARGON2_MEMORY_KIB: '512' }, 'ARGON2_MEMORY_KIB must be between 1024 and 4194304, got 512'],
+  ])('refuses %j with a ConfigError naming the setting', (env, message) => {
+    expect(refusal(env)).toBe(message);
+  });
+});
