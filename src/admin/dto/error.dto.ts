@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** Every admin error except a validation failure. */
 export class ErrorDto {
@@ -10,4 +10,12 @@ export class ErrorDto {
 
   @ApiProperty({ description: 'What went wrong', example: 'user 42 not found' })
   message: string;
+
+  @ApiPropertyOptional({
+    description: 'On 409, the field in conflict',
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    example: { username: 'is already taken' },
+  })
+  fields?: Record<string, string>;
 }
