@@ -1,0 +1,213 @@
+/** What is measured: provisioning through the admin API, and each scenario's request shape. */
+import { randomBytes } from 'node:crypto';
+import { basicAuth } from './flows';
+import { Job } from './load-worker';
+
+export interface Provisioned {
+  service: { id: string; secret: string };
+  web: { id: string; secret: string; redirectUri: string };
+  user: { username: string; password: string };
+  /** A user access token with scope profile (password grant). */
+  accessToken: string;
+  /** One refresh token per connection, the heads of the rotation chains. */
+  chains: string[];
+  /** What did not work while provisioning (the scenarios then run with placeholders and show INVALID). */
+  problems: string[];
+}
+
+/** Which floor a scenario's ratio is taken against, per server database; `argon2` is the verify bound. */
+export interface Target {
+  floor: 'fastify' | 'db' | 'argon2';
+  min: number;
+}
+
+export interface Scenario {
+  name: string;
+  title: string;
+  /** Request shape on the floors (measured once per shape); null: no such floor. */
+  fastifyShape: string;
+  dbShape: string | null;
+  /** Compare with the argon2id verify bound. */
+  argon2Bound: boolean;
+  targets: { sqlite?: Target; mysql?: Target };
+  /** The load job against `origin`, the server or a floor. */
+  job(origin: string, p: Provisioned, duration: number, cfg: { connections: number; flowWorkers: number; threadpoolSize: number }): Job;
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+const placeholder = () => randomBytes(32).toString('base64url');
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: 'client_credentials',
+    title: 'client_credentials token (client_secret_basic)',
+    fastifyShape: 'token',
+    dbShape: 'token',
+    argon2Bound: false,
+    targets: { sqlite: { floor: 'fastify', min: 0.25 }, mysql: { floor: 'db', min: 0.8 } },
+    job: (origin, p, duration, cfg) => ({
+      kind: 'http', url: `${origin}/oauth/token`, method: 'POST', duration, connections: cfg.connections,
+      headers: { 'content-type': FORM, authorization: basicAuth(p.service.id, p.service.secret) },
+      body: 'grant_type=client_credentials&scope=profile',
+    }),
+  },
+  {
+    name: 'profile',
+    title: 'GET /api/profile (bearer)',
+    fastifyShape: 'profile',
+    dbShape: 'profile',
+    argon2Bound: false,
+    targets: { sqlite: { floor: 'fastify', min: 0.45 }, mysql: { floor: 'db', min: 0.8 } },
+    job: (origin, p, duration, cfg) => ({
+      kind: 'http', url: `${origin}/api/profile`, method: 'GET', duration, connections: cfg.connections,
+      headers: { authorization: `Bearer ${p.accessToken}` },
+    }),
+  },
+  {
+    name: 'introspection',
+    title: 'introspection of a valid token',
+    fastifyShape: 'introspection',
+    dbShape: 'introspection',
+    argon2Bound: false,
+    targets: { sqlite: { floor: 'fastify', min: 0.45 }, mysql: { floor: 'db', min: 0.8 } },
+    job: (origin, p, duration, cfg) => ({
+      kind: 'http', url: `${origin}/oauth/introspect`, method: 'POST', duration, connections: cfg.connections,
+      headers: { 'content-type': FORM, authorization: basicAuth(p.service.id, p.service.secret) },
+      body: `token=${encodeURIComponent(p.accessToken)}&token_type_hint=access_token`,
+    }),
+  },
+  {
+    name: 'password',
+    title: 'password grant (argon2id-bound)',
+    fastifyShape: 'token',
+    dbShape: 'token',
+    argon2Bound: true,
+    targets: { sqlite: { floor: 'argon2', min: 0.9 }, mysql: { floor: 'argon2', min: 0.9 } },
+    // More connections than twice the argon2 thread pool only queue (and inflate latency): the pool stays full.
+    job: (origin, p, duration, cfg) => ({
+      kind: 'http', url: `${origin}/oauth/token`, method: 'POST', duration, connections: Math.min(cfg.connections, 2 * cfg.threadpoolSize),
+      headers: { 'content-type': FORM, authorization: basicAuth(p.service.id, p.service.secret) },
+      body: new URLSearchParams({ grant_type: 'password', username: p.user.username, password: p.user.password, scope: 'profile' }).toString(),
+    }),
+  },
+  {
+    name: 'refresh',
+    title: 'refresh-token rotation (1 chain per connection)',
+    fastifyShape: 'refresh',
+    dbShape: 'refresh',
+    argon2Bound: false,
+    targets: {},
+    job: (origin, p, duration, cfg) => ({
+      kind: 'refresh', origin, duration, authorization: basicAuth(p.service.id, p.service.secret),
+      chains: p.chains.length ? p.chains : Array.from({ length: cfg.connections }, placeholder),
+    }),
+  },
+  {
+    name: 'authorization_code',
+    title: 'authorization-code + PKCE flow (flows/s)',
+    fastifyShape: 'flow',
+    dbShape: null,
+    argon2Bound: true,
+    targets: {},
+    job: (origin, p, duration, cfg) => ({
+      kind: 'authcode', origin, duration, workers: cfg.flowWorkers, scope: 'profile',
+      clientId: p.web.id, clientSecret: p.web.secret, redirectUri: p.web.redirectUri,
+      username: p.user.username, password: p.user.password,
+    }),
+  },
+];
+
+// --- provisioning -----------------------------------------------------------------------------
+
+async function call(origin: string, path: string, init: RequestInit): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(`${origin}${path}`, { ...init, signal: AbortSignal.timeout(30_000) });
+  const text = await res.text();
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    json = { body: text.slice(0, 200) };
+  }
+  return { status: res.status, json };
+}
+
+function admin(origin: string, key: string, path: string, body: unknown) {
+  return call(origin, path, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+const brief = (r: { status: number; json: unknown }) => `${r.status} ${JSON.stringify(r.json).slice(0, 160)}`;
+
+async function passwordGrant(origin: string, p: Provisioned): Promise<{ access_token?: string; refresh_token?: string; problem?: string }> {
+  const r = await call(origin, '/oauth/token', {
+    method: 'POST',
+    headers: { 'content-type': FORM, authorization: basicAuth(p.service.id, p.service.secret) },
+    body: new URLSearchParams({ grant_type: 'password', username: p.user.username, password: p.user.password, scope: 'profile' }),
+  });
+  if (r.status !== 200) return { problem: `password grant: POST /oauth/token → ${brief(r)}` };
+  return r.json as { access_token?: string; refresh_token?: string };
+}
+
+/** Creates the user and clients through the admin API and gets the tokens the scenarios need. */
+export async function provision(origin: string, adminKey: string, chainCount: number, needChains: boolean): Promise<Provisioned> {
+  const p: Provisioned = {
+    service: { id: 'bench-missing-client', secret: placeholder() },
+    web: { id: 'bench-missing-client', secret: placeholder(), redirectUri: 'http://127.0.0.1:9/bench/callback' },
+    user: { username: 'bench-user', password: `bench-${placeholder()}` },
+    accessToken: placeholder(),
+    chains: [],
+    problems: [],
+  };
+  const user = await admin(origin, adminKey, '/admin/users', { ...p.user, email: 'bench@example.com' });
+  if (user.status !== 201) p.problems.push(`POST /admin/users → ${brief(user)}`);
+
+  const client = async (meta: Record<string, unknown>) => {
+    let r = await admin(origin, adminKey, '/admin/clients', meta);
+    if (r.status === 400 && Array.isArray(meta.response_types) && !meta.response_types.length) {
+      const { response_types: _omit, ...rest } = meta;
+      r = await admin(origin, adminKey, '/admin/clients', rest);
+    }
+    if (r.status !== 201 || typeof r.json.client_id !== 'string') {
+      p.problems.push(`POST /admin/clients (${String(meta.client_name)}) → ${brief(r)}`);
+      return null;
+    }
+    return { id: r.json.client_id, secret: String(r.json.client_secret ?? '') };
+  };
+  const service = await client({
+    client_name: 'Bench service', client_uri: 'https://bench.example.com', scope: 'profile', redirect_uris: [],
+    grant_types: ['client_credentials', 'password', 'refresh_token'], response_types: [],
+    token_endpoint_auth_method: 'client_secret_basic', introspection: true,
+  });
+  if (service) p.service = service;
+  const web = await client({
+    client_name: 'Bench web app', client_uri: 'https://bench.example.com', scope: 'profile', redirect_uris: [p.web.redirectUri],
+    grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_basic', skip_consent: false,
+  });
+  if (web) p.web = { ...p.web, ...web };
+
+  const first = await passwordGrant(origin, p);
+  if (first.problem) p.problems.push(first.problem);
+  else if (first.access_token) p.accessToken = first.access_token;
+  if (needChains && !first.problem) {
+    // One independent rotation chain per connection, 4 grants at a time (each costs an argon2id verify).
+    const heads: string[] = [];
+    let failed = false;
+    for (let i = 0; i < chainCount && !failed; i += 4) {
+      const batch = await Promise.all(Array.from({ length: Math.min(4, chainCount - i) }, () => passwordGrant(origin, p)));
+      for (const g of batch) {
+        if (g.refresh_token) heads.push(g.refresh_token);
+        else {
+          p.problems.push(g.problem ?? 'password grant returned no refresh_token');
+          failed = true;
+          break;
+        }
+      }
+    }
+    if (heads.length === chainCount) p.chains = heads;
+  }
+  return p;
+}
