@@ -2,8 +2,12 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { sha256 } from '../../src/common/crypto';
+
+// better-sqlite3 ships no type declarations; this is the little the suite reads with.
+type Sqlite = { prepare(sql: string): { get(...params: unknown[]): unknown }; close(): void };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Database = require('better-sqlite3') as new (file: string, options: { readonly: boolean }) => Sqlite;
 
 interface Result {
   code: number;

@@ -32,7 +32,7 @@ describe.each(DATABASES)('admin API documentation (%s)', (_name, databaseUrl) =>
     t = await startApp(databaseUrl);
     const res = await fetch(`${t.url}/docs-json`);
     expect(res.status).toBe(200);
-    doc = await res.json();
+    doc = (await res.json()) as typeof doc;
   });
   afterAll(() => t.close());
 
