@@ -4,8 +4,8 @@ module.exports = {
   rootDir: '.',
   testRegex: '(src/.*\\.spec\\.ts|test/.*\\.(e2e|browser)-spec\\.ts)$',
   transform: {
-    '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: 'tsconfig.json' }],
-    // NestJS 12 and several dependencies are ESM-only; Jest needs CommonJS on Node < 24.9.
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
+    // Some dependencies (oauth4webapi, cookie) are ESM-only; Jest needs CommonJS on Node < 24.9.
     // The transform converts only files with ESM syntax and returns the others untouched.
     '^.+\\.[mc]?js$': '<rootDir>/test/support/esm-to-cjs.transform.js',
   },

@@ -42,7 +42,7 @@ async function runHttp(job: HttpJob): Promise<RunResult> {
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,
     statusCounts,
-    samples: bad.map((c) => `${job.method} ${new URL(job.url).pathname} → ${c} (×${statusCounts[c]})`),
+    samples: bad.map((c) => `${job.method} ${new URL(job.url).pathname} → ${c}`),
   };
 }
 

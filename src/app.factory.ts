@@ -4,6 +4,8 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
+import fastifyCsrf from '@fastify/csrf-protection';
+import { CSRF_COOKIE } from './oauth/csrf.guard';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { Clock } from './common/clock';
@@ -25,6 +27,11 @@ export async function createApp(config: AppConfig, clock?: Clock): Promise<NestF
   });
 
   await app.register(fastifyCookie, { secret: config.cookieSecret });
+  // Forms get their token from reply.generateCsrf(); CsrfGuard checks it (double submit, signed cookie).
+  await app.register(fastifyCsrf, {
+    cookieKey: CSRF_COOKIE,
+    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, signed: true },
+  });
   await app.register(fastifyHelmet, {
     // Pages carry no inline script; framing is refused everywhere (RFC 6749 §10.13).
     contentSecurityPolicy: {

@@ -1,4 +1,12 @@
 import { Module } from '@nestjs/common';
+import { TokensModule } from '../tokens/tokens.module';
+import { UsersModule } from '../users/users.module';
+import { BearerTokenGuard } from './bearer-token.guard';
+import { ProfileController } from './profile.controller';
 
-@Module({})
+@Module({
+  imports: [TokensModule, UsersModule],
+  controllers: [ProfileController],
+  providers: [BearerTokenGuard],
+})
 export class ApiModule {}

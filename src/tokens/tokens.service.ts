@@ -74,6 +74,19 @@ export class TokensService {
     return this.tokens.findByRefreshTokenHash(sha256(refreshToken));
   }
 
+  /**
+   * RFC 7009 §2.1 / RFC 7662 §2.1: the token with this value, looked up as the hinted type first
+   * and then as the other, so a wrong or unknown hint still finds it.
+   */
+  async findByValue(value: string, hint?: string): Promise<{ token: Token; type: 'access_token' | 'refresh_token' } | null> {
+    const order: Array<'access_token' | 'refresh_token'> = hint === 'refresh_token' ? ['refresh_token', 'access_token'] : ['access_token', 'refresh_token'];
+    for (const type of order) {
+      const token = type === 'access_token' ? await this.findByAccessToken(value) : await this.findByRefreshToken(value);
+      if (token) return { token, type };
+    }
+    return null;
+  }
+
   accessTokenState(token: Token): TokenState {
     if (token.accessTokenRevokedAt !== null) return 'revoked';
     return this.clock.now() < token.issuedAt + token.expiresIn ? 'active' : 'expired';

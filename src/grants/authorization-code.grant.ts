@@ -1,0 +1,111 @@
+/**
+ * Authorization Code Grant (RFC 6749 §4.1) with PKCE (RFC 7636).
+ * A code is ≥ 256 bits, stored as its digest, lives AUTHORIZATION_CODE_TTL (≤ 10 min), is bound to
+ * client, redirect_uri, user, scope and PKCE challenge, and is single use: redeeming it twice
+ * fails and revokes every token issued from it (§4.1.2).
+ */
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config';
+import { Client, clientRules } from '../clients/client.entity';
+import { User } from '../users/user.entity';
+import { AuthorizationCodesService } from '../authorization-codes/authorization-codes.service';
+import { TokensService } from '../tokens/tokens.service';
+import { Db } from '../database/db';
+import { OAuthError } from '../oauth/oauth-error';
+import { AuthorizationGrant, AuthorizationRequest, TokenGrant, TokenRequest, TokenResponse } from './grant';
+import { CodeChallengeMethod, isValidCodeChallenge, verifyCodeVerifier } from './pkce';
+import { toTokenResponse } from './token-response';
+
+@Injectable()
+export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
+  readonly grantType = 'authorization_code';
+  readonly responseType = 'code';
+  readonly responseMode = 'query';
+  readonly enabled = true;
+
+  constructor(
+    private readonly codes: AuthorizationCodesService,
+    private readonly tokens: TokensService,
+    private readonly db: Db,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** RFC 7636 §4.3: the challenge, when sent or required, is well formed and of an allowed method. */
+  validate(params: Readonly<Record<string, string | undefined>>, client: Client) {
+    const challenge = params.code_challenge;
+    const method = params.code_challenge_method ?? (challenge ? 'plain' : undefined);
+    if (!challenge) {
+      if (params.code_challenge_method) throw OAuthError.invalidRequest('code_challenge_method without code_challenge');
+      if (clientRules.isPublic(client)) throw OAuthError.invalidRequest('code_challenge is required for public clients (RFC 7636)');
+      if (this.config.pkceRequired) throw OAuthError.invalidRequest('code_challenge is required');
+      return {};
+    }
+    if (method !== 'S256' && method !== 'plain') throw OAuthError.invalidRequest('code_challenge_method must be S256 or plain');
+    if (method === 'plain' && !this.config.pkceAllowPlain) throw OAuthError.invalidRequest('code_challenge_method plain is not allowed; use S256');
+    if (!isValidCodeChallenge(challenge)) throw OAuthError.invalidRequest('code_challenge is malformed');
+    return { codeChallenge: challenge, codeChallengeMethod: method as CodeChallengeMethod };
+  }
+
+  /** §4.1.2: the code goes back in the query with state. */
+  async authorize(request: AuthorizationRequest, user: User, authTime: number): Promise<Record<string, string>> {
+    const code = await this.codes.create({
+      clientId: request.clientId,
+      userId: user.id,
+      redirectUri: request.redirectUri,
+      redirectUriSent: request.redirectUriSent,
+      scope: request.scope,
+      nonce: request.nonce,
+      authTime,
+      codeChallenge: request.codeChallenge ?? null,
+      codeChallengeMethod: request.codeChallengeMethod ?? null,
+    });
+    return { code, ...(request.state !== undefined ? { state: request.state } : {}) };
+  }
+
+  /** §4.1.3: redeem the code. */
+  async handle(request: TokenRequest, client: Client): Promise<TokenResponse> {
+    if (!request.code) throw OAuthError.invalidRequest('code is required');
+    const code = await this.codes.findByCode(request.code);
+    if (!code || code.clientId !== client.clientId) throw OAuthError.invalidGrant('authorization code is invalid');
+    if (code.usedAt !== null) {
+      // §4.1.2: a code used twice revokes what was issued from it.
+      await this.tokens.revokeByCodeId(code.id);
+      throw OAuthError.invalidGrant('authorization code was already used');
+    }
+    if (this.codes.isExpired(code)) throw OAuthError.invalidGrant('authorization code expired');
+    // §4.1.3: redirect_uri must be sent, and identical, when the authorization request had it.
+    if (code.redirectUriSent && request.redirect_uri === undefined) throw OAuthError.invalidGrant('redirect_uri is required');
+    if (request.redirect_uri !== undefined && request.redirect_uri !== code.redirectUri) {
+      throw OAuthError.invalidGrant('redirect_uri does not match the authorization request');
+    }
+    if (code.codeChallenge) {
+      if (!request.code_verifier) throw OAuthError.invalidGrant('code_verifier is required');
+      if (!verifyCodeVerifier(request.code_verifier, code.codeChallenge, code.codeChallengeMethod as CodeChallengeMethod)) {
+        throw OAuthError.invalidGrant('code_verifier does not match the code_challenge');
+      }
+    } else if (request.code_verifier !== undefined) {
+      // RFC 9700 §2.1.1: a verifier for a code issued without a challenge is refused.
+      throw OAuthError.invalidGrant('code_verifier sent for a code issued without code_challenge');
+    }
+
+    const issued = await this.db.transaction(async (manager) => {
+      if (!(await this.codes.markUsed(code, manager))) return null;
+      return this.tokens.issue(
+        {
+          clientId: client.clientId,
+          userId: code.userId,
+          scope: code.scope,
+          withRefreshToken: clientRules.allowsGrantType(client, 'refresh_token'),
+          codeId: code.id,
+        },
+        manager,
+      );
+    });
+    if (!issued) {
+      // Lost the race to a concurrent redemption: that one is the replay victim.
+      await this.tokens.revokeByCodeId(code.id);
+      throw OAuthError.invalidGrant('authorization code was already used');
+    }
+    return toTokenResponse(issued);
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Client Credentials Grant (RFC 6749 §4.4). A confidential client trades its own credentials
+ * for an access token: no user, and no refresh token (§4.4.3).
+ */
+import { Injectable } from '@nestjs/common';
+import { Client, clientRules } from '../clients/client.entity';
+import { TokensService } from '../tokens/tokens.service';
+import { OAuthError } from '../oauth/oauth-error';
+import { TokenGrant, TokenRequest, TokenResponse } from './grant';
+import { resolveScope } from './scope';
+import { toTokenResponse } from './token-response';
+
+@Injectable()
+export class ClientCredentialsGrant implements TokenGrant {
+  readonly grantType = 'client_credentials';
+  readonly enabled = true;
+
+  constructor(private readonly tokens: TokensService) {}
+
+  async handle(request: TokenRequest, client: Client): Promise<TokenResponse> {
+    // §4.4: "MUST only be used by confidential clients".
+    if (clientRules.isPublic(client)) throw OAuthError.unauthorizedClient('client_credentials is for confidential clients only');
+    const scope = resolveScope(request.scope, client.metadata.scope);
+    const issued = await this.tokens.issue({ clientId: client.clientId, userId: null, scope, withRefreshToken: false });
+    return toTokenResponse(issued);
+  }
+}

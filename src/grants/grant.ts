@@ -1,0 +1,49 @@
+import type { Client } from '../clients/client.entity';
+import type { User } from '../users/user.entity';
+import type { GrantType, ResponseType } from '../common/oauth-types';
+
+/** Token endpoint parameters after the one-value-per-name check (RFC 6749 §3.2). */
+export type TokenRequest = Readonly<Record<string, string | undefined>> & { grant_type: string };
+
+/** RFC 6749 §5.1 successful response. `scope` is always included (§5.1 allows it; clients need not guess). */
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token?: string;
+  scope: string;
+}
+
+/** A grant the token endpoint serves, keyed by `grant_type`. */
+export interface TokenGrant {
+  readonly grantType: GrantType;
+  /** False when configuration turns the grant off server-wide. */
+  readonly enabled: boolean;
+  handle(request: TokenRequest, client: Client): Promise<TokenResponse>;
+}
+
+/** An authorization request whose client and redirect URI are verified (RFC 6749 §3.1, §3.1.2). */
+export interface AuthorizationRequest {
+  clientId: string;
+  responseType: ResponseType;
+  redirectUri: string;
+  /** Whether the request carried redirect_uri (then §4.1.3 requires it again at the token endpoint). */
+  redirectUriSent: boolean;
+  scope: string;
+  state?: string;
+  codeChallenge?: string;
+  codeChallengeMethod?: 'S256' | 'plain';
+  nonce?: string;
+}
+
+/** A grant the authorization endpoint serves, keyed by `response_type`. */
+export interface AuthorizationGrant {
+  readonly responseType: ResponseType;
+  readonly enabled: boolean;
+  /** `query` (§4.1.2) or `fragment` (§4.2.2): where results and errors go. */
+  readonly responseMode: 'query' | 'fragment';
+  /** Checks the grant's own parameters (PKCE, …); throws OAuthError (the caller adds the redirect). */
+  validate(params: Readonly<Record<string, string | undefined>>, client: Client): Pick<AuthorizationRequest, 'codeChallenge' | 'codeChallengeMethod'>;
+  /** The resource owner approved: the parameters to send back to the redirect URI. */
+  authorize(request: AuthorizationRequest, user: User, authTime: number): Promise<Record<string, string>>;
+}

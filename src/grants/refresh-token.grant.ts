@@ -1,0 +1,42 @@
+/**
+ * Refreshing an Access Token (RFC 6749 §6) with rotation (RFC 9700 §4.14.2): every use returns a
+ * new refresh token and retires the old one at once; presenting a retired one revokes the whole
+ * family. The new scope must be within the original grant's.
+ */
+import { Injectable } from '@nestjs/common';
+import { Client } from '../clients/client.entity';
+import { TokensService } from '../tokens/tokens.service';
+import { OAuthError } from '../oauth/oauth-error';
+import { TokenGrant, TokenRequest, TokenResponse } from './grant';
+import { resolveScope } from './scope';
+import { toTokenResponse } from './token-response';
+
+@Injectable()
+export class RefreshTokenGrant implements TokenGrant {
+  readonly grantType = 'refresh_token';
+  readonly enabled = true;
+
+  constructor(private readonly tokens: TokensService) {}
+
+  async handle(request: TokenRequest, client: Client): Promise<TokenResponse> {
+    if (!request.refresh_token) throw OAuthError.invalidRequest('refresh_token is required');
+    const token = await this.tokens.findByRefreshToken(request.refresh_token);
+    // §6: the refresh token must have been issued to this client.
+    if (!token || token.clientId !== client.clientId) throw OAuthError.invalidGrant('refresh token is invalid');
+    const state = this.tokens.refreshTokenState(token);
+    if (state === 'revoked') {
+      // RFC 9700 §4.14.2: a retired refresh token came back — someone holds a copy.
+      await this.tokens.revokeFamily(token.familyId);
+      throw OAuthError.invalidGrant('refresh token is invalid');
+    }
+    if (state === 'expired') throw OAuthError.invalidGrant('refresh token expired');
+    // §6: the scope "MUST NOT include any scope not originally granted".
+    const scope = resolveScope(request.scope, token.scope);
+    const issued = await this.tokens.rotate(token, scope);
+    if (!issued) {
+      await this.tokens.revokeFamily(token.familyId);
+      throw OAuthError.invalidGrant('refresh token is invalid');
+    }
+    return toTokenResponse(issued);
+  }
+}

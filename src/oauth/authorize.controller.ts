@@ -1,0 +1,83 @@
+import { Controller, Get, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ClientsService } from '../clients/clients.service';
+import { UsersService } from '../users/users.service';
+import { CsrfGuard } from './csrf.guard';
+import { singleValued } from './form-params';
+import { AuthorizeService, UnverifiableRequestError } from './authorize.service';
+import { PageExceptionFilter } from './oauth-exception.filter';
+import { PendingRequestService } from './pending-request.service';
+import { SessionService } from './session.service';
+import { matchRedirectUri } from './redirect';
+import { consentView } from './views/consent.view';
+import { sendPage } from './views/send-page';
+
+/** Authorization endpoint (RFC 6749 §3.1, §4.1.1, §4.2.1): sign-in if needed, consent, redirect. */
+@ApiExcludeController()
+@UseFilters(PageExceptionFilter)
+@Controller('oauth')
+export class AuthorizeController {
+  constructor(
+    private readonly authorize: AuthorizeService,
+    private readonly sessions: SessionService,
+    private readonly pending: PendingRequestService,
+    private readonly users: UsersService,
+    private readonly clients: ClientsService,
+  ) {}
+
+  @Get('authorize')
+  async start(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const { client, request } = await this.authorize.parse(singleValued(req.query));
+    const session = this.sessions.read(req);
+    const user = session && (await this.users.findById(session.userId));
+    if (!session || !user) {
+      reply.redirect(`/login?return_to=${encodeURIComponent(req.url)}`, 302);
+      return;
+    }
+    if (client.metadata.skip_consent) {
+      reply.redirect(await this.authorize.approve(request, user, session.authTime), 302);
+      return;
+    }
+    const requestId = this.pending.save(reply, user.id, session.authTime, request);
+    sendPage(
+      reply,
+      200,
+      consentView({
+        csrfToken: reply.generateCsrf(),
+        requestId,
+        clientName: client.metadata.client_name,
+        clientUri: client.metadata.client_uri,
+        username: user.username,
+        scopes: request.scope.split(' ').filter(Boolean),
+      }),
+    );
+  }
+
+  /** The consent form's answer: `decision` = approve | deny. */
+  @Post('authorize')
+  @UseGuards(CsrfGuard)
+  async decide(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const body = singleValued(req.body);
+    const session = this.sessions.read(req);
+    const pending = this.pending.load(req, body.request_id);
+    if (!session || !pending || pending.userId !== session.userId) {
+      throw new UnverifiableRequestError('this authorization request has expired or belongs to another session; start again from the application');
+    }
+    // The client may have changed since the page was shown: verify it and its redirect URI again.
+    const client = await this.clients.findByClientId(pending.request.clientId);
+    if (!client || !matchRedirectUri(pending.request.redirectUri, client.metadata.redirect_uris)) {
+      throw new UnverifiableRequestError('the client or its redirect URI is no longer registered');
+    }
+    const user = await this.users.findById(session.userId);
+    if (!user) throw new UnverifiableRequestError('the signed-in user no longer exists');
+    this.pending.clear(reply);
+    if (body.decision === 'approve') {
+      reply.redirect(await this.authorize.approve(pending.request, user, pending.authTime), 302);
+    } else if (body.decision === 'deny') {
+      reply.redirect(this.authorize.denyRedirect(pending.request), 302);
+    } else {
+      throw new UnverifiableRequestError('decision must be approve or deny');
+    }
+  }
+}

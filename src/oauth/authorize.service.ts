@@ -1,0 +1,102 @@
+import { Injectable } from '@nestjs/common';
+import { Client, clientRules } from '../clients/client.entity';
+import { ClientsService } from '../clients/clients.service';
+import { AuthorizationRequest } from '../grants/grant';
+import { GrantRegistry } from '../grants/grant-registry';
+import { resolveScope } from '../grants/scope';
+import { User } from '../users/user.entity';
+import { ResponseType } from '../common/oauth-types';
+import { Params } from './form-params';
+import { OAuthError } from './oauth-error';
+import { buildRedirect, matchRedirectUri } from './redirect';
+
+/** Unverifiable client or redirect URI: the server shows the error itself (§4.1.2.1). */
+export class UnverifiableRequestError extends OAuthError {
+  constructor(description: string) {
+    super('invalid_request', description);
+  }
+}
+
+const MAX_STATE = 2048;
+
+/** The authorization endpoint's rules (RFC 6749 §3.1, §4.1.1, §4.2.1), independent of HTTP. */
+@Injectable()
+export class AuthorizeService {
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly registry: GrantRegistry,
+  ) {}
+
+  /**
+   * Verifies client_id and redirect_uri first; until both are verified every error is shown as a
+   * page, never redirected. Then checks the rest and returns the request, or throws an OAuthError
+   * that carries the verified redirect.
+   */
+  async parse(params: Params): Promise<{ client: Client; request: AuthorizationRequest }> {
+    if (!params.client_id) throw new UnverifiableRequestError('client_id is missing');
+    const client = await this.clients.findByClientId(params.client_id);
+    if (!client) throw new UnverifiableRequestError('unknown client_id');
+    const registered = client.metadata.redirect_uris;
+    let redirectUri: string | null;
+    if (params.redirect_uri === undefined) {
+      // §3.1.2.3: may be omitted only when exactly one is registered.
+      if (registered.length !== 1) throw new UnverifiableRequestError('redirect_uri is required for this client');
+      redirectUri = registered[0];
+    } else {
+      redirectUri = matchRedirectUri(params.redirect_uri, registered);
+      if (!redirectUri) throw new UnverifiableRequestError('redirect_uri is not registered for this client');
+    }
+
+    const state = params.state;
+    const grant = params.response_type ? this.registry.authorizationGrant(params.response_type) : undefined;
+    const redirect = { redirectUri, state, responseMode: grant?.responseMode ?? ('query' as const) };
+    const fail = (err: OAuthError) => err.withRedirect(redirect);
+
+    if (state !== undefined && state.length > MAX_STATE) throw fail(OAuthError.invalidRequest('state is too long'));
+    if (!params.response_type) throw fail(OAuthError.invalidRequest('response_type is required'));
+    if (!grant) throw fail(OAuthError.unsupportedResponseType());
+    if (!clientRules.allowsResponseType(client, grant.responseType)) {
+      throw fail(OAuthError.unauthorizedClient(`this client may not use response_type ${grant.responseType}`));
+    }
+    try {
+      const scope = resolveScope(params.scope, client.metadata.scope);
+      const pkce = grant.validate(params, client);
+      const request: AuthorizationRequest = {
+        clientId: client.clientId,
+        responseType: grant.responseType,
+        redirectUri,
+        redirectUriSent: params.redirect_uri !== undefined,
+        scope,
+        ...(state !== undefined ? { state } : {}),
+        ...(params.nonce !== undefined ? { nonce: params.nonce.slice(0, 255) } : {}),
+        ...pkce,
+      };
+      return { client, request };
+    } catch (err) {
+      if (err instanceof OAuthError) throw fail(err);
+      throw err;
+    }
+  }
+
+  /** The user approved: the URL to send the browser to, with the code or token. */
+  async approve(request: AuthorizationRequest, user: User, authTime: number): Promise<string> {
+    const grant = this.grantFor(request.responseType);
+    const result = await grant.authorize(request, user, authTime);
+    return buildRedirect(request.redirectUri, grant.responseMode, result);
+  }
+
+  /** The user refused (§4.1.2.1 access_denied). */
+  denyRedirect(request: AuthorizationRequest): string {
+    return buildRedirect(request.redirectUri, this.grantFor(request.responseType).responseMode, {
+      error: 'access_denied',
+      error_description: 'the resource owner denied the request',
+      state: request.state,
+    });
+  }
+
+  private grantFor(responseType: ResponseType) {
+    const grant = this.registry.authorizationGrant(responseType);
+    if (!grant) throw OAuthError.unsupportedResponseType();
+    return grant;
+  }
+}

@@ -1,0 +1,77 @@
+import { CanActivate, ExecutionContext, Injectable, SetMetadata, createParamDecorator } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { Client, clientRules } from '../clients/client.entity';
+import { ClientsService } from '../clients/clients.service';
+import { formParams } from './form-params';
+import { OAuthError } from './oauth-error';
+
+const CONFIDENTIAL_ONLY = 'gatehouse:confidential-only';
+/** The endpoint serves only clients that authenticate with a secret (e.g. introspection). */
+export const ConfidentialClientsOnly = () => SetMetadata(CONFIDENTIAL_ONLY, true);
+
+type AuthenticatedRequest = FastifyRequest & { oauthClient?: Client };
+
+/** The client ClientAuthGuard authenticated. */
+export const CurrentClient = createParamDecorator((_: unknown, ctx: ExecutionContext) => {
+  return ctx.switchToHttp().getRequest<AuthenticatedRequest>().oauthClient;
+});
+
+/** RFC 6749 §2.3.1: client_id and secret are form-encoded before Base64 in the Basic header. */
+function parseBasic(header: string): { clientId: string; secret: string } | null {
+  const match = /^Basic ([A-Za-z0-9+/]+={0,2})$/i.exec(header.trim());
+  if (!match) return null;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  try {
+    const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+    return { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Client authentication (RFC 6749 §2.3, §3.2.1): exactly one method per request —
+ * `client_secret_basic`, `client_secret_post`, or `none` (client_id alone, public clients) — and it
+ * must be the method the client registered. Any failure is invalid_client (401).
+ */
+@Injectable()
+export class ClientAuthGuard implements CanActivate {
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const params = formParams(request);
+    const authorization = request.headers.authorization;
+    const confidentialOnly = this.reflector.get<boolean>(CONFIDENTIAL_ONLY, context.getHandler()) ?? false;
+
+    let client: Client | null;
+    if (authorization !== undefined) {
+      if (params.client_secret !== undefined) throw OAuthError.invalidRequest('use exactly one client authentication method');
+      const credentials = parseBasic(authorization);
+      if (!credentials) throw OAuthError.invalidClient('malformed Basic credentials', true);
+      if (params.client_id !== undefined && params.client_id !== credentials.clientId) {
+        throw OAuthError.invalidRequest('client_id in the body differs from the authenticated client');
+      }
+      client = await this.clients.authenticate(credentials.clientId, credentials.secret);
+      if (!client || client.metadata.token_endpoint_auth_method !== 'client_secret_basic') throw OAuthError.invalidClient(undefined, true);
+    } else if (params.client_secret !== undefined) {
+      if (!params.client_id) throw OAuthError.invalidClient('client_id is required');
+      client = await this.clients.authenticate(params.client_id, params.client_secret);
+      if (!client || client.metadata.token_endpoint_auth_method !== 'client_secret_post') throw OAuthError.invalidClient();
+    } else if (params.client_id !== undefined) {
+      client = await this.clients.findByClientId(params.client_id);
+      if (!client || !clientRules.isPublic(client)) throw OAuthError.invalidClient();
+      if (confidentialOnly) throw OAuthError.invalidClient('this endpoint needs an authenticated client');
+    } else {
+      throw OAuthError.invalidClient('client authentication is required');
+    }
+    request.oauthClient = client;
+    return true;
+  }
+}

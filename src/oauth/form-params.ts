@@ -1,0 +1,34 @@
+import type { FastifyRequest } from 'fastify';
+import { OAuthError } from './oauth-error';
+
+export type Params = Readonly<Record<string, string | undefined>>;
+
+/**
+ * RFC 6749 §3.1, §3.2: "Parameters sent without a value MUST be treated as if they were omitted"
+ * and "Request and response parameters MUST NOT be included more than once".
+ * Returns one string per name, or throws invalid_request naming the repeated parameter.
+ */
+export function singleValued(source: unknown): Params {
+  const params: Record<string, string> = {};
+  if (!source || typeof source !== 'object') return params;
+  for (const [name, value] of Object.entries(source as Record<string, unknown>)) {
+    if (Array.isArray(value)) throw OAuthError.invalidRequest(`parameter "${name.slice(0, 40)}" is repeated`);
+    if (typeof value !== 'string') throw OAuthError.invalidRequest(`parameter "${name.slice(0, 40)}" is malformed`);
+    if (value !== '') params[name] = value;
+  }
+  return params;
+}
+
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+const parsed = new WeakMap<FastifyRequest, Params>();
+
+/** The form body of a token/revocation/introspection request (§3.2: form-encoded only). */
+export function formParams(request: FastifyRequest): Params {
+  const cached = parsed.get(request);
+  if (cached) return cached;
+  const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== FORM_TYPE) throw OAuthError.invalidRequest(`the request body must be ${FORM_TYPE}`);
+  const params = singleValued(request.body);
+  parsed.set(request, params);
+  return params;
+}

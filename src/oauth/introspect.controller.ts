@@ -1,0 +1,55 @@
+import { Controller, Header, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { AppConfig } from '../config/app-config';
+import { Client } from '../clients/client.entity';
+import { TokensService } from '../tokens/tokens.service';
+import { UsersService } from '../users/users.service';
+import { ClientAuthGuard, ConfidentialClientsOnly, CurrentClient } from './client-auth.guard';
+import { formParams } from './form-params';
+import { OAuthError } from './oauth-error';
+import { OAuthExceptionFilter } from './oauth-exception.filter';
+
+/**
+ * Token introspection (RFC 7662). Only authenticated (confidential) clients may call it. A client
+ * sees its own tokens; one registered with `introspection: true` (a resource server) sees every
+ * client's. Anything else — expired, revoked, unknown, another client's — is `{"active": false}`.
+ */
+@ApiExcludeController()
+@UseFilters(OAuthExceptionFilter)
+@Controller('oauth')
+export class IntrospectController {
+  constructor(
+    private readonly tokens: TokensService,
+    private readonly users: UsersService,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Post('introspect')
+  @HttpCode(200)
+  @UseGuards(ClientAuthGuard)
+  @ConfidentialClientsOnly()
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  async introspect(@Req() req: FastifyRequest, @CurrentClient() client: Client): Promise<Record<string, unknown>> {
+    const params = formParams(req);
+    if (!params.token) throw OAuthError.invalidRequest('token is required');
+    const found = await this.tokens.findByValue(params.token, params.token_type_hint);
+    if (!found || (found.token.clientId !== client.clientId && !client.metadata.introspection)) return { active: false };
+    const { token, type } = found;
+    const isRefresh = type === 'refresh_token';
+    const state = isRefresh ? this.tokens.refreshTokenState(token) : this.tokens.accessTokenState(token);
+    if (state !== 'active') return { active: false };
+    const user = token.userId !== null ? await this.users.findById(token.userId) : null;
+    return {
+      active: true,
+      scope: token.scope,
+      client_id: token.clientId,
+      ...(user ? { username: user.username, sub: String(user.id) } : {}),
+      token_type: isRefresh ? 'refresh_token' : token.tokenType,
+      exp: isRefresh ? this.tokens.refreshTokenExpiresAt(token) : this.tokens.accessTokenExpiresAt(token),
+      iat: token.issuedAt,
+      iss: this.config.issuer,
+    };
+  }
+}

@@ -1,0 +1,38 @@
+import { Controller, Get, Header } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { AppConfig } from '../config/app-config';
+import { SCOPES_SUPPORTED, TOKEN_ENDPOINT_AUTH_METHODS } from '../common/oauth-types';
+import { GrantRegistry } from '../grants/grant-registry';
+
+/** Authorization server metadata (RFC 8414 §2, §3), built from configuration and the grant registry. */
+@ApiExcludeController()
+@Controller('.well-known')
+export class MetadataController {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly registry: GrantRegistry,
+  ) {}
+
+  @Get('oauth-authorization-server')
+  @Header('Cache-Control', 'public, max-age=300')
+  metadata(): Record<string, unknown> {
+    const issuer = this.config.issuer;
+    const confidentialMethods = TOKEN_ENDPOINT_AUTH_METHODS.filter((m) => m !== 'none');
+    return {
+      issuer,
+      authorization_endpoint: `${issuer}/oauth/authorize`,
+      token_endpoint: `${issuer}/oauth/token`,
+      revocation_endpoint: `${issuer}/oauth/revoke`,
+      introspection_endpoint: `${issuer}/oauth/introspect`,
+      scopes_supported: SCOPES_SUPPORTED,
+      response_types_supported: this.registry.responseTypes(),
+      response_modes_supported: this.registry.responseTypes().includes('token') ? ['query', 'fragment'] : ['query'],
+      grant_types_supported: this.registry.grantTypes(),
+      token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
+      revocation_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
+      introspection_endpoint_auth_methods_supported: confidentialMethods,
+      code_challenge_methods_supported: this.config.pkceAllowPlain ? ['S256', 'plain'] : ['S256'],
+      service_documentation: `${issuer}/docs`,
+    };
+  }
+}

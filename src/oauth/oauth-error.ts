@@ -1,0 +1,100 @@
+import { HttpStatus } from '@nestjs/common';
+
+/** RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1; RFC 7009 §2.2.1 error codes. */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'unsupported_response_type'
+  | 'unsupported_token_type'
+  | 'invalid_scope'
+  | 'access_denied'
+  | 'server_error'
+  | 'temporarily_unavailable'
+  | 'invalid_token'
+  | 'insufficient_scope';
+
+/** Where an authorization-endpoint error goes once the client and its redirect URI are verified. */
+export interface ErrorRedirect {
+  redirectUri: string;
+  state?: string;
+  /** `query` for the code flow (§4.1.2.1), `fragment` for implicit (§4.2.2.1). */
+  responseMode: 'query' | 'fragment';
+}
+
+/**
+ * The one protocol error. `description` is public (RFC 6749 §5.2: ASCII, no secrets, no echoed
+ * input); `detail` is only logged. Rendered only by OAuthExceptionFilter.
+ */
+export class OAuthError extends Error {
+  redirect?: ErrorRedirect;
+  /** Set when the client tried HTTP Basic: the 401 carries `WWW-Authenticate: Basic` (§5.2). */
+  basicAttempted = false;
+  /** RFC 6750 §3: the scope a bearer request lacked. */
+  requiredScope?: string;
+
+  constructor(
+    readonly code: OAuthErrorCode,
+    readonly description: string | undefined,
+    readonly status: number = HttpStatus.BAD_REQUEST,
+    readonly detail?: string,
+  ) {
+    super(description ?? code);
+  }
+
+  /** The same error, to be sent back to the client's verified redirect URI. */
+  withRedirect(redirect: ErrorRedirect): this {
+    this.redirect = redirect;
+    return this;
+  }
+
+  /** §5.2 invalid_request: a missing, repeated, or malformed parameter. */
+  static invalidRequest(description: string) {
+    return new OAuthError('invalid_request', description);
+  }
+  /** §5.2 invalid_client: client authentication failed (401). */
+  static invalidClient(description = 'client authentication failed', basicAttempted = false) {
+    const err = new OAuthError('invalid_client', description, HttpStatus.UNAUTHORIZED);
+    err.basicAttempted = basicAttempted;
+    return err;
+  }
+  /** §5.2 invalid_grant: the code, refresh token or credentials are invalid, expired, revoked or not this client's. */
+  static invalidGrant(description: string) {
+    return new OAuthError('invalid_grant', description);
+  }
+  /** §5.2 unauthorized_client: the client may not use this grant or response type. */
+  static unauthorizedClient(description: string) {
+    return new OAuthError('unauthorized_client', description);
+  }
+  static unsupportedGrantType(description = 'grant_type is not supported') {
+    return new OAuthError('unsupported_grant_type', description);
+  }
+  static unsupportedResponseType(description = 'response_type is not supported') {
+    return new OAuthError('unsupported_response_type', description);
+  }
+  /** RFC 7009 §2.2.1. */
+  static unsupportedTokenType(description = 'token type is not supported') {
+    return new OAuthError('unsupported_token_type', description);
+  }
+  static invalidScope(description: string) {
+    return new OAuthError('invalid_scope', description);
+  }
+  static accessDenied(description = 'the resource owner denied the request') {
+    return new OAuthError('access_denied', description);
+  }
+  static serverError(detail?: string) {
+    return new OAuthError('server_error', 'the server could not complete the request', HttpStatus.INTERNAL_SERVER_ERROR, detail);
+  }
+  /** RFC 6750 §3.1: unknown, expired, revoked or malformed bearer token (401). */
+  static invalidToken(description = 'the access token is invalid, expired or revoked') {
+    return new OAuthError('invalid_token', description, HttpStatus.UNAUTHORIZED);
+  }
+  /** RFC 6750 §3.1: the token lacks a scope (403). */
+  static insufficientScope(scope: string) {
+    const err = new OAuthError('insufficient_scope', `this resource needs the scope "${scope}"`, HttpStatus.FORBIDDEN);
+    err.requiredScope = scope;
+    return err;
+  }
+}

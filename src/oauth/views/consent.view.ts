@@ -1,0 +1,33 @@
+import { html } from '../../common/html';
+import { SCOPES } from '../../common/oauth-types';
+import { layout } from './layout.view';
+
+export interface ConsentView {
+  csrfToken: string;
+  requestId: string;
+  clientName: string;
+  clientUri?: string;
+  username: string;
+  scopes: string[];
+}
+
+/** INTERFACES.md: one POST form; the client's name and URI, each scope, and `decision` approve/deny. */
+export function consentView(v: ConsentView): string {
+  return layout(
+    `Authorize ${v.clientName}`,
+    html`<h1><strong>${v.clientName}</strong> wants to access your account</h1>
+${v.clientUri ? html`<p class="client-uri"><a href="${v.clientUri}" rel="noopener noreferrer">${v.clientUri}</a></p>` : ''}
+<p>Signed in as <strong>${v.username}</strong>. This app is asking to:</p>
+<ul class="scopes">
+${v.scopes.map((s) => html`<li><code>${s}</code> ${SCOPES[s] ?? s}</li>`)}
+</ul>
+<form method="post" action="/oauth/authorize">
+  <input type="hidden" name="_csrf" value="${v.csrfToken}">
+  <input type="hidden" name="request_id" value="${v.requestId}">
+  <div class="actions">
+    <button type="submit" name="decision" value="deny" class="secondary">Deny</button>
+    <button type="submit" name="decision" value="approve" class="primary">Allow</button>
+  </div>
+</form>`,
+  );
+}

@@ -1,0 +1,88 @@
+/**
+ * HTTP helpers for e2e tests: a cookie-keeping user agent that does not follow redirects, and a
+ * generic reader of the server's HTML forms (as INTERFACES.md says a test must be able to).
+ */
+export class UserAgent {
+  readonly cookies = new Map<string, string>();
+
+  constructor(readonly base: string) {}
+
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    const url = path.startsWith('http') ? path : this.base + path;
+    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = line.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      const expired = attrs.some((a) => /^\s*expires=Thu, 01 Jan 1970/i.test(a) || /^\s*max-age=0\s*$/i.test(a));
+      if (expired || value === '') this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return res;
+  }
+
+  get(path: string, headers: Record<string, string> = {}) {
+    return this.request(path, { headers });
+  }
+
+  postForm(path: string, fields: Record<string, string>) {
+    return this.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
+  }
+}
+
+export interface HtmlForm {
+  action: string;
+  method: string;
+  /** Hidden inputs and text inputs with their values. */
+  fields: Record<string, string>;
+  /** Submit buttons as name → values. */
+  buttons: Record<string, string[]>;
+  inputNames: string[];
+}
+
+const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const attr = (tag: string, name: string) => {
+  const m = new RegExp(`\\s${name}="([^"]*)"`, 'i').exec(tag);
+  return m ? decode(m[1]) : undefined;
+};
+
+/** The page's one `<form method="post">`. */
+export function parseForm(html: string): HtmlForm {
+  const forms = [...html.matchAll(/<form\b[^>]*method="post"[^>]*>([\s\S]*?)<\/form>/gi)];
+  if (forms.length !== 1) throw new Error(`expected one POST form, found ${forms.length}`);
+  const [whole, inner] = forms[0];
+  const open = whole.slice(0, whole.indexOf('>') + 1);
+  const form: HtmlForm = { action: attr(open, 'action') ?? '', method: 'post', fields: {}, buttons: {}, inputNames: [] };
+  for (const [tag] of inner.matchAll(/<input\b[^>]*>/gi)) {
+    const name = attr(tag, 'name');
+    if (!name) continue;
+    form.inputNames.push(name);
+    form.fields[name] = attr(tag, 'value') ?? '';
+  }
+  for (const [tag] of inner.matchAll(/<button\b[^>]*>/gi)) {
+    const name = attr(tag, 'name');
+    if (name) (form.buttons[name] ??= []).push(attr(tag, 'value') ?? '');
+  }
+  return form;
+}
+
+export function basic(clientId: string, secret: string): string {
+  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  return 'Basic ' + Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64');
+}
+
+/** POST a form to the token-style endpoints. */
+export function postForm(url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
