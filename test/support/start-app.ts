@@ -6,6 +6,11 @@ import { FixedClock } from '../../src/common/clock';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
 
+// In CI the MySQL suite is mandatory: without TEST_MYSQL_URL the run fails instead of skipping it.
+if (process.env.CI === 'true' && !process.env.TEST_MYSQL_URL) {
+  throw new Error('CI=true but TEST_MYSQL_URL is not set: the MySQL suites must run in CI');
+}
+
 /** The databases the e2e suite runs on: SQLite always, MySQL when TEST_MYSQL_URL is set. */
 export const DATABASES: Array<[string, string]> = [
   ['sqlite', 'sqlite::memory:'],
