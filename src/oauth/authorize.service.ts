@@ -49,7 +49,10 @@ export class AuthorizeService {
 
     const state = params.state;
     const grant = params.response_type ? this.registry.authorizationGrant(params.response_type) : undefined;
-    const redirect = { redirectUri, state, responseMode: grant?.responseMode ?? ('query' as const) };
+    // §4.2.2.1: response_type=token asks for fragment answers, unsupported_response_type included,
+    // even when no enabled grant serves it (IMPLICIT_ENABLED=false).
+    const responseMode = grant?.responseMode ?? (params.response_type === 'token' ? ('fragment' as const) : ('query' as const));
+    const redirect = { redirectUri, state, responseMode };
     const fail = (err: OAuthError) => err.withRedirect(redirect);
 
     if (state !== undefined && state.length > MAX_STATE) throw fail(OAuthError.invalidRequest('state is too long'));
