@@ -2,16 +2,31 @@ import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
 import { User } from './user.entity';
 
+const COLUMNS = 'id, username, email, password_hash, created_at';
+
+function toUser(r: Record<string, unknown>): User {
+  return Object.assign(new User(), {
+    id: Number(r.id),
+    username: r.username as string,
+    email: (r.email as string | null) ?? null,
+    passwordHash: r.password_hash as string,
+    createdAt: Number(r.created_at),
+  });
+}
+
 @Injectable()
 export class UsersRepository {
   constructor(private readonly db: Db) {}
 
-  findById(id: number): Promise<User | null> {
-    return this.db.run((m) => m.findOneBy(User, { id }));
+  // Lookups sit on hot paths (bearer calls, sign-in, the password grant): prepared raw SQL.
+  async findById(id: number): Promise<User | null> {
+    const rows = await this.db.query(`SELECT ${COLUMNS} FROM \`user\` WHERE id = ?`, [id]);
+    return rows.length ? toUser(rows[0]) : null;
   }
 
-  findByUsername(username: string): Promise<User | null> {
-    return this.db.run((m) => m.findOneBy(User, { username }));
+  async findByUsername(username: string): Promise<User | null> {
+    const rows = await this.db.query(`SELECT ${COLUMNS} FROM \`user\` WHERE username = ?`, [username]);
+    return rows.length ? toUser(rows[0]) : null;
   }
 
   list(limit: number, offset: number): Promise<[User[], number]> {
