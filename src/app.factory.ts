@@ -6,6 +6,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyCsrf from '@fastify/csrf-protection';
 import { CSRF_COOKIE } from './oauth/csrf.guard';
+import { FrameworkErrorFilter } from './oauth/oauth-exception.filter';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { Clock } from './common/clock';
@@ -61,6 +62,7 @@ export async function createApp(config: AppConfig, clock?: Clock): Promise<NestF
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 
+  app.useGlobalFilters(new FrameworkErrorFilter(app.getHttpAdapter()));
   app.enableShutdownHooks();
   return app;
 }

@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { BaseExceptionFilter } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { OAuthError } from './oauth-error';
 import { buildRedirect } from './redirect';
@@ -91,5 +92,20 @@ export class PageExceptionFilter implements ExceptionFilter {
     }
     const status = error.code === 'server_error' ? HttpStatus.INTERNAL_SERVER_ERROR : error.status === HttpStatus.FORBIDDEN ? 403 : HttpStatus.BAD_REQUEST;
     reply.status(status).type('text/html; charset=utf-8').send(errorView(error.code, error.description));
+  }
+}
+
+/**
+ * Global fallback for errors raised before a controller runs (a malformed body, an unknown route):
+ * under the JSON protocol endpoints they are still §5.2 `invalid_request`; elsewhere Nest's default.
+ */
+@Catch()
+export class FrameworkErrorFilter extends BaseExceptionFilter {
+  private readonly protocol = new OAuthExceptionFilter();
+
+  override catch(exception: unknown, host: ArgumentsHost): void {
+    const url = host.switchToHttp().getRequest<{ url?: string }>().url ?? '';
+    if (/^\/oauth\/(token|revoke|introspect)(\?|$)/.test(url)) this.protocol.catch(exception, host);
+    else super.catch(exception, host);
   }
 }
