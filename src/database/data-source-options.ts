@@ -6,8 +6,9 @@ import { User } from '../users/user.entity';
 import { Client } from '../clients/client.entity';
 import { AuthorizationCode } from '../authorization-codes/authorization-code.entity';
 import { Token } from '../tokens/token.entity';
+import { ConsentGrant } from '../consents/consent-grant.entity';
 
-export const entities = [User, Client, AuthorizationCode, Token];
+export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant];
 import { migrations } from './migrations';
 
 

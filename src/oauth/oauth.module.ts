@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ClientsModule } from '../clients/clients.module';
+import { ConsentsModule } from '../consents/consents.module';
 import { GrantsModule } from '../grants/grants.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
@@ -16,7 +17,7 @@ import { SessionService } from './session.service';
 import { TokenController } from './token.controller';
 
 @Module({
-  imports: [GrantsModule, ClientsModule, UsersModule, TokensModule],
+  imports: [GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule],
   controllers: [AuthorizeController, LoginController, TokenController, RevokeController, IntrospectController, MetadataController, AssetsController],
   providers: [AuthorizeService, ClientAuthGuard, SessionService, PendingRequestService],
   exports: [SessionService],

@@ -95,6 +95,17 @@ export class TokensRepository {
     return affected === 1;
   }
 
+  /** Revokes every token one user granted one client (the user withdrew consent). */
+  async revokeForUserAndClient(userId: number, clientId: string, now: number, manager?: EntityManager): Promise<number> {
+    const { affected } = await this.db.execute(
+      `UPDATE oauth2_token SET access_token_revoked_at = COALESCE(access_token_revoked_at, ?), ` +
+        `refresh_token_revoked_at = COALESCE(refresh_token_revoked_at, ?) WHERE user_id = ? AND client_id = ?`,
+      [now, now, userId, clientId],
+      manager,
+    );
+    return affected;
+  }
+
   /** Revokes access and refresh token of every row matching one column. */
   async revokeWhere(column: 'id' | 'family_id' | 'code_id', value: number | string, now: number, manager?: EntityManager): Promise<number> {
     const { affected } = await this.db.execute(

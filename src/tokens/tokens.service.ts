@@ -128,6 +128,11 @@ export class TokensService {
     return this.tokens.revokeWhere('code_id', codeId, this.clock.now(), manager);
   }
 
+  /** Every access and refresh token this user granted this client (consent withdrawn). */
+  revokeForUserAndClient(userId: number, clientId: string, manager?: EntityManager): Promise<number> {
+    return this.tokens.revokeForUserAndClient(userId, clientId, this.clock.now(), manager);
+  }
+
   /** Revokes one row: its access token and its refresh token (admin API). */
   async revokeById(id: number): Promise<boolean> {
     return (await this.tokens.revokeWhere('id', id, this.clock.now())) > 0;

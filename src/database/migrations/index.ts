@@ -1,4 +1,5 @@
 import { InitialSchema1764400000000 } from './1764400000000-initial-schema';
+import { ConsentGrants1795982351395 } from './1795982351395-consent-grants';
 
 /** Every migration, in order. Released migrations are never edited: add a new one. */
-export const migrations = [InitialSchema1764400000000];
+export const migrations = [InitialSchema1764400000000, ConsentGrants1795982351395];

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TokensModule } from '../tokens/tokens.module';
+import { ConsentsRepository } from './consents.repository';
+import { ConsentsService } from './consents.service';
+
+/** Remembered consent (table `oauth2_consent`). */
+@Module({
+  imports: [TokensModule],
+  providers: [ConsentsRepository, ConsentsService],
+  exports: [ConsentsService],
+})
+export class ConsentsModule {}
