@@ -5,7 +5,7 @@ import { ClientsService } from '../clients/clients.service';
 import { ConsentsService } from '../consents/consents.service';
 import { UsersService } from '../users/users.service';
 import { CsrfGuard } from './csrf.guard';
-import { singleValued } from './form-params';
+import { firstValues, singleValued } from './form-params';
 import { AuthorizeService, UnverifiableRequestError } from './authorize.service';
 import { PageExceptionFilter } from './oauth-exception.filter';
 import { PendingRequestService } from './pending-request.service';
@@ -30,7 +30,8 @@ export class AuthorizeController {
 
   @Get('authorize')
   async start(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const { client, request } = await this.authorize.parse(singleValued(req.query));
+    const { params, repeated } = firstValues(req.query);
+    const { client, request } = await this.authorize.parse(params, repeated);
     const session = this.sessions.read(req);
     const user = session && (await this.users.findById(session.userId));
     if (!session || !user) {

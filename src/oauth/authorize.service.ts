@@ -30,9 +30,11 @@ export class AuthorizeService {
   /**
    * Verifies client_id and redirect_uri first; until both are verified every error is shown as a
    * page, never redirected. Then checks the rest and returns the request, or throws an OAuthError
-   * that carries the verified redirect.
+   * that carries the verified redirect. `repeated` names parameters sent more than once (§3.1).
    */
-  async parse(params: Params): Promise<{ client: Client; request: AuthorizationRequest }> {
+  async parse(params: Params, repeated: readonly string[] = []): Promise<{ client: Client; request: AuthorizationRequest }> {
+    const unverifiable = repeated.find((name) => name === 'client_id' || name === 'redirect_uri');
+    if (unverifiable) throw new UnverifiableRequestError(`parameter "${unverifiable}" is repeated`);
     if (!params.client_id) throw new UnverifiableRequestError('client_id is missing');
     const client = await this.clients.findByClientId(params.client_id);
     if (!client) throw new UnverifiableRequestError('unknown client_id');
@@ -47,7 +49,8 @@ export class AuthorizeService {
       if (!redirectUri) throw new UnverifiableRequestError('redirect_uri is not registered for this client');
     }
 
-    const state = params.state;
+    // A repeated state has no one value to send back.
+    const state = repeated.includes('state') ? undefined : params.state;
     const grant = params.response_type ? this.registry.authorizationGrant(params.response_type) : undefined;
     // §4.2.2.1: response_type=token asks for fragment answers, unsupported_response_type included,
     // even when no enabled grant serves it (IMPLICIT_ENABLED=false).
@@ -55,6 +58,8 @@ export class AuthorizeService {
     const redirect = { redirectUri, state, responseMode };
     const fail = (err: OAuthError) => err.withRedirect(redirect);
 
+    // §4.1.2.1: "includes a parameter more than once" is invalid_request, sent to the verified redirect.
+    if (repeated.length) throw fail(OAuthError.invalidRequest(`parameter "${repeated[0].slice(0, 40)}" is repeated`));
     if (state !== undefined && state.length > MAX_STATE) throw fail(OAuthError.invalidRequest('state is too long'));
     if (!params.response_type) throw fail(OAuthError.invalidRequest('response_type is required'));
     if (!grant) throw fail(OAuthError.unsupportedResponseType());

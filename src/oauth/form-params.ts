@@ -19,6 +19,24 @@ export function singleValued(source: unknown): Params {
   return params;
 }
 
+/**
+ * Like `singleValued`, but a repeated parameter keeps its first value and is named in `repeated`
+ * instead of throwing: the authorization endpoint must verify client_id and redirect_uri before
+ * it may send that invalid_request back to the client (§4.1.2.1).
+ */
+export function firstValues(source: unknown): { params: Params; repeated: string[] } {
+  const params: Record<string, string> = {};
+  const repeated: string[] = [];
+  if (!source || typeof source !== 'object') return { params, repeated };
+  for (const [name, value] of Object.entries(source as Record<string, unknown>)) {
+    if (Array.isArray(value)) repeated.push(name);
+    const first: unknown = Array.isArray(value) ? value[0] : value;
+    if (typeof first !== 'string') throw OAuthError.invalidRequest(`parameter "${name.slice(0, 40)}" is malformed`);
+    if (first !== '') params[name] = first;
+  }
+  return { params, repeated };
+}
+
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 const parsed = new WeakMap<FastifyRequest, Params>();
 
