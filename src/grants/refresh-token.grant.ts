@@ -30,8 +30,9 @@ export class RefreshTokenGrant implements TokenGrant {
       throw OAuthError.invalidGrant('refresh token is invalid');
     }
     if (state === 'expired') throw OAuthError.invalidGrant('refresh token expired');
-    // §6: the scope "MUST NOT include any scope not originally granted".
-    const scope = resolveScope(request.scope, token.scope);
+    // §6: the scope "MUST NOT include any scope not originally granted", and omitted means all of it
+    // (not the narrower scope a previous refresh asked for).
+    const scope = resolveScope(request.scope, await this.tokens.refreshTokenScope(token));
     const issued = await this.tokens.rotate(token, scope);
     if (!issued) {
       await this.tokens.revokeFamily(token.familyId);

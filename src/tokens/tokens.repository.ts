@@ -63,6 +63,12 @@ export class TokensRepository {
     return rows.length ? toToken(rows[0]) : null;
   }
 
+  /** The first token of a rotation family: the one issued by the original grant. */
+  async findFamilyRoot(familyId: string): Promise<Token | null> {
+    const rows = await this.db.query(`SELECT ${COLUMNS} FROM oauth2_token WHERE family_id = ? AND parent_id IS NULL`, [familyId]);
+    return rows.length ? toToken(rows[0]) : null;
+  }
+
   async findById(id: number): Promise<Token | null> {
     const rows = await this.db.query(`SELECT ${COLUMNS} FROM oauth2_token WHERE id = ?`, [id]);
     return rows.length ? toToken(rows[0]) : null;

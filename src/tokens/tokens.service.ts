@@ -87,6 +87,15 @@ export class TokensService {
     return null;
   }
 
+  /**
+   * The scope a refresh token carries (RFC 6749 §6): the scope originally granted, kept by every
+   * rotation even when an access token was narrowed. A row's own `scope` is its access token's.
+   */
+  async refreshTokenScope(token: Token): Promise<string> {
+    if (token.parentId === null) return token.scope;
+    return (await this.tokens.findFamilyRoot(token.familyId))?.scope ?? token.scope;
+  }
+
   accessTokenState(token: Token): TokenState {
     if (token.accessTokenRevokedAt !== null) return 'revoked';
     return this.clock.now() < token.issuedAt + token.expiresIn ? 'active' : 'expired';
