@@ -42,7 +42,10 @@ async function runHttp(job: HttpJob): Promise<RunResult> {
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,
     statusCounts,
-    samples: bad.map((c) => `${job.method} ${new URL(job.url).pathname} → ${c}`),
+    samples: [
+      ...bad.map((c) => `${job.method} ${new URL(job.url).pathname} → ${c}`),
+      ...(r.errors + r.timeouts ? [`${job.method} ${new URL(job.url).pathname}: ${r.errors} connection errors, ${r.timeouts} timeouts`] : []),
+    ],
   };
 }
 

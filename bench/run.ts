@@ -91,33 +91,33 @@ async function main(): Promise<void> {
       for (const s of scenarios) log(`warm-up ${s.name.padEnd(27)} ${rate(await bench.once(s, server.origin, p, cfg.warmup))}`);
     }
     const afterWarmupKiB = server.rss();
+    let afterRunsKiB = afterWarmupKiB;
     const perScenarioKiB: Record<string, number | null> = {};
-    const measured = new Map<string, Measurement>();
-    for (const s of scenarios) {
-      measured.set(s.name, await bench.measure(s, server.origin, p, `server ${s.name}`, 0));
-      perScenarioKiB[s.name] = server.rss();
-    }
-    const afterRunsKiB = server.rss();
 
-    // The floors, once per request shape (fresh placeholders: the floors accept any token).
+    // The floors, once per request shape (fresh placeholders: the floors accept any token), each measured
+    // right after the first scenario that needs it, so that both sides of a ratio see the same machine.
     // A constant-body route is warm after a few thousand requests: half the warm-up keeps runs quick.
     const floorWarmup = cfg.warmup / 2;
-    const floorP = (): Provisioned => ({ ...p, chains: [] });
     const shapes = new Map<string, Measurement>();
     const floorOf = async (kind: 'fastify' | 'db', s: Scenario): Promise<Measurement | null> => {
       const shape = kind === 'fastify' ? s.fastifyShape : s.dbShape;
       const origin = kind === 'fastify' ? floor!.plain : floor!.db;
       if (!shape || !origin) return null;
       const key = `${kind}:${shape}`;
-      if (!shapes.has(key)) shapes.set(key, await bench.measure(s, origin, floorP(), `${kind} floor ${shape}`, floorWarmup));
+      if (!shapes.has(key)) shapes.set(key, await bench.measure(s, origin, { ...p, chains: [] }, `${kind} floor ${shape}`, floorWarmup));
       return shapes.get(key)!;
     };
     const rows: Row[] = [];
     for (const s of scenarios) {
+      const died = server.exit();
+      const measured = died
+        ? summarize([{ rps: 0, p50: 0, p99: 0, completed: 0, non2xx: 0, errors: 1, statusCounts: {}, samples: ['server not running'] }])
+        : await bench.measure(s, server.origin, p, `server ${s.name}`, 0);
+      if (!died) afterRunsKiB = perScenarioKiB[s.name] = server.rss();
       const fastify = await floorOf('fastify', s);
       const dbFloor = await floorOf('db', s);
       const target = (cfg.databaseUrl ? s.targets.mysql : s.targets.sqlite) ?? null;
-      rows.push(makeRow(s.name, s.title, measured.get(s.name)!, fastify, dbFloor, s.argon2Bound ? argon2?.verifiesPerSecond ?? null : null, target));
+      rows.push(makeRow(s.name, s.title, measured, fastify, dbFloor, s.argon2Bound ? argon2?.verifiesPerSecond ?? null : null, target));
     }
 
     const growth = afterWarmupKiB && afterRunsKiB ? (afterRunsKiB - afterWarmupKiB) / afterWarmupKiB : null;
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
       argon2,
       memory: { afterWarmupKiB, afterRunsKiB, growth, pass: growth === null ? null : growth <= 0.1, perScenarioKiB },
       rows,
-      problems: [...(buildWarning ? [buildWarning] : []), ...p.problems],
+      problems: [...(buildWarning ? [buildWarning] : []), ...p.problems, ...(server.exit() ? [server.exit()!] : [])],
     };
     const paths = writeResults(report, join(__dirname, 'results'));
     console.log(`\n${terminalTable(report)}\n`);

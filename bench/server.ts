@@ -78,6 +78,8 @@ export interface RunningServer {
   pid: number;
   adminApiKey: string;
   rss(): number | null;
+  /** Null while running; otherwise how it ended, with the tail of its output. */
+  exit(): string | null;
   stop(): Promise<void>;
   /** The server's stderr tail, for error messages. */
   output(): string;
@@ -129,6 +131,10 @@ export async function startServer(cfg: BenchConfig, databaseUrl: string): Promis
     pid: child.pid!,
     adminApiKey,
     rss: () => rssKiB(child.pid),
+    exit: () =>
+      child.exitCode === null && child.signalCode === null
+        ? null
+        : `server exited (${child.exitCode ?? child.signalCode}) during the bench:\n${tail.trim().split('\n').slice(-12).join('\n')}`,
     stop: () => stopChild(child),
     output: () => tail,
   };
