@@ -7,6 +7,7 @@ import { HealthController } from './health/health.controller';
 import { AdminModule } from './admin/admin.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { ApiModule } from './api/api.module';
+import { ConsoleModule } from './console/console.module';
 
 @Module({})
 export class AppModule {
@@ -14,7 +15,7 @@ export class AppModule {
   static forRoot(config?: AppConfig, clock?: Clock): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config, clock), DatabaseModule, AdminModule, OAuthModule, ApiModule],
+      imports: [ConfigModule.forRoot(config, clock), DatabaseModule, AdminModule, OAuthModule, ApiModule, ConsoleModule],
       controllers: [HealthController],
     };
   }

@@ -83,7 +83,8 @@ export class LoginController {
       layout(
         'Home',
         html`<h1>Signed in as ${user.username}</h1>
-<p><a class="button secondary" href="/logout">Sign out</a></p>`,
+<p class="actions"><a class="button secondary" href="/logout">Sign out</a><a class="button primary" href="/console">Developer console</a></p>`,
+        { signedInAs: user.username },
       ),
     );
   }

@@ -105,7 +105,8 @@ export class TokensRepository {
   async revokeForUserAndClient(userId: number, clientId: string, now: number, manager?: EntityManager): Promise<number> {
     const { affected } = await this.db.execute(
       `UPDATE oauth2_token SET access_token_revoked_at = COALESCE(access_token_revoked_at, ?), ` +
-        `refresh_token_revoked_at = COALESCE(refresh_token_revoked_at, ?) WHERE user_id = ? AND client_id = ?`,
+        `refresh_token_revoked_at = COALESCE(refresh_token_revoked_at, ?) WHERE user_id = ? AND client_id = ? ` +
+        `AND (access_token_revoked_at IS NULL OR refresh_token_revoked_at IS NULL)`,
       [now, now, userId, clientId],
       manager,
     );

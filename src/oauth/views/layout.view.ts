@@ -1,7 +1,14 @@
 import { SafeHtml, html } from '../../common/html';
 
+export interface LayoutOptions {
+  /** A wider card, for the developer console's lists and forms. */
+  wide?: boolean;
+  /** The signed-in user's name: the header then links to the console and to sign out. */
+  signedInAs?: string;
+}
+
 /** The page shell: one stylesheet from this server, no scripts, readable on a phone. */
-export function layout(title: string, body: SafeHtml): string {
+export function layout(title: string, body: SafeHtml, options: LayoutOptions = {}): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -11,8 +18,12 @@ export function layout(title: string, body: SafeHtml): string {
 <link rel="stylesheet" href="/assets/gatehouse.css">
 </head>
 <body>
-<header class="top"><a class="brand" href="/">Gatehouse</a></header>
-<main class="card">
+<header class="top"><a class="brand" href="/">Gatehouse</a>${
+      options.signedInAs
+        ? html`<nav class="nav" aria-label="Account"><a href="/console">Console</a><span class="who">${options.signedInAs}</span><a href="/logout">Sign out</a></nav>`
+        : ''
+    }</header>
+<main class="${options.wide ? 'card wide' : 'card'}">
 ${body}
 </main>
 </body>

@@ -1,0 +1,81 @@
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import type { FastifyRequest } from 'fastify';
+import { validationFields } from '../admin/admin-errors';
+import { ClientMetadataInput } from '../clients/client-metadata';
+import { Client } from '../clients/client.entity';
+import { ClientFormValues } from './views/client-form.view';
+
+export type FormBody = Readonly<Record<string, string | string[] | undefined>>;
+
+/** The urlencoded body as @fastify/formbody parsed it: a repeated name (checkboxes) is an array. */
+export function formBody(req: FastifyRequest): FormBody {
+  const body = req.body;
+  return body && typeof body === 'object' ? (body as FormBody) : {};
+}
+
+/** One value of a single-valued field: a repeated one counts as its first. */
+export function one(body: FormBody, name: string): string {
+  const value = body[name];
+  return (Array.isArray(value) ? value[0] : value) ?? '';
+}
+
+function many(body: FormBody, name: string): string[] {
+  const value = body[name];
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+/** What the registration form sent, as typed. */
+export function clientFormValues(body: FormBody): ClientFormValues {
+  return {
+    client_name: one(body, 'client_name'),
+    client_uri: one(body, 'client_uri'),
+    scope: one(body, 'scope'),
+    redirect_uris: many(body, 'redirect_uris').join('\n'),
+    grant_types: many(body, 'grant_types'),
+    response_types: many(body, 'response_types'),
+    token_endpoint_auth_method: one(body, 'token_endpoint_auth_method'),
+  };
+}
+
+/** A stored client as the form shows it. */
+export function clientToFormValues(client: Client): ClientFormValues {
+  const m = client.metadata;
+  return {
+    client_name: m.client_name,
+    client_uri: m.client_uri ?? '',
+    scope: m.scope,
+    redirect_uris: m.redirect_uris.join('\n'),
+    grant_types: [...m.grant_types],
+    response_types: [...m.response_types],
+    token_endpoint_auth_method: m.token_endpoint_auth_method,
+  };
+}
+
+/**
+ * The form as RFC 7591 metadata: exactly the seed's seven fields (never skip_consent or introspection,
+ * which only the operator sets). Redirect URIs are one per line; blank lines are dropped.
+ */
+export function clientMetadataFromForm(v: ClientFormValues): Record<string, unknown> {
+  return {
+    client_name: v.client_name.trim(),
+    client_uri: v.client_uri.trim(),
+    scope: v.scope.trim().replace(/\s+/g, ' '),
+    redirect_uris: v.redirect_uris.split(/\r?\n/).map((u) => u.trim()).filter(Boolean),
+    grant_types: v.grant_types,
+    response_types: v.response_types,
+    token_endpoint_auth_method: v.token_endpoint_auth_method,
+  };
+}
+
+/**
+ * The admin API's DTO checks (AdminValidationPipe's options) on a plain object: the bad fields with
+ * their reasons, or {} and the typed value.
+ */
+export async function validateAs<T extends object>(dto: new () => T, plain: Record<string, unknown>): Promise<{ errors: Record<string, string>; value: T }> {
+  const value = plainToInstance(dto, plain);
+  const errors = await validate(value, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, stopAtFirstError: true });
+  return { errors: validationFields(errors), value };
+}
+
+export type { ClientMetadataInput };

@@ -1,0 +1,62 @@
+import { Controller, Get, NotFoundException, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CreateUserDto } from '../admin/dto/create-user.dto';
+import { AppConfig } from '../config/app-config';
+import { CsrfGuard } from '../oauth/csrf.guard';
+import { safeReturnTo } from '../oauth/login.controller';
+import { SessionService } from '../oauth/session.service';
+import { sendPage } from '../oauth/views/send-page';
+import { UsernameTakenError, UsersService } from '../users/users.service';
+import { formBody, one, validateAs } from './console-form';
+import { ConsolePageFilter } from './console-page.filter';
+import { signupView } from './views/signup.view';
+
+/** Self-service accounts, off unless SIGNUP_ENABLED: then the admin API's user rules apply. */
+@ApiExcludeController()
+@UseFilters(ConsolePageFilter)
+@Controller('signup')
+export class SignupController {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly users: UsersService,
+    private readonly sessions: SessionService,
+  ) {}
+
+  @Get()
+  form(@Query('return_to') returnTo: unknown, @Res() reply: FastifyReply): void {
+    this.enabledOrFail();
+    sendPage(reply, 200, signupView({ csrfToken: reply.generateCsrf(), returnTo: this.returnTo(returnTo), values: { username: '', email: '' }, errors: {} }));
+  }
+
+  @Post()
+  @UseGuards(CsrfGuard)
+  async signup(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    this.enabledOrFail();
+    const body = formBody(req);
+    const values = { username: one(body, 'username').trim(), email: one(body, 'email').trim() };
+    const returnTo = this.returnTo(one(body, 'return_to'));
+    const plain = { username: values.username, password: one(body, 'password'), ...(values.email ? { email: values.email } : {}) };
+    const { errors, value } = await validateAs(CreateUserDto, plain);
+    const again = (fields: Record<string, string>) =>
+      sendPage(reply, 400, signupView({ csrfToken: reply.generateCsrf(), returnTo, values, errors: fields }));
+    if (Object.keys(errors).length) return again(errors);
+    try {
+      const user = await this.users.create({ username: value.username, password: value.password, email: value.email ?? null });
+      this.sessions.start(reply, user.id);
+      reply.redirect(returnTo, 303);
+    } catch (err) {
+      if (err instanceof UsernameTakenError) return again({ username: 'is already taken' });
+      throw err;
+    }
+  }
+
+  private enabledOrFail(): void {
+    if (!this.config.signupEnabled) throw new NotFoundException('There is no such page.');
+  }
+
+  private returnTo(value: unknown): string {
+    const safe = safeReturnTo(value);
+    return safe === '/' ? '/console' : safe;
+  }
+}

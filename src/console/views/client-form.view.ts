@@ -1,0 +1,118 @@
+import { SafeHtml, html } from '../../common/html';
+import { GRANT_TYPES, RESPONSE_TYPES, SCOPES_SUPPORTED, TOKEN_ENDPOINT_AUTH_METHODS } from '../../common/oauth-types';
+import { layout } from '../../oauth/views/layout.view';
+import { FieldErrors, csrfField, describedBy, errorSummary, fieldError, textField } from './fields';
+
+/** The registration form's values as entered (kept when the form comes back with errors). */
+export interface ClientFormValues {
+  client_name: string;
+  client_uri: string;
+  scope: string;
+  /** One URI per line, as typed. */
+  redirect_uris: string;
+  grant_types: string[];
+  response_types: string[];
+  token_endpoint_auth_method: string;
+}
+
+/** The seed's field labels, by RFC 7591 name. */
+export const CLIENT_FIELD_LABELS: Readonly<Record<string, string>> = {
+  client_name: 'Client Name',
+  client_uri: 'Client URI',
+  scope: 'Allowed Scope',
+  redirect_uris: 'Redirect URIs',
+  grant_types: 'Allowed Grant Types',
+  response_types: 'Allowed Response Types',
+  token_endpoint_auth_method: 'Token Endpoint Auth Method',
+};
+
+export const NEW_CLIENT_DEFAULTS: ClientFormValues = {
+  client_name: '',
+  client_uri: '',
+  scope: 'profile',
+  redirect_uris: '',
+  grant_types: ['authorization_code'],
+  response_types: ['code'],
+  token_endpoint_auth_method: 'client_secret_basic',
+};
+
+const AUTH_METHOD_WORDS: Record<string, string> = {
+  client_secret_basic: 'client_secret_basic (HTTP Basic, confidential)',
+  client_secret_post: 'client_secret_post (form body, confidential)',
+  none: 'none (public client, PKCE, no secret)',
+};
+
+function checkboxes(name: string, options: readonly string[], checked: string[], errors: FieldErrors, hint: string): SafeHtml {
+  return html`<fieldset${describedBy(name, errors, true)}>
+<legend>${CLIENT_FIELD_LABELS[name]}</legend>
+<div class="checks">
+${options.map((o) => html`<label><input type="checkbox" name="${name}" value="${o}"${checked.includes(o) ? html` checked` : ''}>${o}</label>`)}
+</div>
+<p class="hint" id="${name}-hint">${hint}</p>
+${fieldError(name, errors)}
+</fieldset>`;
+}
+
+export interface ClientFormView {
+  csrfToken: string;
+  username: string;
+  values: ClientFormValues;
+  errors: FieldErrors;
+  /** Absent: registering a new client. */
+  clientId?: string;
+}
+
+/** Register (or edit) a client with exactly the seed's fields. */
+export function clientFormView(v: ClientFormView): string {
+  const e = v.errors;
+  const editing = v.clientId !== undefined;
+  const action = editing ? `/console/clients/${encodeURIComponent(v.clientId!)}` : '/console/clients';
+  const title = editing ? `Edit ${v.values.client_name || 'client'}` : 'Register a client';
+  return layout(
+    `${Object.keys(e).length ? 'Error: ' : ''}${title}`,
+    html`<p><a href="/console">← Developer console</a></p>
+<h1>${title}</h1>
+${errorSummary(e, CLIENT_FIELD_LABELS)}
+<form method="post" action="${action}" novalidate>
+  ${csrfField(v.csrfToken)}
+  ${textField({ name: 'client_name', label: CLIENT_FIELD_LABELS.client_name, value: v.values.client_name, errors: e, hint: 'Shown to people on the consent page.', maxlength: 200 })}
+  ${textField({ name: 'client_uri', label: CLIENT_FIELD_LABELS.client_uri, value: v.values.client_uri, errors: e, type: 'url', hint: "Your app's home page (optional).", autocomplete: 'url' })}
+  ${textField({ name: 'scope', label: CLIENT_FIELD_LABELS.scope, value: v.values.scope, errors: e, hint: `Space-separated; known scopes: ${SCOPES_SUPPORTED.join(', ')}.` })}
+  <label for="redirect_uris">${CLIENT_FIELD_LABELS.redirect_uris}</label>
+  <textarea id="redirect_uris" name="redirect_uris" rows="3" spellcheck="false"${describedBy('redirect_uris', e, true)}>${v.values.redirect_uris}</textarea>
+  <p class="hint" id="redirect_uris-hint">One per line: https, http only on 127.0.0.1, [::1] or localhost, or an app scheme such as com.example.app:/cb.</p>
+  ${fieldError('redirect_uris', e)}
+  ${checkboxes('grant_types', GRANT_TYPES, v.values.grant_types, e, 'authorization_code goes with the code response type, implicit with token.')}
+  ${checkboxes('response_types', RESPONSE_TYPES, v.values.response_types, e, 'What the authorization endpoint may answer.')}
+  <label for="token_endpoint_auth_method">${CLIENT_FIELD_LABELS.token_endpoint_auth_method}</label>
+  <select id="token_endpoint_auth_method" name="token_endpoint_auth_method"${describedBy('token_endpoint_auth_method', e, false)}>
+${TOKEN_ENDPOINT_AUTH_METHODS.map((m) => html`<option value="${m}"${v.values.token_endpoint_auth_method === m ? html` selected` : ''}>${AUTH_METHOD_WORDS[m]}</option>`)}
+  </select>
+  ${fieldError('token_endpoint_auth_method', e)}
+  <button type="submit" class="primary">${editing ? 'Save changes' : 'Register client'}</button>
+</form>
+${editing ? dangerZone(v.csrfToken, v.clientId!, v.values.token_endpoint_auth_method !== 'none') : ''}`,
+    { wide: true, signedInAs: v.username },
+  );
+}
+
+function dangerZone(csrfToken: string, clientId: string, confidential: boolean): SafeHtml {
+  const base = `/console/clients/${encodeURIComponent(clientId)}`;
+  return html`<section class="danger-zone" aria-labelledby="danger-heading">
+<h2 id="danger-heading">Secret and deletion</h2>
+${
+  confidential
+    ? html`<form method="post" action="${base}/secret">
+  ${csrfField(csrfToken)}
+  <p class="hint">A new secret replaces the current one at once: apps using the old one stop working.</p>
+  <button type="submit" class="secondary">Rotate client secret</button>
+</form>`
+    : ''
+}
+<form method="post" action="${base}/delete">
+  ${csrfField(csrfToken)}
+  <p class="hint">Deleting the client revokes every token it holds. This cannot be undone.</p>
+  <button type="submit" class="danger">Delete client</button>
+</form>
+</section>`;
+}
