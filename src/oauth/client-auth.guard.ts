@@ -54,12 +54,12 @@ export class ClientAuthGuard implements CanActivate {
     if (authorization !== undefined) {
       if (params.client_secret !== undefined) throw OAuthError.invalidRequest('use exactly one client authentication method');
       const credentials = parseBasic(authorization);
-      if (!credentials) throw OAuthError.invalidClient('malformed Basic credentials', true);
+      if (!credentials) throw OAuthError.invalidClient('malformed Basic credentials');
       if (params.client_id !== undefined && params.client_id !== credentials.clientId) {
         throw OAuthError.invalidRequest('client_id in the body differs from the authenticated client');
       }
       client = await this.clients.authenticate(credentials.clientId, credentials.secret);
-      if (!client || client.metadata.token_endpoint_auth_method !== 'client_secret_basic') throw OAuthError.invalidClient(undefined, true);
+      if (!client || client.metadata.token_endpoint_auth_method !== 'client_secret_basic') throw OAuthError.invalidClient();
     } else if (params.client_secret !== undefined) {
       if (!params.client_id) throw OAuthError.invalidClient('client_id is required');
       client = await this.clients.authenticate(params.client_id, params.client_secret);

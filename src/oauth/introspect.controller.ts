@@ -46,7 +46,8 @@ export class IntrospectController {
       scope: token.scope,
       client_id: token.clientId,
       ...(user ? { username: user.username, sub: String(user.id) } : {}),
-      token_type: isRefresh ? 'refresh_token' : token.tokenType,
+      // RFC 7662 §2.2: token_type is an access token's type (RFC 6749 §7.1); a refresh token has none.
+      ...(isRefresh ? {} : { token_type: token.tokenType }),
       exp: isRefresh ? this.tokens.refreshTokenExpiresAt(token) : this.tokens.accessTokenExpiresAt(token),
       iat: token.issuedAt,
       iss: this.config.issuer,

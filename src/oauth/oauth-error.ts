@@ -30,8 +30,6 @@ export interface ErrorRedirect {
  */
 export class OAuthError extends Error {
   redirect?: ErrorRedirect;
-  /** Set when the client tried HTTP Basic: the 401 carries `WWW-Authenticate: Basic` (§5.2). */
-  basicAttempted = false;
   /** RFC 6750 §3: the scope a bearer request lacked. */
   requiredScope?: string;
 
@@ -54,11 +52,9 @@ export class OAuthError extends Error {
   static invalidRequest(description: string) {
     return new OAuthError('invalid_request', description);
   }
-  /** §5.2 invalid_client: client authentication failed (401). */
-  static invalidClient(description = 'client authentication failed', basicAttempted = false) {
-    const err = new OAuthError('invalid_client', description, HttpStatus.UNAUTHORIZED);
-    err.basicAttempted = basicAttempted;
-    return err;
+  /** §5.2 invalid_client: client authentication failed (401, with a `WWW-Authenticate: Basic` challenge). */
+  static invalidClient(description = 'client authentication failed') {
+    return new OAuthError('invalid_client', description, HttpStatus.UNAUTHORIZED);
   }
   /** §5.2 invalid_grant: the code, refresh token or credentials are invalid, expired, revoked or not this client's. */
   static invalidGrant(description: string) {

@@ -24,7 +24,7 @@ const quote = (s: string) => s.replace(/[\\"]/g, '');
 
 /**
  * Renders errors of the JSON protocol endpoints: RFC 6749 §5.2 JSON with no-store, 401 +
- * `WWW-Authenticate: Basic` when Basic was tried, and RFC 6750 §3 challenges on the resource.
+ * `WWW-Authenticate: Basic` on invalid_client, and RFC 6750 §3 challenges on the resource.
  */
 @Catch()
 export class OAuthExceptionFilter implements ExceptionFilter {
@@ -39,7 +39,8 @@ export class OAuthExceptionFilter implements ExceptionFilter {
       let challenge = `Bearer realm="${REALM}", error="${error.code}", error_description="${quote(error.description ?? '')}"`;
       if (error.requiredScope) challenge += `, scope="${error.requiredScope}"`;
       reply.header('WWW-Authenticate', challenge);
-    } else if (error.code === 'invalid_client' && error.basicAttempted) {
+    } else if (error.code === 'invalid_client') {
+      // §5.2 requires the challenge when Basic was tried; RFC 7235 §3.1 wants one on every 401.
       reply.header('WWW-Authenticate', `Basic realm="${REALM}", charset="UTF-8"`);
     }
     const body: Record<string, string> = { error: error.code };

@@ -388,7 +388,8 @@ describe.each(DATABASES)('RFC 6749 §4.1 authorization code grant (%s)', (_name,
       return { grant_type: 'authorization_code', code, redirect_uri: who.redirectUri, code_verifier: verifier };
     }
 
-    async function expectError(res: Response, status: number, error: string, wwwAuthenticate: string | null = null) {
+    // Every 401 invalid_client carries the Basic challenge (RFC 6749 §5.2, RFC 7235 §3.1).
+    async function expectError(res: Response, status: number, error: string, wwwAuthenticate = status === 401 ? 'Basic realm="gatehouse", charset="UTF-8"' : null) {
       expect(res.status).toBe(status);
       expect(await res.json()).toEqual(ERROR_BODY(error));
       expect(res.headers.get('www-authenticate')).toBe(wwwAuthenticate);

@@ -97,12 +97,12 @@ describe.each(DATABASES)('RFC 6749 §4.4 client credentials grant (%s)', (_name,
     expect(basicRes.headers.get('www-authenticate')).toBe('Basic realm="gatehouse", charset="UTF-8"');
   });
 
-  it('answers invalid_client (401, no challenge: Basic was not tried) for a wrong client_secret_post secret', async () => {
+  it('answers invalid_client (401 with a Basic challenge, RFC 7235 §3.1) for a wrong client_secret_post secret', async () => {
     const { clientId } = await setup({ token_endpoint_auth_method: 'client_secret_post' });
     const res = await postFormJson(meta.token_endpoint, { grant_type: 'client_credentials', client_id: clientId, client_secret: 'wrong' });
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ error: 'invalid_client', error_description: 'client authentication failed' });
-    expect(res.headers.get('www-authenticate')).toBeNull();
+    expect(res.headers.get('www-authenticate')).toBe('Basic realm="gatehouse", charset="UTF-8"');
     expectNoStoreJson(res.headers);
   });
 

@@ -76,7 +76,6 @@ describe.each(DATABASES)('RFC 7662 token introspection (%s)', (_name, db) => {
       client_id: c.clientId,
       username: c.user.username,
       sub: String(c.user.id),
-      token_type: 'refresh_token',
       exp: now + 2 * 3600, // REFRESH_TOKEN_TTL_FACTOR × expires_in
       iat: now,
       iss: meta.issuer,
