@@ -10,11 +10,29 @@ import { DataSource, EntityManager } from 'typeorm';
  * transaction run at a time and hold other statements until it ends. MySQL has a pool and real
  * isolation, so there it is plain TypeORM.
  */
+export interface WriteResult {
+  affected: number;
+  insertId?: number;
+}
+
+interface SqliteStatement {
+  reader: boolean;
+  all(...params: unknown[]): unknown[];
+  run(...params: unknown[]): { changes: number; lastInsertRowid: number | bigint };
+}
+interface SqliteConnection {
+  prepare(sql: string): SqliteStatement;
+}
+interface MysqlPool {
+  query(sql: string, params: unknown[], cb: (err: Error | null, result: unknown[] | { affectedRows: number; insertId: number }) => void): void;
+}
+
 @Injectable()
 export class Db {
   readonly isSqlite: boolean;
   private tail: Promise<unknown> = Promise.resolve();
   private openTransactions = 0;
+  private readonly statements = new Map<string, SqliteStatement>();
 
   constructor(readonly dataSource: DataSource) {
     this.isSqlite = dataSource.options.type === 'better-sqlite3';
@@ -28,26 +46,52 @@ export class Db {
 
   /** Raw SQL with `?` placeholders (both drivers accept them). Returns rows. */
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = [], manager?: EntityManager): Promise<T[]> {
-    if (manager) return manager.query(sql, params);
-    return this.run((m) => m.query(sql, params));
+    if (manager?.queryRunner) return manager.query(sql, params);
+    const result = await this.direct(sql, params);
+    return Array.isArray(result) ? (result as T[]) : [];
   }
 
   /** Raw write; returns how many rows it changed (the basis of every single-use check). */
-  async execute(sql: string, params: unknown[], manager?: EntityManager): Promise<{ affected: number; insertId?: number }> {
-    const exec = async (m: EntityManager) => {
-      const runner = m.queryRunner ?? this.dataSource.createQueryRunner();
-      try {
-        const result = await runner.query(sql, params, true);
-        // mysql2 answers a ResultSetHeader; better-sqlite3 (through TypeORM) the last rowid.
-        const raw = result.raw as { insertId?: number } | number | bigint | undefined;
-        const insertId = typeof raw === 'object' ? raw?.insertId : raw === undefined ? undefined : Number(raw);
-        return { affected: result.affected ?? 0, insertId };
-      } finally {
-        if (!m.queryRunner) await runner.release();
-      }
-    };
-    if (manager) return exec(manager);
-    return this.run(exec);
+  async execute(sql: string, params: unknown[], manager?: EntityManager): Promise<WriteResult> {
+    if (manager?.queryRunner) {
+      const result = await manager.queryRunner.query(sql, params, true);
+      // mysql2 answers a ResultSetHeader; better-sqlite3 (through TypeORM) the last rowid.
+      const raw = result.raw as { insertId?: number } | number | bigint | undefined;
+      const insertId = typeof raw === 'object' ? raw?.insertId : raw === undefined ? undefined : Number(raw);
+      return { affected: result.affected ?? 0, insertId };
+    }
+    const result = await this.direct(sql, params);
+    return Array.isArray(result) ? { affected: 0 } : result;
+  }
+
+  /**
+   * Outside transactions, raw statements go to the driver itself: a cached prepared statement on
+   * better-sqlite3, the mysql2 pool on MySQL. TypeORM's query path (query runner, logger,
+   * broadcaster) costs more than the statement on the hot paths.
+   */
+  private async direct(sql: string, params: unknown[]): Promise<unknown[] | WriteResult> {
+    if (!this.isSqlite) {
+      const pool = (this.dataSource.driver as unknown as { pool: MysqlPool }).pool;
+      return new Promise((resolve, reject) =>
+        pool.query(sql, params, (err, result) => {
+          if (err) reject(err);
+          else if (Array.isArray(result)) resolve(result);
+          else resolve({ affected: result.affectedRows, insertId: result.insertId });
+        }),
+      );
+    }
+    if (this.openTransactions > 0) return this.serialized(() => this.direct(sql, params));
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      const connection = (this.dataSource.driver as unknown as { databaseConnection: SqliteConnection }).databaseConnection;
+      statement = connection.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    // better-sqlite3 binds neither booleans nor undefined.
+    const bound = params.map((p) => (p === undefined ? null : typeof p === 'boolean' ? Number(p) : p));
+    if (statement.reader) return statement.all(...bound);
+    const info = statement.run(...bound);
+    return { affected: info.changes, insertId: Number(info.lastInsertRowid) };
   }
 
   /** One transaction: everything `work` does through `manager` commits or rolls back together. */
