@@ -2,6 +2,7 @@ import { Controller, Get, Post, Query, Req, Res, UseFilters, UseGuards } from '@
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { html } from '../common/html';
+import { AppConfig } from '../config/app-config';
 import { UsersService } from '../users/users.service';
 import { CsrfGuard } from './csrf.guard';
 import { singleValued } from './form-params';
@@ -24,11 +25,12 @@ export class LoginController {
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionService,
+    private readonly config: AppConfig,
   ) {}
 
   @Get('login')
   form(@Query('return_to') returnTo: unknown, @Res() reply: FastifyReply): void {
-    sendPage(reply, 200, loginView({ csrfToken: reply.generateCsrf(), returnTo: safeReturnTo(returnTo) }));
+    sendPage(reply, 200, loginView({ csrfToken: reply.generateCsrf(), returnTo: safeReturnTo(returnTo), signupEnabled: this.config.signupEnabled }));
   }
 
   @Post('login')
@@ -39,7 +41,7 @@ export class LoginController {
     const user = body.username && body.password ? await this.users.verifyPassword(body.username, body.password) : null;
     if (!user) {
       const error = body.username && body.password ? 'Wrong username or password.' : 'Enter your username and password.';
-      sendPage(reply, 401, loginView({ csrfToken: reply.generateCsrf(), returnTo, username: body.username, error }));
+      sendPage(reply, 401, loginView({ csrfToken: reply.generateCsrf(), returnTo, username: body.username, error, signupEnabled: this.config.signupEnabled }));
       return;
     }
     this.sessions.start(reply, user.id);

@@ -37,9 +37,9 @@ export const NEW_CLIENT_DEFAULTS: ClientFormValues = {
 };
 
 const AUTH_METHOD_WORDS: Record<string, string> = {
-  client_secret_basic: 'client_secret_basic (HTTP Basic, confidential)',
-  client_secret_post: 'client_secret_post (form body, confidential)',
-  none: 'none (public client, PKCE, no secret)',
+  client_secret_basic: 'client_secret_basic (HTTP Basic)',
+  client_secret_post: 'client_secret_post (form body)',
+  none: 'none (public client)',
 };
 
 function checkboxes(name: string, options: readonly string[], checked: string[], errors: FieldErrors, hint: string): SafeHtml {
@@ -48,8 +48,8 @@ function checkboxes(name: string, options: readonly string[], checked: string[],
 <div class="checks">
 ${options.map((o) => html`<label><input type="checkbox" name="${name}" value="${o}"${checked.includes(o) ? html` checked` : ''}>${o}</label>`)}
 </div>
-<p class="hint" id="${name}-hint">${hint}</p>
 ${fieldError(name, errors)}
+<p class="hint" id="${name}-hint">${hint}</p>
 </fieldset>`;
 }
 
@@ -72,6 +72,7 @@ export function clientFormView(v: ClientFormView): string {
     `${Object.keys(e).length ? 'Error: ' : ''}${title}`,
     html`<p><a href="/console">← Developer console</a></p>
 <h1>${title}</h1>
+${editing ? html`<dl class="props"><dt>Client ID</dt><dd><code id="client-id">${v.clientId}</code></dd></dl>` : ''}
 ${errorSummary(e, CLIENT_FIELD_LABELS)}
 <form method="post" action="${action}" novalidate>
   ${csrfField(v.csrfToken)}
@@ -80,15 +81,16 @@ ${errorSummary(e, CLIENT_FIELD_LABELS)}
   ${textField({ name: 'scope', label: CLIENT_FIELD_LABELS.scope, value: v.values.scope, errors: e, hint: `Space-separated; known scopes: ${SCOPES_SUPPORTED.join(', ')}.` })}
   <label for="redirect_uris">${CLIENT_FIELD_LABELS.redirect_uris}</label>
   <textarea id="redirect_uris" name="redirect_uris" rows="3" spellcheck="false"${describedBy('redirect_uris', e, true)}>${v.values.redirect_uris}</textarea>
-  <p class="hint" id="redirect_uris-hint">One per line: https, http only on 127.0.0.1, [::1] or localhost, or an app scheme such as com.example.app:/cb.</p>
   ${fieldError('redirect_uris', e)}
+  <p class="hint" id="redirect_uris-hint">One per line: https, http only on 127.0.0.1, [::1] or localhost, or an app scheme such as com.example.app:/cb.</p>
   ${checkboxes('grant_types', GRANT_TYPES, v.values.grant_types, e, 'authorization_code goes with the code response type, implicit with token.')}
   ${checkboxes('response_types', RESPONSE_TYPES, v.values.response_types, e, 'What the authorization endpoint may answer.')}
   <label for="token_endpoint_auth_method">${CLIENT_FIELD_LABELS.token_endpoint_auth_method}</label>
-  <select id="token_endpoint_auth_method" name="token_endpoint_auth_method"${describedBy('token_endpoint_auth_method', e, false)}>
+  <select id="token_endpoint_auth_method" name="token_endpoint_auth_method"${describedBy('token_endpoint_auth_method', e, true)}>
 ${TOKEN_ENDPOINT_AUTH_METHODS.map((m) => html`<option value="${m}"${v.values.token_endpoint_auth_method === m ? html` selected` : ''}>${AUTH_METHOD_WORDS[m]}</option>`)}
   </select>
   ${fieldError('token_endpoint_auth_method', e)}
+  <p class="hint" id="token_endpoint_auth_method-hint">How the app proves itself at the token endpoint. A public client (mobile, single-page) has no secret and uses PKCE.</p>
   <button type="submit" class="primary">${editing ? 'Save changes' : 'Register client'}</button>
 </form>
 ${editing ? dangerZone(v.csrfToken, v.clientId!, v.values.token_endpoint_auth_method !== 'none') : ''}`,

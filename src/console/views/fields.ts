@@ -30,8 +30,8 @@ export function textField(f: {
 <input id="${f.name}" name="${f.name}" type="${f.type ?? 'text'}" value="${f.value}"${f.required ? html` required` : ''}${
     f.autocomplete ? html` autocomplete="${f.autocomplete}"` : ''
   }${f.maxlength ? html` maxlength="${f.maxlength}"` : ''}${describedBy(f.name, f.errors, !!f.hint)}>
-${f.hint ? html`<p class="hint" id="${f.name}-hint">${f.hint}</p>` : ''}
-${fieldError(f.name, f.errors)}`;
+${fieldError(f.name, f.errors)}
+${f.hint ? html`<p class="hint" id="${f.name}-hint">${f.hint}</p>` : ''}`;
 }
 
 /** The summary at the top of a form that failed validation. */

@@ -15,7 +15,9 @@ h1 small{display:block;font-size:.95rem;font-weight:400;color:#4a5263;margin-top
 .section-head{display:flex;flex-wrap:wrap;align-items:baseline;justify-content:space-between;gap:.5rem;margin:2rem 0 .5rem}
 .section-head h2{margin:0}
 label,legend{display:block;font-weight:600;margin:1rem 0 .25rem;padding:0}
-fieldset{border:0;margin:0;padding:0;min-width:0}
+fieldset{border:0;margin:1rem 0 0;padding:0;min-width:0}
+legend{margin:0 0 .25rem}
+.card>:first-child{margin-top:0}.card>:last-child{margin-bottom:0}
 input,select,textarea{width:100%;padding:.55rem .6rem;border:1px solid #c3c8d2;border-radius:6px;font:inherit;background:#fff;color:inherit}
 textarea{min-height:5.5rem;resize:vertical;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9rem}
 input:focus,select:focus,textarea:focus{outline:2px solid #2457d6;outline-offset:1px;border-color:#2457d6}
@@ -49,7 +51,7 @@ dl.props dt{font-weight:600;color:#4a5263}dl.props dd{margin:0;min-width:0}
 .tag{display:inline-block;background:#eef1f6;border-radius:4px;padding:0 .35rem;font-size:.85rem;margin:.1rem .25rem .1rem 0}
 .empty{color:#5b6477;font-style:italic}
 .danger-zone{border-top:1px solid #e3e6eb;margin-top:2rem;padding-top:.5rem}
-.danger-zone form{margin:.75rem 0}
+.danger-zone form{margin:1rem 0}.danger-zone .hint{margin:0 0 .4rem}
 table{width:100%;border-collapse:collapse}td,th{text-align:left;padding:.4rem;border-bottom:1px solid #e3e6eb;vertical-align:top}
 .lead{color:#4a5263}.inline{display:inline}
 @media (max-width:600px){.card{margin:0;border-radius:0;box-shadow:none;padding:1.25rem 1rem}dl.props{grid-template-columns:1fr}dl.props dd{margin-bottom:.4rem}}

@@ -7,6 +7,8 @@ export interface LoginView {
   username?: string;
   error?: string;
   clientName?: string;
+  /** Offer a link to /signup (SIGNUP_ENABLED). */
+  signupEnabled?: boolean;
 }
 
 /** INTERFACES.md: one POST form with `username`, `password` and hidden inputs. */
@@ -24,6 +26,7 @@ ${v.error ? html`<p class="error" role="alert">${v.error}</p>` : ''}
   <label for="password">Password</label>
   <input id="password" name="password" type="password" autocomplete="current-password" required>
   <button type="submit" class="primary">Sign in</button>
-</form>`,
+</form>
+${v.signupEnabled ? html`<p>No account yet? <a href="/signup?return_to=${encodeURIComponent(v.returnTo)}">Create one</a></p>` : ''}`,
   );
 }

@@ -1,0 +1,106 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { AddressInfo } from 'node:net';
+
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** Where the third-party app finds the server (from its RFC 8414 metadata). */
+export interface ServerEndpoints {
+  authorization_endpoint: string;
+  token_endpoint: string;
+  profile_endpoint: string;
+}
+
+/**
+ * A third-party web app on its own loopback port, as a developer would write one: /start builds
+ * the PKCE authorization URL and redirects, /callback exchanges the code with the client's id and
+ * secret and shows /api/profile, /profile calls the API again with the token it holds.
+ */
+export class ThirdPartyApp {
+  clientId = '';
+  clientSecret = '';
+  private readonly server: Server;
+  private readonly pending = new Map<string, string>();
+  private accessToken: string | null = null;
+  url = '';
+
+  constructor(private readonly endpoints: ServerEndpoints) {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((err) => this.page(res, 500, 'Error', `<p id="error">${esc(String(err))}</p>`));
+    });
+  }
+
+  get redirectUri(): string {
+    return `${this.url}/callback`;
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    if (url.pathname === '/start') {
+      const state = randomBytes(16).toString('base64url');
+      const verifier = randomBytes(32).toString('base64url');
+      this.pending.set(state, verifier);
+      const authorize = new URL(this.endpoints.authorization_endpoint);
+      authorize.search = new URLSearchParams({
+        response_type: 'code',
+        client_id: this.clientId,
+        redirect_uri: this.redirectUri,
+        scope: url.searchParams.get('scope') ?? 'profile',
+        state,
+        code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+        code_challenge_method: 'S256',
+      }).toString();
+      res.writeHead(302, { location: authorize.toString() }).end();
+      return;
+    }
+    if (url.pathname === '/callback') {
+      const state = url.searchParams.get('state') ?? '';
+      const verifier = this.pending.get(state);
+      if (!verifier) return this.page(res, 400, 'Unknown state', '<p id="error">unknown state</p>');
+      this.pending.delete(state);
+      const error = url.searchParams.get('error');
+      if (error) return this.page(res, 200, 'Not authorized', `<h1>Not authorized</h1><p>The server answered <code id="error">${esc(error)}</code>.</p>`);
+      const token = await fetch(this.endpoints.token_endpoint, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: 'Basic ' + Buffer.from(`${encodeURIComponent(this.clientId)}:${encodeURIComponent(this.clientSecret)}`).toString('base64'),
+        },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: url.searchParams.get('code') ?? '', redirect_uri: this.redirectUri, code_verifier: verifier }),
+      });
+      const tokenBody = (await token.json()) as { access_token?: string; error?: string };
+      if (!tokenBody.access_token) return this.page(res, 200, 'Token error', `<p id="error">${esc(tokenBody.error ?? String(token.status))}</p>`);
+      this.accessToken = tokenBody.access_token;
+      return this.showProfile(res);
+    }
+    if (url.pathname === '/profile') return this.showProfile(res);
+    this.page(res, 404, 'Not found', '<p>not found</p>');
+  }
+
+  private async showProfile(res: ServerResponse): Promise<void> {
+    const api = await fetch(this.endpoints.profile_endpoint, { headers: { authorization: `Bearer ${this.accessToken ?? ''}` } });
+    const text = await api.text();
+    this.page(
+      res,
+      200,
+      'Your profile',
+      `<h1>Hello from the third-party app</h1><p>GET /api/profile answered <strong id="status">${api.status}</strong></p><pre id="profile">${esc(text)}</pre>`,
+    );
+  }
+
+  private page(res: ServerResponse, status: number, title: string, body: string): void {
+    res
+      .writeHead(status, { 'content-type': 'text/html; charset=utf-8' })
+      .end(`<!doctype html><html><head><title>${esc(title)} · Third-party app</title></head><body style="font:16px system-ui;margin:2rem">${body}</body></html>`);
+  }
+}
