@@ -43,7 +43,7 @@ export class IntrospectController {
     const user = token.userId !== null ? await this.users.findById(token.userId) : null;
     return {
       active: true,
-      scope: token.scope,
+      scope: isRefresh ? await this.tokens.refreshTokenScope(token) : token.scope,
       client_id: token.clientId,
       ...(user ? { username: user.username, sub: String(user.id) } : {}),
       // RFC 7662 §2.2: token_type is an access token's type (RFC 6749 §7.1); a refresh token has none.
