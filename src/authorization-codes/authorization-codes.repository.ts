@@ -21,4 +21,14 @@ export class AuthorizationCodesRepository {
     return affected === 1;
   }
 
+
+  /** Burns the codes not yet redeemed by this user for this client (consent withdrawn). */
+  async markUnusedAsUsed(userId: number, clientId: string, now: number, manager?: EntityManager): Promise<number> {
+    const { affected } = await this.db.execute(
+      'UPDATE oauth2_code SET used_at = ? WHERE user_id = ? AND client_id = ? AND used_at IS NULL',
+      [now, userId, clientId],
+      manager,
+    );
+    return affected;
+  }
 }

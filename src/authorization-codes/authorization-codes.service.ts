@@ -52,4 +52,8 @@ export class AuthorizationCodesService {
     return this.codes.markUsed(code.id, this.clock.now(), manager);
   }
 
+  /** Codes issued but not yet redeemed stop working (the user withdrew consent). */
+  invalidateForUserAndClient(userId: number, clientId: string, manager?: EntityManager): Promise<number> {
+    return this.codes.markUnusedAsUsed(userId, clientId, this.clock.now(), manager);
+  }
 }

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TokensModule } from '../tokens/tokens.module';
+import { AuthorizationCodesModule } from '../authorization-codes/authorization-codes.module';
 import { ConsentsRepository } from './consents.repository';
 import { ConsentsService } from './consents.service';
 
 /** Remembered consent (table `oauth2_consent`). */
 @Module({
-  imports: [TokensModule],
+  imports: [TokensModule, AuthorizationCodesModule],
   providers: [ConsentsRepository, ConsentsService],
   exports: [ConsentsService],
 })

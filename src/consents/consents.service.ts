@@ -3,6 +3,7 @@ import { Clock } from '../common/clock';
 import { parseScope } from '../common/oauth-types';
 import { Db } from '../database/db';
 import { TokensService } from '../tokens/tokens.service';
+import { AuthorizationCodesService } from '../authorization-codes/authorization-codes.service';
 import { ConsentGrant } from './consent-grant.entity';
 import { ConsentsRepository } from './consents.repository';
 
@@ -15,6 +16,7 @@ export class ConsentsService {
   constructor(
     private readonly consents: ConsentsRepository,
     private readonly tokens: TokensService,
+    private readonly codes: AuthorizationCodesService,
     private readonly db: Db,
     private readonly clock: Clock,
   ) {}
@@ -53,10 +55,14 @@ export class ConsentsService {
     return this.consents.listByUser(userId);
   }
 
-  /** Withdraws consent: forgets the grant and revokes every token it let the client get. False if none was given. */
+  /**
+   * Withdraws consent: forgets the grant, revokes every token it let the client get, and burns codes
+   * not yet redeemed (a redeemed-after-revocation code would mint new tokens). False if none was given.
+   */
   revoke(userId: number, clientId: string): Promise<boolean> {
     return this.db.transaction(async (manager) => {
       const deleted = await this.consents.delete(userId, clientId, manager);
+      await this.codes.invalidateForUserAndClient(userId, clientId, manager);
       const revoked = await this.tokens.revokeForUserAndClient(userId, clientId, manager);
       return deleted || revoked > 0;
     });

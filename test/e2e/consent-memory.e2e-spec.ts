@@ -1,7 +1,7 @@
 import { ConsentsService } from '../../src/consents/consents.service';
 import { Db } from '../../src/database/db';
 import { DATABASES, startApp, TestApp } from '../support/start-app';
-import { UserAgent, parseForm } from '../support/http';
+import { UserAgent, basic, parseForm, postForm } from '../support/http';
 import { adminRequest } from '../factories/admin-request';
 import { authorize, provision, Provisioned } from '../support/oauth-flow';
 
@@ -137,5 +137,16 @@ describe.each(DATABASES)('remembered consent (%s)', (_name, db) => {
     expect(await consents.listForUser(p.userId)).toEqual([]);
     expect((await agent.get(`/oauth/authorize?${new URLSearchParams(params(p, 'profile'))}`)).status).toBe(200);
     expect(await consents.revoke(p.userId, p.clientId)).toBe(false);
+  });
+
+  it('revoking burns a code issued before it and not yet redeemed: redeeming it is invalid_grant', async () => {
+    const p = await provision(t);
+    const agent = new UserAgent(t.url);
+    const cb = await authorize(agent, params(p, 'profile'), p, 'approve');
+    const code = cb.searchParams.get('code')!;
+    expect(await t.app.get(ConsentsService).revoke(p.userId, p.clientId)).toBe(true);
+    const res = await postForm(`${t.url}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: p.redirectUri }, { authorization: basic(p.clientId, p.secret!) });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'invalid_grant', error_description: 'authorization code was already used' });
   });
 });
