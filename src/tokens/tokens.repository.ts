@@ -34,23 +34,55 @@ const COLUMNS =
  * `oauth2_token` through prepared raw SQL: these statements sit on the hottest paths (every token
  * request, every bearer call), where entity hydration showed in the profile.
  */
+const INSERT =
+  'INSERT INTO oauth2_token (client_id, user_id, token_type, access_token_hash, refresh_token_hash, scope, issued_at, ' +
+  'expires_in, access_token_revoked_at, refresh_token_revoked_at, code_id, family_id, parent_id) VALUES';
+const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+/** Rows per grouped INSERT (13 parameters each stays far below both drivers' limits). */
+const MAX_BATCH = 200;
+
+function tokenValues(t: Omit<Token, 'id'>): unknown[] {
+  return [
+    t.clientId, t.userId, t.tokenType, t.accessTokenHash, t.refreshTokenHash, t.scope, t.issuedAt, t.expiresIn,
+    t.accessTokenRevokedAt, t.refreshTokenRevokedAt, t.codeId, t.familyId, t.parentId,
+  ];
+}
+
 @Injectable()
 export class TokensRepository {
+  private readonly queued: Array<{ values: unknown[]; resolve: () => void; reject: (err: unknown) => void }> = [];
+
   constructor(private readonly db: Db) {}
 
-  async insert(token: Omit<Token, 'id'>, manager?: EntityManager): Promise<number> {
-    const { insertId } = await this.db.execute(
-      `INSERT INTO oauth2_token (client_id, user_id, token_type, access_token_hash, refresh_token_hash, scope, issued_at, ` +
-        `expires_in, access_token_revoked_at, refresh_token_revoked_at, code_id, family_id, parent_id) ` +
-        `VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        token.clientId, token.userId, token.tokenType, token.accessTokenHash, token.refreshTokenHash, token.scope,
-        token.issuedAt, token.expiresIn, token.accessTokenRevokedAt, token.refreshTokenRevokedAt, token.codeId,
-        token.familyId, token.parentId,
-      ],
-      manager,
-    );
-    return insertId!;
+  /**
+   * Stores a token row. Inside a transaction the INSERT runs at once; otherwise concurrent inserts
+   * are grouped into one multi-row INSERT per event-loop turn (group commit). Either way the promise
+   * settles only after the row is committed.
+   */
+  async insert(token: Omit<Token, 'id'>, manager?: EntityManager): Promise<void> {
+    if (manager) {
+      await this.db.execute(`${INSERT} ${ROW}`, tokenValues(token), manager);
+      return;
+    }
+    return new Promise((resolve, reject) => {
+      this.queued.push({ values: tokenValues(token), resolve, reject });
+      if (this.queued.length === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queued.splice(0, MAX_BATCH);
+    if (this.queued.length > 0) setImmediate(() => void this.flush());
+    try {
+      await this.db.execute(`${INSERT} ${batch.map(() => ROW).join(', ')}`, batch.flatMap((b) => b.values));
+      for (const b of batch) b.resolve();
+    } catch (err) {
+      if (batch.length === 1) return batch[0].reject(err);
+      // One bad row (say, its client was just deleted) must not fail the others: retry them one by one.
+      for (const b of batch) {
+        this.db.execute(`${INSERT} ${ROW}`, b.values).then(() => b.resolve(), b.reject);
+      }
+    }
   }
 
   async findByAccessTokenHash(hash: string): Promise<Token | null> {

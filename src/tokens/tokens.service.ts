@@ -21,7 +21,6 @@ export interface IssueTokenInput {
 
 /** What the token endpoint answers (RFC 6749 §5.1) — the only time the values exist in the clear. */
 export interface IssuedToken {
-  id: number;
   accessToken: string;
   refreshToken: string | null;
   tokenType: 'Bearer';
@@ -44,7 +43,7 @@ export class TokensService {
     const accessToken = randomToken();
     const refreshToken = input.withRefreshToken ? randomToken() : null;
     const expiresIn = this.config.accessTokenTtl;
-    const id = await this.tokens.insert(
+    await this.tokens.insert(
       {
         clientId: input.clientId,
         userId: input.userId,
@@ -62,7 +61,7 @@ export class TokensService {
       },
       manager,
     );
-    return { id, accessToken, refreshToken, tokenType: 'Bearer', expiresIn, scope: input.scope };
+    return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn, scope: input.scope };
   }
 
   /** The row of this access token, whatever its state, or null. */

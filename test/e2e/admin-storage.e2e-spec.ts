@@ -68,8 +68,8 @@ describe.each(DATABASES)('admin API storage (%s)', (_name, databaseUrl) => {
     const { client } = await clientFactory.create(t);
     const issued = await t.app.get(TokensService).issue({ clientId: client.client_id, userId: null, scope: 'profile', withRefreshToken: true });
     const [row] = await db.query<{ access_token_hash: string; refresh_token_hash: string }>(
-      'SELECT access_token_hash, refresh_token_hash FROM oauth2_token WHERE id = ?',
-      [issued.id],
+      'SELECT access_token_hash, refresh_token_hash FROM oauth2_token WHERE client_id = ?',
+      [client.client_id],
     );
     expect(row).toEqual({ access_token_hash: sha256(issued.accessToken), refresh_token_hash: sha256(issued.refreshToken!) });
     const dumped = await dump('oauth2_token');

@@ -13,11 +13,17 @@ describe.each(DATABASES)('admin tokens API (%s)', (_name, databaseUrl) => {
   });
   afterAll(() => t.close());
 
+  /** Issues a token and reads its row id back (issuance does not return one: inserts are grouped). */
+  async function issue(input: Parameters<TokensService['issue']>[0]) {
+    const issued = await tokens.issue(input);
+    return { ...issued, id: (await tokens.findByAccessToken(issued.accessToken))!.id };
+  }
+
   it('lists token metadata with state, never token values or hashes', async () => {
     const { user } = await userFactory.create(t);
     const { client } = await clientFactory.create(t);
     const issuedAt = t.clock.now();
-    const issued = await tokens.issue({ clientId: client.client_id, userId: user.id, scope: 'profile email', withRefreshToken: true });
+    const issued = await issue({ clientId: client.client_id, userId: user.id, scope: 'profile email', withRefreshToken: true });
 
     const res = await adminRequest(t, 'GET', `/admin/tokens?client_id=${client.client_id}`);
     expect(res.status).toBe(200);
@@ -77,7 +83,7 @@ describe.each(DATABASES)('admin tokens API (%s)', (_name, databaseUrl) => {
     const { client: b } = await clientFactory.create(t);
     const ids = [];
     for (const [client, user] of [[a, alice], [a, bob], [b, alice], [a, alice]] as const) {
-      ids.push((await tokens.issue({ clientId: client.client_id, userId: user.id, scope: 'profile', withRefreshToken: false })).id);
+      ids.push((await issue({ clientId: client.client_id, userId: user.id, scope: 'profile', withRefreshToken: false })).id);
     }
     const byUser = await adminRequest(t, 'GET', `/admin/tokens?user_id=${alice.id}`);
     expect(byUser.body.total).toBe(3);
@@ -108,7 +114,7 @@ describe.each(DATABASES)('admin tokens API (%s)', (_name, databaseUrl) => {
   describe('DELETE /admin/tokens/:id', () => {
     it('revokes the access token and the refresh token, and stays idempotent', async () => {
       const { client } = await clientFactory.create(t);
-      const issued = await tokens.issue({ clientId: client.client_id, userId: null, scope: 'profile', withRefreshToken: true });
+      const issued = await issue({ clientId: client.client_id, userId: null, scope: 'profile', withRefreshToken: true });
       const res = await adminRequest(t, 'DELETE', `/admin/tokens/${issued.id}`);
       expect(res.status).toBe(204);
       expect(res.body).toBeNull();
