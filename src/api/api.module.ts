@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TokensModule } from '../tokens/tokens.module';
-import { UsersModule } from '../users/users.module';
 import { BearerTokenGuard } from './bearer-token.guard';
 import { ProfileController } from './profile.controller';
 
 @Module({
-  imports: [TokensModule, UsersModule],
+  imports: [TokensModule],
   controllers: [ProfileController],
   providers: [BearerTokenGuard],
 })

@@ -9,13 +9,8 @@ export type Params = Readonly<Record<string, string | undefined>>;
  * Returns one string per name, or throws invalid_request naming the repeated parameter.
  */
 export function singleValued(source: unknown): Params {
-  const params: Record<string, string> = {};
-  if (!source || typeof source !== 'object') return params;
-  for (const [name, value] of Object.entries(source as Record<string, unknown>)) {
-    if (Array.isArray(value)) throw OAuthError.invalidRequest(`parameter "${name.slice(0, 40)}" is repeated`);
-    if (typeof value !== 'string') throw OAuthError.invalidRequest(`parameter "${name.slice(0, 40)}" is malformed`);
-    if (value !== '') params[name] = value;
-  }
+  const { params, repeated } = firstValues(source);
+  if (repeated.length > 0) throw OAuthError.invalidRequest(`parameter "${repeated[0].slice(0, 40)}" is repeated`);
   return params;
 }
 

@@ -4,7 +4,6 @@ import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config';
 import { Client } from '../clients/client.entity';
 import { TokensService } from '../tokens/tokens.service';
-import { UsersService } from '../users/users.service';
 import { ClientAuthGuard, ConfidentialClientsOnly, CurrentClient } from './client-auth.guard';
 import { formParams } from './form-params';
 import { OAuthError } from './oauth-error';
@@ -21,7 +20,6 @@ import { OAuthExceptionFilter } from './oauth-exception.filter';
 export class IntrospectController {
   constructor(
     private readonly tokens: TokensService,
-    private readonly users: UsersService,
     private readonly config: AppConfig,
   ) {}
 
@@ -40,7 +38,7 @@ export class IntrospectController {
     const isRefresh = type === 'refresh_token';
     const state = isRefresh ? this.tokens.refreshTokenState(token) : this.tokens.accessTokenState(token);
     if (state !== 'active') return { active: false };
-    const user = token.userId !== null ? await this.users.findById(token.userId) : null;
+    const user = token.owner;
     return {
       active: true,
       scope: isRefresh ? await this.tokens.refreshTokenScope(token) : token.scope,

@@ -52,4 +52,13 @@ export class Token {
   /** The token whose refresh token was rotated into this one. */
   @Column({ name: 'parent_id', type: 'int', nullable: true })
   parentId: number | null;
+
+  /** Not a column: the resource owner, joined in when a token is looked up by its value (null: no user). */
+  owner?: TokenOwner | null;
+}
+
+export interface TokenOwner {
+  id: number;
+  username: string;
+  email: string | null;
 }

@@ -23,12 +23,20 @@ function toToken(r: Row): Token {
     codeId: n(r.code_id),
     familyId: r.family_id as string,
     parentId: n(r.parent_id),
+    ...(r.owner_username !== undefined
+      ? { owner: r.owner_username === null ? null : { id: Number(r.user_id), username: r.owner_username as string, email: (r.owner_email as string | null) ?? null } }
+      : {}),
   });
 }
 
 const COLUMNS =
   'id, client_id, user_id, token_type, access_token_hash, refresh_token_hash, scope, issued_at, expires_in, ' +
   'access_token_revoked_at, refresh_token_revoked_at, code_id, family_id, parent_id';
+
+/** The same columns with the resource owner joined in: bearer calls and introspection need both, in one query. */
+const WITH_OWNER =
+  `SELECT ${COLUMNS.split(', ').map((c) => `t.${c}`).join(', ')}, u.username AS owner_username, u.email AS owner_email ` +
+  'FROM oauth2_token t LEFT JOIN `user` u ON u.id = t.user_id';
 
 /**
  * `oauth2_token` through prepared raw SQL: these statements sit on the hottest paths (every token
@@ -86,12 +94,12 @@ export class TokensRepository {
   }
 
   async findByAccessTokenHash(hash: string): Promise<Token | null> {
-    const rows = await this.db.query(`SELECT ${COLUMNS} FROM oauth2_token WHERE access_token_hash = ?`, [hash]);
+    const rows = await this.db.query(`${WITH_OWNER} WHERE t.access_token_hash = ?`, [hash]);
     return rows.length ? toToken(rows[0]) : null;
   }
 
   async findByRefreshTokenHash(hash: string): Promise<Token | null> {
-    const rows = await this.db.query(`SELECT ${COLUMNS} FROM oauth2_token WHERE refresh_token_hash = ?`, [hash]);
+    const rows = await this.db.query(`${WITH_OWNER} WHERE t.refresh_token_hash = ?`, [hash]);
     return rows.length ? toToken(rows[0]) : null;
   }
 
