@@ -4,17 +4,11 @@
  */
 import { DATABASES, startApp, TestApp } from '../support/start-app';
 import { basic } from '../support/http';
-import { ServerMetadata, discover, getWithBearer, postFormJson } from '../support/discovery';
+import { ServerMetadata, discover, getWithBearer, postFormJson, expectNoStoreJson } from '../support/discovery';
 import { ClientInput, clientFactory } from '../factories/client.factory';
 import { adminRequest } from '../factories/admin-request';
 
 const TOKEN = { access_token: expect.stringMatching(/^[A-Za-z0-9_-]{43,}$/), token_type: 'Bearer', expires_in: 3600 };
-
-function expectNoStoreJson(headers: Headers) {
-  expect(headers.get('cache-control')).toBe('no-store');
-  expect(headers.get('pragma')).toBe('no-cache');
-  expect(headers.get('content-type')).toBe('application/json; charset=utf-8');
-}
 
 describe.each(DATABASES)('RFC 6749 §4.4 client credentials grant (%s)', (_name, db) => {
   let t: TestApp;

@@ -6,15 +6,9 @@
  */
 import { DATABASES, startApp, TestApp } from '../support/start-app';
 import { basic } from '../support/http';
-import { JsonAnswer, ServerMetadata, discover, getWithBearer, postFormJson } from '../support/discovery';
+import { JsonAnswer, ServerMetadata, discover, getWithBearer, postFormJson, expectNoStoreJson } from '../support/discovery';
 import { ClientInput, clientFactory } from '../factories/client.factory';
 import { userFactory } from '../factories/user.factory';
-
-function expectNoStoreJson(headers: Headers) {
-  expect(headers.get('cache-control')).toBe('no-store');
-  expect(headers.get('pragma')).toBe('no-cache');
-  expect(headers.get('content-type')).toBe('application/json; charset=utf-8');
-}
 
 /** §2.2: "The authorization server responds with HTTP status code 200"; the body is ignored, and ours is {}. */
 function expectRevoked(res: JsonAnswer) {

@@ -6,16 +6,10 @@
  */
 import { DATABASES, startApp, TestApp } from '../support/start-app';
 import { basic } from '../support/http';
-import { JsonAnswer, ServerMetadata, discover, postFormJson } from '../support/discovery';
+import { JsonAnswer, ServerMetadata, discover, postFormJson, expectNoStoreJson } from '../support/discovery';
 import { ClientInput, clientFactory } from '../factories/client.factory';
 import { userFactory } from '../factories/user.factory';
 import { adminRequest } from '../factories/admin-request';
-
-function expectNoStoreJson(headers: Headers) {
-  expect(headers.get('cache-control')).toBe('no-store');
-  expect(headers.get('pragma')).toBe('no-cache');
-  expect(headers.get('content-type')).toBe('application/json; charset=utf-8');
-}
 
 function expectInactive(res: JsonAnswer) {
   expect(res.status).toBe(200);

@@ -84,3 +84,10 @@ export function fragmentParams(url: URL): Record<string, string> {
 export function queryParams(url: URL): Record<string, string> {
   return Object.fromEntries(url.searchParams);
 }
+
+/** RFC 6749 §5.1/§5.2: token-style answers are JSON and never cached. */
+export function expectNoStoreJson(headers: Headers) {
+  expect(headers.get('cache-control')).toBe('no-store');
+  expect(headers.get('pragma')).toBe('no-cache');
+  expect(headers.get('content-type')).toBe('application/json; charset=utf-8');
+}
