@@ -1,4 +1,4 @@
-import { Body, ConflictException, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query, UseFilters, UsePipes } from '@nestjs/common';
+import { Body, ConflictException, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -12,9 +12,7 @@ import {
 } from '@nestjs/swagger';
 import { clientRules } from '../clients/client.entity';
 import { ClientsService } from '../clients/clients.service';
-import { AdminExceptionFilter } from './admin-exception.filter';
 import { AdminRoute } from './admin-route.decorator';
-import { AdminValidationPipe } from './admin-validation.pipe';
 import { ClientListQueryDto } from './dto/client-list-query.dto';
 import { ClientListDto } from './dto/client-list.dto';
 import { ClientWithSecretDto } from './dto/client-with-secret.dto';
@@ -28,8 +26,6 @@ const CLIENT_ID_PARAM = { name: 'client_id', description: 'The client identifier
 
 @ApiTags('clients')
 @AdminRoute()
-@UsePipes(AdminValidationPipe)
-@UseFilters(AdminExceptionFilter)
 @Controller('admin/clients')
 export class AdminClientsController {
   constructor(private readonly clients: ClientsService) {}

@@ -1,9 +1,8 @@
-import { Controller, Delete, Get, HttpCode, NotFoundException, Param, Query, UsePipes } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, NotFoundException, Param, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Token } from '../tokens/token.entity';
 import { TokensService } from '../tokens/tokens.service';
 import { AdminRoute } from './admin-route.decorator';
-import { AdminValidationPipe } from './admin-validation.pipe';
 import { ErrorDto } from './dto/error.dto';
 import { IdParamDto } from './dto/id-param.dto';
 import { TokenListQueryDto } from './dto/token-list-query.dto';
@@ -13,7 +12,6 @@ import { ValidationErrorDto } from './dto/validation-error.dto';
 
 @ApiTags('tokens')
 @AdminRoute()
-@UsePipes(AdminValidationPipe)
 @ApiBadRequestResponse({ description: 'Invalid query or path parameter: each bad field is named', type: ValidationErrorDto })
 @Controller('admin/tokens')
 export class AdminTokensController {

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query, UseFilters, UsePipes } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -10,9 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { UsersService } from '../users/users.service';
-import { AdminExceptionFilter } from './admin-exception.filter';
 import { AdminRoute } from './admin-route.decorator';
-import { AdminValidationPipe } from './admin-validation.pipe';
 import { CreateUserDto } from './dto/create-user.dto';
 import { ErrorDto } from './dto/error.dto';
 import { IdParamDto } from './dto/id-param.dto';
@@ -24,8 +22,6 @@ import { ValidationErrorDto } from './dto/validation-error.dto';
 
 @ApiTags('users')
 @AdminRoute()
-@UsePipes(AdminValidationPipe)
-@UseFilters(AdminExceptionFilter)
 @ApiBadRequestResponse({ description: 'Invalid body, query or path parameter: each bad field is named', type: ValidationErrorDto })
 @Controller('admin/users')
 export class AdminUsersController {
