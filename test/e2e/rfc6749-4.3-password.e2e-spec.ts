@@ -5,11 +5,9 @@
  */
 import { DATABASES, startApp, TestApp } from '../support/start-app';
 import { basic } from '../support/http';
-import { ServerMetadata, discover, getWithBearer, postFormJson, expectNoStoreJson } from '../support/discovery';
+import { ServerMetadata, discover, getWithBearer, postFormJson, expectNoStoreJson, TOKEN } from '../support/discovery';
 import { ClientInput, clientFactory } from '../factories/client.factory';
 import { userFactory } from '../factories/user.factory';
-
-const TOKEN = { access_token: expect.stringMatching(/^[A-Za-z0-9_-]{43,}$/), token_type: 'Bearer', expires_in: 3600 };
 
 describe.each(DATABASES)('RFC 6749 §4.3 password grant (%s)', (_name, db) => {
   let t: TestApp;

@@ -91,3 +91,6 @@ export function expectNoStoreJson(headers: Headers) {
   expect(headers.get('pragma')).toBe('no-cache');
   expect(headers.get('content-type')).toBe('application/json; charset=utf-8');
 }
+
+/** RFC 6749 §5.1: the fields every issued access token answer has (with the default ACCESS_TOKEN_TTL). */
+export const TOKEN = { access_token: expect.stringMatching(/^[A-Za-z0-9_-]{43,}$/), token_type: 'Bearer', expires_in: 3600 };
