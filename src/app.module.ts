@@ -8,6 +8,9 @@ import { AdminModule } from './admin/admin.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { ApiModule } from './api/api.module';
 import { ConsoleModule } from './console/console.module';
+import { WebModule } from './web/web.module';
+import { RedisModule } from './redis/redis.module';
+import { AuditModule } from './audit/audit.module';
 
 @Module({})
 export class AppModule {
@@ -15,7 +18,7 @@ export class AppModule {
   static forRoot(config?: AppConfig, clock?: Clock): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config, clock), DatabaseModule, AdminModule, OAuthModule, ApiModule, ConsoleModule],
+      imports: [ConfigModule.forRoot(config, clock), DatabaseModule, RedisModule, AuditModule, WebModule, AdminModule, OAuthModule, ApiModule, ConsoleModule],
       controllers: [HealthController],
     };
   }

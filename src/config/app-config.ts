@@ -34,6 +34,10 @@ export class AppConfig {
   allowLoopbackHttpRedirects: boolean;
   argon2: Argon2Config;
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  /** Redis shared by every instance (counters, cache invalidation); unset = the database only. */
+  redisUrl: string | null;
+  /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
+  redisPrefix: string;
 
   get secureCookies(): boolean {
     return this.issuer.startsWith('https:');

@@ -116,5 +116,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
     parallelism: int(env, 'ARGON2_PARALLELISM', 1, 1, 64),
   };
   config.logLevel = oneOf(env, 'LOG_LEVEL', 'info', ['silent', 'error', 'warn', 'info', 'debug'] as const);
+  config.redisUrl = redisUrl(env);
+  config.redisPrefix = env.REDIS_PREFIX?.trim() || 'gatehouse:';
   return config;
+}
+
+function redisUrl(env: Env): string | null {
+  const raw = env.REDIS_URL?.trim();
+  if (!raw) return null;
+  if (!/^rediss?:\/\//.test(raw)) throw new ConfigError('REDIS_URL must start with redis:// or rediss://');
+  try {
+    new URL(raw);
+  } catch {
+    throw new ConfigError('REDIS_URL is not a valid URL');
+  }
+  return raw;
 }
