@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyCsrf from '@fastify/csrf-protection';
-import { CSRF_COOKIE } from './oauth/csrf.guard';
+import { CSRF_COOKIE } from './web/csrf.guard';
 import { FrameworkErrorFilter } from './oauth/oauth-exception.filter';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';

@@ -3,8 +3,8 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { Token } from '../tokens/token.entity';
 import { TokensService } from '../tokens/tokens.service';
-import { OAuthError } from '../oauth/oauth-error';
-import { MissingBearerTokenError } from '../oauth/oauth-exception.filter';
+import { OAuthError } from '../grants/oauth-error';
+import { MissingBearerTokenError } from './bearer-exception.filter';
 import { parseScope } from '../common/oauth-types';
 import { REQUIRED_SCOPES } from './require-scopes.decorator';
 

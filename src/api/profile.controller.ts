@@ -1,8 +1,8 @@
 import { Controller, Get, Header, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Token } from '../tokens/token.entity';
-import { OAuthError } from '../oauth/oauth-error';
-import { BearerExceptionFilter } from '../oauth/oauth-exception.filter';
+import { OAuthError } from '../grants/oauth-error';
+import { BearerExceptionFilter } from './bearer-exception.filter';
 import { parseScope } from '../common/oauth-types';
 import { BearerTokenGuard, CurrentToken } from './bearer-token.guard';
 import { Scopes } from './require-scopes.decorator';

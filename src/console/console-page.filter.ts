@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { OAuthError } from '../oauth/oauth-error';
+import { OAuthError } from '../grants/oauth-error';
 import { messageView } from './views/message.view';
 
 const TITLES: Record<number, string> = { 400: 'Bad request', 403: 'Forbidden', 404: 'Not found', 409: 'Conflict' };

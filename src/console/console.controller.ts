@@ -8,9 +8,9 @@ import { ClientMetadataError, ClientMetadataInput } from '../clients/client-meta
 import { ClientsService } from '../clients/clients.service';
 import { parseScope } from '../common/oauth-types';
 import { ConsentsService } from '../consents/consents.service';
-import { CsrfGuard } from '../oauth/csrf.guard';
-import { SessionService } from '../oauth/session.service';
-import { sendPage } from '../oauth/views/send-page';
+import { CsrfGuard } from '../web/csrf.guard';
+import { SessionService } from '../web/session.service';
+import { sendPage } from '../web/views/send-page';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { clientFormValues, clientMetadataFromForm, clientToFormValues, formBody, validateAs } from './console-form';

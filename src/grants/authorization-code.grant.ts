@@ -11,7 +11,7 @@ import { User } from '../users/user.entity';
 import { AuthorizationCodesService } from '../authorization-codes/authorization-codes.service';
 import { TokensService } from '../tokens/tokens.service';
 import { Db } from '../database/db';
-import { OAuthError } from '../oauth/oauth-error';
+import { OAuthError } from './oauth-error';
 import { AuthorizationGrant, AuthorizationRequest, TokenGrant, TokenRequest, TokenResponse } from './grant';
 import { CodeChallengeMethod, isValidCodeChallenge, verifyCodeVerifier } from './pkce';
 import { toTokenResponse } from './token-response';

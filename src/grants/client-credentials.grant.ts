@@ -5,7 +5,7 @@
 import { Injectable } from '@nestjs/common';
 import { Client, clientRules } from '../clients/client.entity';
 import { TokensService } from '../tokens/tokens.service';
-import { OAuthError } from '../oauth/oauth-error';
+import { OAuthError } from './oauth-error';
 import { TokenGrant, TokenRequest, TokenResponse } from './grant';
 import { resolveScope } from './scope';
 import { toTokenResponse } from './token-response';

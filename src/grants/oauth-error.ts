@@ -1,4 +1,4 @@
-import { HttpStatus } from '@nestjs/common';
+import { HttpException, HttpStatus, Logger } from '@nestjs/common';
 
 /** RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1; RFC 7009 §2.2.1 error codes. */
 export type OAuthErrorCode =
@@ -26,7 +26,8 @@ export interface ErrorRedirect {
 
 /**
  * The one protocol error. `description` is public (RFC 6749 §5.2: ASCII, no secrets, no echoed
- * input); `detail` is only logged. Rendered only by OAuthExceptionFilter.
+ * input); `detail` is only logged. Rendered by the exception filters of the protocol endpoints
+ * (JSON), the protected resource (bearer challenges) and the pages (redirect or error page).
  */
 export class OAuthError extends Error {
   redirect?: ErrorRedirect;
@@ -40,6 +41,23 @@ export class OAuthError extends Error {
     readonly detail?: string,
   ) {
     super(description ?? code);
+  }
+
+  /**
+   * Any exception as a protocol error: an OAuthError as it is, a framework 4xx (validation, body
+   * parsing) as invalid_request, anything else as server_error with the original kept in `cause`
+   * for the log.
+   */
+  static from(exception: unknown): OAuthError {
+    if (exception instanceof OAuthError) return exception;
+    if (exception instanceof HttpException && exception.getStatus() < 500) {
+      const response = exception.getResponse();
+      const message = typeof response === 'object' && response && 'message' in response ? (response as { message: unknown }).message : exception.message;
+      return new OAuthError('invalid_request', Array.isArray(message) ? message.join('; ') : String(message), exception.getStatus());
+    }
+    const error = OAuthError.serverError();
+    error.cause = exception;
+    return error;
   }
 
   /** The same error, to be sent back to the client's verified redirect URI. */
@@ -92,5 +110,15 @@ export class OAuthError extends Error {
     const err = new OAuthError('insufficient_scope', `this resource needs the scope "${scope}"`, HttpStatus.FORBIDDEN);
     err.requiredScope = scope;
     return err;
+  }
+}
+
+/** Logs what the client is not told: an unexpected exception's stack, an error's private detail. */
+export function logOAuthError(logger: Logger, error: OAuthError): void {
+  if (error.cause !== undefined) {
+    const cause = error.cause;
+    logger.error(cause instanceof Error ? (cause.stack ?? cause.message) : String(cause));
+  } else if (error.detail) {
+    logger.warn(`${error.code}: ${error.detail}`);
   }
 }

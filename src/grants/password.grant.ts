@@ -8,7 +8,7 @@ import { AppConfig } from '../config/app-config';
 import { Client, clientRules } from '../clients/client.entity';
 import { TokensService } from '../tokens/tokens.service';
 import { UsersService } from '../users/users.service';
-import { OAuthError } from '../oauth/oauth-error';
+import { OAuthError } from './oauth-error';
 import { TokenGrant, TokenRequest, TokenResponse } from './grant';
 import { resolveScope } from './scope';
 import { toTokenResponse } from './token-response';

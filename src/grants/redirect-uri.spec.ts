@@ -1,4 +1,4 @@
-import { buildRedirect, matchRedirectUri } from './redirect';
+import { buildRedirect, matchRedirectUri } from './redirect-uri';
 
 describe(matchRedirectUri.name, () => {
   const registered = ['https://app.example.com/cb', 'http://127.0.0.1/cb', 'http://[::1]:8080/native', 'http://localhost:3000/cb'];

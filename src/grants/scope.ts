@@ -1,4 +1,4 @@
-import { OAuthError } from '../oauth/oauth-error';
+import { OAuthError } from './oauth-error';
 import { parseScope } from '../common/oauth-types';
 
 /**

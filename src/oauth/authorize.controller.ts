@@ -4,15 +4,15 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientsService } from '../clients/clients.service';
 import { ConsentsService } from '../consents/consents.service';
 import { UsersService } from '../users/users.service';
-import { CsrfGuard } from './csrf.guard';
-import { firstValues, singleValued } from './form-params';
+import { CsrfGuard } from '../web/csrf.guard';
+import { firstValues, singleValued } from '../web/form-params';
 import { AuthorizeService, UnverifiableRequestError } from './authorize.service';
-import { PageExceptionFilter } from './oauth-exception.filter';
+import { PageExceptionFilter } from '../web/page-exception.filter';
 import { PendingRequestService } from './pending-request.service';
-import { SessionService } from './session.service';
-import { matchRedirectUri } from './redirect';
+import { SessionService } from '../web/session.service';
+import { matchRedirectUri } from '../grants/redirect-uri';
 import { consentView } from './views/consent.view';
-import { sendPage } from './views/send-page';
+import { sendPage } from '../web/views/send-page';
 
 /** Authorization endpoint (RFC 6749 §3.1, §4.1.1, §4.2.1): sign-in if needed, consent, redirect. */
 @ApiExcludeController()

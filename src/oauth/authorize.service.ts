@@ -6,9 +6,9 @@ import { GrantRegistry } from '../grants/grant-registry';
 import { resolveScope } from '../grants/scope';
 import { User } from '../users/user.entity';
 import { ResponseType } from '../common/oauth-types';
-import { Params } from './form-params';
-import { OAuthError } from './oauth-error';
-import { buildRedirect, matchRedirectUri } from './redirect';
+import { Params } from '../web/form-params';
+import { OAuthError } from '../grants/oauth-error';
+import { buildRedirect, matchRedirectUri } from '../grants/redirect-uri';
 
 /** Unverifiable client or redirect URI: the server shows the error itself (§4.1.2.1). */
 export class UnverifiableRequestError extends OAuthError {

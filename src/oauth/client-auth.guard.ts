@@ -3,8 +3,8 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { Client, clientRules } from '../clients/client.entity';
 import { ClientsService } from '../clients/clients.service';
-import { formParams } from './form-params';
-import { OAuthError } from './oauth-error';
+import { formParams } from '../web/form-params';
+import { OAuthError } from '../grants/oauth-error';
 
 const CONFIDENTIAL_ONLY = 'gatehouse:confidential-only';
 /** The endpoint serves only clients that authenticate with a secret (e.g. introspection). */

@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { randomToken, safeEqual } from '../common/crypto';
 import { Clock } from '../common/clock';
 import { AuthorizationRequest } from '../grants/grant';
-import { SessionService } from './session.service';
+import { SessionService } from '../web/session.service';
 
 /** An authorization request waiting for the user's decision on the consent page. */
 export interface PendingRequest {

@@ -4,8 +4,8 @@ import type { FastifyRequest } from 'fastify';
 import { Client } from '../clients/client.entity';
 import { TokensService } from '../tokens/tokens.service';
 import { ClientAuthGuard, CurrentClient } from './client-auth.guard';
-import { formParams } from './form-params';
-import { OAuthError } from './oauth-error';
+import { formParams } from '../web/form-params';
+import { OAuthError } from '../grants/oauth-error';
 import { OAuthExceptionFilter } from './oauth-exception.filter';
 
 /**

@@ -5,8 +5,8 @@ import { Client, clientRules } from '../clients/client.entity';
 import { GrantRegistry } from '../grants/grant-registry';
 import { TokenRequest, TokenResponse } from '../grants/grant';
 import { ClientAuthGuard, CurrentClient } from './client-auth.guard';
-import { formParams } from './form-params';
-import { OAuthError } from './oauth-error';
+import { formParams } from '../web/form-params';
+import { OAuthError } from '../grants/oauth-error';
 import { OAuthExceptionFilter } from './oauth-exception.filter';
 
 /** Token endpoint (RFC 6749 §3.2): authenticate the client, pick the grant, let it decide. */

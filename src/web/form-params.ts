@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { OAuthError } from './oauth-error';
+import { OAuthError } from '../grants/oauth-error';
 
 export type Params = Readonly<Record<string, string | undefined>>;
 

@@ -6,16 +6,12 @@ import { AppConfig } from '../config/app-config';
 import { UsersService } from '../users/users.service';
 import { CsrfGuard } from './csrf.guard';
 import { singleValued } from './form-params';
-import { PageExceptionFilter } from './oauth-exception.filter';
+import { PageExceptionFilter } from './page-exception.filter';
+import { safeReturnTo } from './return-to';
 import { SessionService } from './session.service';
 import { layout } from './views/layout.view';
 import { loginView } from './views/login.view';
 import { sendPage } from './views/send-page';
-
-/** Where to go after signing in: a path on this server only (no open redirect). */
-export function safeReturnTo(value: unknown): string {
-  return typeof value === 'string' && /^\/(?![/\\])/.test(value) && value.length <= 8192 ? value : '/';
-}
 
 /** The server's own sign-in session: /login, /logout, and a small home page. */
 @ApiExcludeController()

@@ -1,6 +1,6 @@
 import { SafeHtml, html } from '../../common/html';
 import { GRANT_TYPES, RESPONSE_TYPES, SCOPES_SUPPORTED, TOKEN_ENDPOINT_AUTH_METHODS } from '../../common/oauth-types';
-import { layout } from '../../oauth/views/layout.view';
+import { layout } from '../../web/views/layout.view';
 import { FieldErrors, csrfField, describedBy, errorSummary, fieldError, textField } from './fields';
 
 /** The registration form's values as entered (kept when the form comes back with errors). */

@@ -1,6 +1,6 @@
 import { html } from '../../common/html';
 import { SCOPES } from '../../common/oauth-types';
-import { layout } from '../../oauth/views/layout.view';
+import { layout } from '../../web/views/layout.view';
 import { csrfField } from './fields';
 
 export interface ConsoleClientItem {

@@ -1,5 +1,5 @@
 import { html } from '../../common/html';
-import { layout } from '../../oauth/views/layout.view';
+import { layout } from '../../web/views/layout.view';
 
 /** A plain page for 404, 403 and the like in the console and sign-up. */
 export function messageView(title: string, message: string, username?: string): string {

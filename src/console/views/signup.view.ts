@@ -1,5 +1,5 @@
 import { html } from '../../common/html';
-import { layout } from '../../oauth/views/layout.view';
+import { layout } from '../../web/views/layout.view';
 import { FieldErrors, csrfField, errorSummary, textField } from './fields';
 
 export interface SignupView {

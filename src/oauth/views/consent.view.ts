@@ -1,6 +1,6 @@
 import { html } from '../../common/html';
 import { SCOPES } from '../../common/oauth-types';
-import { layout } from './layout.view';
+import { layout } from '../../web/views/layout.view';
 
 export interface ConsentView {
   csrfToken: string;

@@ -1,0 +1,37 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { OAuthError, logOAuthError } from '../grants/oauth-error';
+
+/** A bearer request that carried no token at all (RFC 6750 §3.1: a challenge without an error code). */
+export class MissingBearerTokenError extends HttpException {
+  constructor() {
+    super('a bearer token is required', HttpStatus.UNAUTHORIZED);
+  }
+}
+
+const quote = (s: string) => s.replace(/[\\"]/g, '');
+
+/** Errors of bearer-protected resources as RFC 6750 §3 challenges, with a JSON body and no-store. */
+@Catch()
+export class BearerExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Bearer');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    reply.header('Cache-Control', 'no-store');
+    if (exception instanceof MissingBearerTokenError) {
+      reply.status(HttpStatus.UNAUTHORIZED).header('WWW-Authenticate', 'Bearer realm="gatehouse"').send({ error_description: exception.message });
+      return;
+    }
+    const error = OAuthError.from(exception);
+    logOAuthError(this.logger, error);
+    if (error.code === 'invalid_token' || error.code === 'insufficient_scope') {
+      let challenge = `Bearer realm="gatehouse", error="${error.code}", error_description="${quote(error.description ?? '')}"`;
+      if (error.requiredScope) challenge += `, scope="${error.requiredScope}"`;
+      reply.header('WWW-Authenticate', challenge);
+    }
+    const body: Record<string, string> = { error: error.code };
+    if (error.description) body.error_description = error.description;
+    reply.status(error.status).type('application/json; charset=utf-8').send(body);
+  }
+}

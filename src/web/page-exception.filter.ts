@@ -1,0 +1,28 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { OAuthError, logOAuthError } from '../grants/oauth-error';
+import { buildRedirect } from '../grants/redirect-uri';
+import { errorView } from './views/error.view';
+
+/**
+ * Errors of the pages (authorization endpoint, sign-in): an OAuthError with a verified redirect
+ * goes back to the client (§4.1.2.1 query, §4.2.2.1 fragment); anything else is an HTML page here.
+ */
+@Catch()
+export class PageExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Pages');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const error = OAuthError.from(exception);
+    logOAuthError(this.logger, error);
+    reply.header('Cache-Control', 'no-store');
+    if (error.redirect) {
+      const { redirectUri, responseMode, state } = error.redirect;
+      reply.redirect(buildRedirect(redirectUri, responseMode, { error: error.code, error_description: error.description, state }), 302);
+      return;
+    }
+    const status = error.code === 'server_error' ? HttpStatus.INTERNAL_SERVER_ERROR : error.status === HttpStatus.FORBIDDEN ? 403 : HttpStatus.BAD_REQUEST;
+    reply.status(status).type('text/html; charset=utf-8').send(errorView(error.code, error.description));
+  }
+}

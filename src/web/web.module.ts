@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { UsersModule } from '../users/users.module';
+import { AssetsController } from './assets.controller';
+import { CsrfGuard } from './csrf.guard';
+import { LoginController } from './login.controller';
+import { SessionService } from './session.service';
+
+/** The browser layer: the sign-in session, CSRF, the page layout and stylesheet, /login and /logout. */
+@Module({
+  imports: [UsersModule],
+  controllers: [LoginController, AssetsController],
+  providers: [SessionService, CsrfGuard],
+  exports: [SessionService, CsrfGuard],
+})
+export class WebModule {}
