@@ -13,7 +13,8 @@ import * as mysql from 'mysql2/promise';
 import { loadFastify } from './floor-fastify';
 import { benchEntry, spawnPinned, stopChild } from './proc';
 
-export const FLOOR_DATABASE = 'gatehouse_bench_floor';
+/** Each floor has a database of its own (two benches may share a MySQL server), dropped when it stops. */
+const floorDatabase = (pid: number) => `gatehouse_bench_floor_${pid}`;
 const TOKEN = {
   access_token: 'floor-access-token-0000000000000000000000000',
   token_type: 'Bearer',
@@ -32,9 +33,15 @@ const page = (body: string) => `<!doctype html><html><head><meta charset="utf-8"
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-async function openFloorDb(url: string): Promise<mysql.Pool> {
+const serverUrl = (url: string) => {
   const base = new URL(url.replace(/^mariadb:/, 'mysql:'));
   base.pathname = '/';
+  return base;
+};
+
+async function openFloorDb(url: string): Promise<mysql.Pool> {
+  const FLOOR_DATABASE = floorDatabase(process.pid);
+  const base = serverUrl(url);
   const conn = await mysql.createConnection(base.href);
   await conn.query(`CREATE DATABASE IF NOT EXISTS \`${FLOOR_DATABASE}\``);
   await conn.query(`USE \`${FLOOR_DATABASE}\``);
@@ -140,6 +147,15 @@ export interface RunningFloor {
   stop(): Promise<void>;
 }
 
+async function dropFloorDb(url: string, name: string): Promise<void> {
+  const conn = await mysql.createConnection(serverUrl(url).href);
+  try {
+    await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  } finally {
+    await conn.end();
+  }
+}
+
 /** Spawns the floors (pinned to `cpu`) and waits for their ports. */
 export function startFloor(cpu: number | null, mysqlUrl: string | undefined, fastifyDir: string | null = null): Promise<RunningFloor> {
   const child = spawnPinned(cpu, process.execPath, benchEntry('floor'), {
@@ -166,7 +182,10 @@ export function startFloor(cpu: number | null, mysqlUrl: string | undefined, fas
         db: ports.db ? `http://127.0.0.1:${ports.db}` : null,
         pid: child.pid!,
         fastify: ports.fastify,
-        stop: () => stopChild(child),
+        stop: async () => {
+          await stopChild(child);
+          if (ports.db && mysqlUrl) await dropFloorDb(mysqlUrl, floorDatabase(child.pid!));
+        },
       });
     });
   });
