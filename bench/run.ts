@@ -6,7 +6,7 @@
  */
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Argon2Bound, measureArgon2Bound } from './argon2-bound';
 import { BenchConfig, loadBenchConfig } from './config';
 import { RunningFloor, startFloor } from './floor';
@@ -117,7 +117,8 @@ async function main(): Promise<void> {
     log(`database: ${db.label}`);
     const soakDir = cfg.soak ? join(__dirname, 'results', `soak-${startedAt.replace(/[:.]/g, '-')}`) : null;
     if (soakDir) mkdirSync(soakDir, { recursive: true });
-    const nodeArgs = soakDir ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${soakDir}`] : [];
+    // Not SIGUSR2: Nest's enableShutdownHooks() closes the app on it. SIGWINCH is otherwise ignored.
+    const nodeArgs = soakDir ? [`--heapsnapshot-signal=${SNAPSHOT_SIGNAL}`, `--diagnostic-dir=${soakDir}`] : [];
     [server, floor] = await Promise.all([startServer(cfg, db.url, nodeArgs), startFloor(cfg.pin ? 0 : null, cfg.mysqlUrl, floorFastify.dir)]);
     worker = startLoadWorker(cfg.pin ? 1 : null);
     log(`server ${server.origin} (pid ${server.pid}); Fastify ${floor.fastify} floor ${floor.plain}; DB floor ${floor.db ?? 'off (no MySQL URL)'}`);
@@ -230,9 +231,11 @@ async function main(): Promise<void> {
   }
 }
 
-/** Waits until a new .heapsnapshot in `dir` stops growing (the server writes it on SIGUSR2). */
+const SNAPSHOT_SIGNAL = 'SIGWINCH';
+
+/** Waits until a new .heapsnapshot in `dir` stops growing (the server writes it on SNAPSHOT_SIGNAL). */
 async function heapSnapshot(server: RunningServer, dir: string, before: Set<string>): Promise<string | null> {
-  server.signal('SIGUSR2');
+  server.signal(SNAPSHOT_SIGNAL);
   const deadline = Date.now() + 120_000;
   let last = -1;
   while (Date.now() < deadline) {
@@ -260,7 +263,8 @@ async function runSoak(cfg: BenchConfig, bench: Bench, server: RunningServer, p:
   const seen = new Set<string>();
   const snapshots: string[] = [];
   const first = await heapSnapshot(server, dir, seen);
-  if (first) snapshots.push(first);
+  const repoPath = (file: string) => relative(join(__dirname, '..'), file);
+  if (first) snapshots.push(repoPath(first));
   log(`soak: heap snapshot after warm-up: ${first ?? 'none written'}`);
   // A few seconds of load after the snapshot, so that its own allocation has settled before RSS is read.
   await bench.once(s, server.origin, p, 5, server.pid);
@@ -269,8 +273,8 @@ async function runSoak(cfg: BenchConfig, bench: Bench, server: RunningServer, p:
   const r = await bench.once(s, server.origin, p, cfg.soak, server.pid);
   const endKiB = server.rss();
   const last = await heapSnapshot(server, dir, seen);
-  if (last) snapshots.push(last);
-  log(`soak: ${rate(r)}; RSS at the end ${endKiB} KiB; heap snapshot: ${last ?? 'none written'}`);
+  if (last) snapshots.push(repoPath(last));
+  log(`soak: ${rate(r)}${r.samples.length ? ` [${r.samples.join(" | ")}]` : ""}; RSS at the end ${endKiB} KiB; heap snapshot: ${last ?? 'none written'}`);
   const growth = afterWarmupKiB && endKiB ? (endKiB - afterWarmupKiB) / afterWarmupKiB : null;
   return {
     seconds: cfg.soak,

@@ -78,7 +78,7 @@ export interface RunningServer {
   pid: number;
   adminApiKey: string;
   rss(): number | null;
-  /** Sends a signal to the server process (e.g. SIGUSR2 for a heap snapshot). */
+  /** Sends a signal to the server process (e.g. the heap snapshot signal). */
   signal(sig: NodeJS.Signals): void;
   /** Null while running; otherwise how it ended, with the tail of its output. */
   exit(): string | null;
