@@ -245,7 +245,8 @@ export function markdown(rep: Report, chartFile: string | null): string {
     `### Gatehouse benchmark — ${rep.startedAt}`,
     '',
     `Server on ${env.database}, ${env.node}, ${env.cpu}; server and floors on CPU 0, load generator on CPU 1 (pinned: ${env.pinned}). ` +
-      `${env.connections} connections, ${env.flowWorkers} flow workers, warm-up ${env.warmup} s; req/s, latency and CPU are medians of the runs.`,
+      `${env.connections} connections, ${env.flowWorkers} flow workers, warm-up ${env.warmup} s; req/s, latency and CPU are medians of the runs. ` +
+      `Load average: ${env.loadAverage}.`,
     '',
     `| ${cols.map((c) => c.head).join(' | ')} |`,
     `| ${cols.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`,
@@ -256,7 +257,7 @@ export function markdown(rep: Report, chartFile: string | null): string {
     ...(soak ? [`- ${soak}`] : []),
     `- ${argon2Line(rep)}`,
     '- Floors: a plain Fastify server answering the same request shapes with constant bodies; the DB floor runs exactly one mysql2 statement per request (INSERT of a token-sized row for token shapes, SELECT by indexed key for profile and introspection).',
-    '- µs CPU/req: user + system CPU of the server (or floor) process over the run, from /proc/<pid>/stat, per completed request; DB µs/req: the same for the local MySQL server process. gen CPU %: the load generator\'s CPU over the run, % of one core (server runs / the highest floor).',
+    '- µs CPU/req: user + system CPU of the server (or floor) process over the run, from /proc/<pid>/stat, per completed request; DB µs/req: the same for the local MySQL server process (all it did meanwhile, other clients included). gen CPU %: the load generator\'s CPU over the run, % of one core (server runs / the highest floor).',
     '- A row with any non-2xx response or connection error is INVALID, whatever its rate.',
   ];
   const invalid = rep.rows.filter((r) => r.verdict === 'INVALID');
@@ -303,7 +304,7 @@ export function svgChart(rep: Report): string {
       parts.push(`<line x1="${sx(b.range[0]).toFixed(1)}" y1="${y + barH / 2}" x2="${sx(b.range[1]).toFixed(1)}" y2="${y + barH / 2}" stroke="#333"/>`);
     }
     const note = `${b.valid ? '' : ' INVALID'}${b.bound ? ` (generator-bound: ${b.bound})` : ''}`;
-    parts.push(`<text x="${sx(Math.max(b.ratio, b.range?.[1] ?? 0)) + 5}" y="${y + 13}">${b.ratio.toFixed(2)}×${esc(note)}</text>`);
+    parts.push(`<text x="${sx(Math.max(b.ratio, b.range?.[1] ?? 0, b.target ?? 0)) + 6}" y="${y + 13}">${b.ratio.toFixed(2)}×${esc(note)}</text>`);
     if (b.target !== null) parts.push(`<line x1="${sx(b.target)}" y1="${y - 3}" x2="${sx(b.target)}" y2="${y + barH + 3}" stroke="#000" stroke-width="2"/>`);
   });
   parts.push('</svg>');

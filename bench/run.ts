@@ -5,7 +5,7 @@
  * and server in alternating runs, and writes bench/results/.
  */
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { Argon2Bound, measureArgon2Bound } from './argon2-bound';
 import { BenchConfig, loadBenchConfig } from './config';
@@ -89,6 +89,7 @@ type FloorKind = 'fastify' | 'db';
 async function main(): Promise<void> {
   const cfg = loadBenchConfig();
   const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg()[0];
   const scenarios = SCENARIOS.filter((s) => cfg.scenarios.includes(s.name));
   const floorsPerScenario = cfg.mysqlUrl ? 3 : 2;
   // Bound the whole run: every phase is time-limited, this is the last resort.
@@ -209,6 +210,7 @@ async function main(): Promise<void> {
         uvThreadpoolSize: cfg.threadpoolSize,
         dbFloor: floor.db !== null,
         dbServerPid: dbPid ?? 0,
+        loadAverage: `${loadAtStart.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at the end (1-minute)`,
       },
       argon2,
       memory: { afterWarmupKiB, afterRunsKiB, growth, pass: growth === null ? null : growth <= 0.1, perScenarioKiB },
@@ -220,6 +222,9 @@ async function main(): Promise<void> {
         ...(generatorNote && !useWrk ? [`load generator: ${generatorNote}`] : []),
         ...p.problems,
         ...(server.exit() ? [server.exit()!] : []),
+        ...(Math.max(loadAtStart, loadavg()[0]) > cpus().length / 2
+          ? [`the machine was busy (load average ${loadAtStart.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at the end, on ${cpus().length} CPUs): req/s are unreliable, CPU µs per request less so`]
+          : []),
       ],
     };
     const paths = writeResults(report, join(__dirname, 'results'));
