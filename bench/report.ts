@@ -142,7 +142,7 @@ export function makeRow(
 const f1 = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 const us = (n: number | null | undefined) => (n === null || n === undefined ? '—' : n >= 10 ? n.toFixed(0) : n.toFixed(1));
 const pct = (n: number | null | undefined) => (n === null || n === undefined ? '—' : n.toFixed(0));
-const x = (r: number | null) => (r === null ? '—' : `${r.toFixed(2)}×`);
+const x = (r: number | null) => (r === null ? '—' : `${r.toFixed(3)}×`);
 const xr = (r: number | null, range: [number, number] | null) =>
   r === null ? '—' : range && range[0] !== range[1] ? `${x(r)} (${range[0].toFixed(2)}–${range[1].toFixed(2)})` : x(r);
 const floorName = { fastify: 'Fastify floor', db: 'DB floor', argon2: 'argon2 bound' } as const;
