@@ -20,6 +20,10 @@ export interface BenchConfig {
   pin: boolean;
   build: 'auto' | 'always' | 'never';
   keepDatabase: boolean;
+  /** Load generator of the plain HTTP scenarios: wrk (falls back to autocannon when wrk is not installed). */
+  generator: 'wrk' | 'autocannon';
+  /** BENCH_SOAK: seconds of client_credentials after the table, RSS and heap snapshots (0: off). */
+  soak: number;
 }
 
 export const ALL_SCENARIOS = ['client_credentials', 'profile', 'introspection', 'password', 'refresh', 'authorization_code'];
@@ -47,6 +51,8 @@ export function loadBenchConfig(): BenchConfig {
   }
   const mysqlUrl = isMysql(databaseUrl) ? databaseUrl : env.BENCH_MYSQL_URL?.trim() || undefined;
   if (mysqlUrl && !isMysql(mysqlUrl)) throw new Error('BENCH_MYSQL_URL must be mysql://…');
+  const generator = (env.BENCH_GENERATOR ?? 'wrk').trim();
+  if (!['wrk', 'autocannon'].includes(generator)) throw new Error('BENCH_GENERATOR must be wrk or autocannon');
   const build = (env.BENCH_BUILD ?? 'auto').trim();
   if (!['auto', 'always', 'never'].includes(build)) throw new Error('BENCH_BUILD must be auto, always or never');
   const pin = env.BENCH_PIN !== '0' && cpus().length >= 2 && ['/usr/bin/taskset', '/bin/taskset', '/usr/local/bin/taskset'].some(existsSync);
@@ -63,5 +69,7 @@ export function loadBenchConfig(): BenchConfig {
     pin,
     build: build as BenchConfig['build'],
     keepDatabase: env.BENCH_KEEP_DB === '1',
+    generator: generator as BenchConfig['generator'],
+    soak: num('BENCH_SOAK', 0, 0),
   };
 }

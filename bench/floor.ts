@@ -2,16 +2,19 @@
  * The floors: a plain Fastify server answering the bench's request shapes with constant bodies
  * and, given a MySQL URL, the same server doing exactly one mysql2 statement per request
  * (INSERT of a token-sized row for token shapes, SELECT by indexed key for profile and introspection).
- * Run as a child process (`startFloor`), pinned to the server's CPU.
+ * Run as a child process (`startFloor`), pinned to the server's CPU, on the Fastify found in
+ * BENCH_FLOOR_FASTIFY_DIR (the newest Fastify 5, see floor-fastify.ts) or else the project's.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { parse as parseQuery } from 'node:querystring';
 import { createInterface } from 'node:readline';
-import Fastify, { FastifyInstance } from 'fastify';
-import formbody from '@fastify/formbody';
+import type { FastifyInstance } from 'fastify';
 import * as mysql from 'mysql2/promise';
+import { loadFastify } from './floor-fastify';
 import { benchEntry, spawnPinned, stopChild } from './proc';
 
-export const FLOOR_DATABASE = 'gatehouse_bench_floor';
+/** Each floor has a database of its own (two benches may share a MySQL server), dropped when it stops. */
+const floorDatabase = (pid: number) => `gatehouse_bench_floor_${pid}`;
 const TOKEN = {
   access_token: 'floor-access-token-0000000000000000000000000',
   token_type: 'Bearer',
@@ -30,9 +33,15 @@ const page = (body: string) => `<!doctype html><html><head><meta charset="utf-8"
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-async function openFloorDb(url: string): Promise<mysql.Pool> {
+const serverUrl = (url: string) => {
   const base = new URL(url.replace(/^mariadb:/, 'mysql:'));
   base.pathname = '/';
+  return base;
+};
+
+async function openFloorDb(url: string): Promise<mysql.Pool> {
+  const FLOOR_DATABASE = floorDatabase(process.pid);
+  const base = serverUrl(url);
   const conn = await mysql.createConnection(base.href);
   await conn.query(`CREATE DATABASE IF NOT EXISTS \`${FLOOR_DATABASE}\``);
   await conn.query(`USE \`${FLOOR_DATABASE}\``);
@@ -61,9 +70,10 @@ function bearer(auth: string | undefined): string {
 }
 
 /** One floor server; with `db`, every API request runs exactly one statement first. */
-export async function buildFloor(db?: mysql.Pool): Promise<FastifyInstance> {
+export async function buildFloor(Fastify: ReturnType<typeof loadFastify>['factory'], db?: mysql.Pool): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
-  await app.register(formbody);
+  // Form bodies parsed by Node's querystring: the floor needs no plugin (and so no plugin version to match).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => done(null, parseQuery(body as string)));
   app.get('/health', async () => ({ status: 'ok' }));
 
   app.post('/oauth/token', async (req, reply) => {
@@ -111,18 +121,19 @@ export async function buildFloor(db?: mysql.Pool): Promise<FastifyInstance> {
 
 async function main(): Promise<void> {
   const mysqlUrl = process.env.BENCH_FLOOR_MYSQL_URL;
-  const plain = await buildFloor();
+  const { factory, version } = loadFastify(process.env.BENCH_FLOOR_FASTIFY_DIR || null);
+  const plain = await buildFloor(factory);
   await plain.listen({ port: 0, host: '127.0.0.1' });
   let dbPort: number | null = null;
   if (mysqlUrl) {
     const pool = await openFloorDb(mysqlUrl);
-    const withDb = await buildFloor(pool);
+    const withDb = await buildFloor(factory, pool);
     withDb.addHook('onClose', async () => pool.end());
     await withDb.listen({ port: 0, host: '127.0.0.1' });
     dbPort = (withDb.server.address() as { port: number }).port;
   }
   const plainPort = (plain.server.address() as { port: number }).port;
-  process.stdout.write(`FLOOR ${JSON.stringify({ plain: plainPort, db: dbPort })}\n`);
+  process.stdout.write(`FLOOR ${JSON.stringify({ plain: plainPort, db: dbPort, fastify: version })}\n`);
   process.on('SIGTERM', () => process.exit(0));
 }
 
@@ -131,13 +142,24 @@ export interface RunningFloor {
   /** Origin of the database floor, when a MySQL URL was given. */
   db: string | null;
   pid: number;
+  /** The Fastify version the floors run on. */
+  fastify: string;
   stop(): Promise<void>;
 }
 
+async function dropFloorDb(url: string, name: string): Promise<void> {
+  const conn = await mysql.createConnection(serverUrl(url).href);
+  try {
+    await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
+  } finally {
+    await conn.end();
+  }
+}
+
 /** Spawns the floors (pinned to `cpu`) and waits for their ports. */
-export function startFloor(cpu: number | null, mysqlUrl: string | undefined): Promise<RunningFloor> {
+export function startFloor(cpu: number | null, mysqlUrl: string | undefined, fastifyDir: string | null = null): Promise<RunningFloor> {
   const child = spawnPinned(cpu, process.execPath, benchEntry('floor'), {
-    env: { ...process.env, BENCH_FLOOR_MYSQL_URL: mysqlUrl ?? '' },
+    env: { ...process.env, BENCH_FLOOR_MYSQL_URL: mysqlUrl ?? '', BENCH_FLOOR_FASTIFY_DIR: fastifyDir ?? '' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let errors = '';
@@ -154,12 +176,16 @@ export function startFloor(cpu: number | null, mysqlUrl: string | undefined): Pr
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (!line.startsWith('FLOOR ')) return;
       clearTimeout(timer);
-      const ports = JSON.parse(line.slice(6)) as { plain: number; db: number | null };
+      const ports = JSON.parse(line.slice(6)) as { plain: number; db: number | null; fastify: string };
       resolve({
         plain: `http://127.0.0.1:${ports.plain}`,
         db: ports.db ? `http://127.0.0.1:${ports.db}` : null,
         pid: child.pid!,
-        stop: () => stopChild(child),
+        fastify: ports.fastify,
+        stop: async () => {
+          await stopChild(child);
+          if (ports.db && mysqlUrl) await dropFloorDb(mysqlUrl, floorDatabase(child.pid!));
+        },
       });
     });
   });

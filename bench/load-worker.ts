@@ -1,6 +1,7 @@
 /**
- * The load generator: a child process pinned to the other CPU, taking jobs over IPC.
- * `http` jobs run autocannon in-process; `refresh` and `authcode` jobs run the custom loops.
+ * The Node load generator: a child process pinned to the other CPU, taking jobs over IPC.
+ * `refresh` and `authcode` jobs run the custom loops; `http` jobs run autocannon in-process, the
+ * fallback when wrk (wrk.ts, which the bench prefers for them) is not installed.
  */
 import { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';

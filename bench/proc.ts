@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, spawnSync, SpawnOptions } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -71,3 +71,42 @@ export function pinSelf(cpu: number): void {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+let clkTck: number | null = null;
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (getconf CLK_TCK, usually 100). */
+export function clockTicks(): number {
+  if (clkTck === null) {
+    const res = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+    const n = Number(res.stdout?.trim());
+    clkTck = Number.isFinite(n) && n > 0 ? n : 100;
+  }
+  return clkTck;
+}
+
+/** CPU seconds (user + system, all threads) a live process has used so far, or null when it is gone. */
+export function cpuSeconds(pid: number | null | undefined): number | null {
+  if (!pid) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "(comm)": state is field 3, utime 14, stime 15.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / clockTicks();
+  } catch {
+    return null;
+  }
+}
+
+/** Pid of a local process by name (e.g. the MySQL server), when exactly one runs; null otherwise. */
+export function pidOf(...names: string[]): number | null {
+  for (const name of names) {
+    const res = spawnSync('pidof', [name], { encoding: 'utf8' });
+    const pids = (res.stdout ?? '').trim().split(/\s+/).filter(Boolean);
+    if (pids.length === 1) return Number(pids[0]);
+  }
+  return null;
+}
+
+/** Whether an executable is on PATH. */
+export function onPath(cmd: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir && existsSync(join(dir, cmd)));
+}

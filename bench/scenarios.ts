@@ -24,8 +24,8 @@ export interface Target {
 export interface Scenario {
   name: string;
   title: string;
-  /** Request shape on the floors (measured once per shape); null: no such floor. */
-  fastifyShape: string;
+  /** Request shape on the floors; null: no such floor (the password grant is measured against the argon2id bound). */
+  fastifyShape: string | null;
   dbShape: string | null;
   /** Compare with the argon2id verify bound. */
   argon2Bound: boolean;
@@ -57,7 +57,7 @@ export const SCENARIOS: Scenario[] = [
     fastifyShape: 'profile',
     dbShape: 'profile',
     argon2Bound: false,
-    targets: { sqlite: { floor: 'fastify', min: 0.45 }, mysql: { floor: 'db', min: 0.8 } },
+    targets: { sqlite: { floor: 'fastify', min: 0.45 }, mysql: { floor: 'db', min: 0.9 } },
     job: (origin, p, duration, cfg) => ({
       kind: 'http', url: `${origin}/api/profile`, method: 'GET', duration, connections: cfg.connections,
       headers: { authorization: `Bearer ${p.accessToken}` },
@@ -69,7 +69,7 @@ export const SCENARIOS: Scenario[] = [
     fastifyShape: 'introspection',
     dbShape: 'introspection',
     argon2Bound: false,
-    targets: { sqlite: { floor: 'fastify', min: 0.45 }, mysql: { floor: 'db', min: 0.8 } },
+    targets: { sqlite: { floor: 'fastify', min: 0.35 }, mysql: { floor: 'db', min: 0.8 } },
     job: (origin, p, duration, cfg) => ({
       kind: 'http', url: `${origin}/oauth/introspect`, method: 'POST', duration, connections: cfg.connections,
       headers: { 'content-type': FORM, authorization: basicAuth(p.service.id, p.service.secret) },
@@ -79,8 +79,8 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'password',
     title: 'password grant (argon2id-bound)',
-    fastifyShape: 'token',
-    dbShape: 'token',
+    fastifyShape: null,
+    dbShape: null,
     argon2Bound: true,
     targets: { sqlite: { floor: 'argon2', min: 0.9 }, mysql: { floor: 'argon2', min: 0.9 } },
     // More connections than twice the argon2 thread pool only queue (and inflate latency): the pool stays full.

@@ -78,6 +78,8 @@ export interface RunningServer {
   pid: number;
   adminApiKey: string;
   rss(): number | null;
+  /** Sends a signal to the server process (e.g. the heap snapshot signal). */
+  signal(sig: NodeJS.Signals): void;
   /** Null while running; otherwise how it ended, with the tail of its output. */
   exit(): string | null;
   stop(): Promise<void>;
@@ -85,8 +87,8 @@ export interface RunningServer {
   output(): string;
 }
 
-/** Starts `node dist/src/main.js` (pinned to CPU 0) and waits for GET /health → 200. */
-export async function startServer(cfg: BenchConfig, databaseUrl: string): Promise<RunningServer> {
+/** Starts `node [nodeArgs] dist/src/main.js` (pinned to CPU 0) and waits for GET /health → 200. */
+export async function startServer(cfg: BenchConfig, databaseUrl: string, nodeArgs: string[] = []): Promise<RunningServer> {
   const port = await freePort();
   const adminApiKey = randomBytes(24).toString('base64url');
   const env = {
@@ -101,7 +103,7 @@ export async function startServer(cfg: BenchConfig, databaseUrl: string): Promis
     LOG_LEVEL: 'warn',
     UV_THREADPOOL_SIZE: String(cfg.threadpoolSize),
   };
-  const child: ChildProcess = spawnPinned(cfg.pin ? 0 : null, process.execPath, [MAIN], {
+  const child: ChildProcess = spawnPinned(cfg.pin ? 0 : null, process.execPath, [...nodeArgs, MAIN], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -131,6 +133,7 @@ export async function startServer(cfg: BenchConfig, databaseUrl: string): Promis
     pid: child.pid!,
     adminApiKey,
     rss: () => rssKiB(child.pid),
+    signal: (sig) => void child.kill(sig),
     exit: () =>
       child.exitCode === null && child.signalCode === null
         ? null

@@ -12,6 +12,14 @@ export interface RunResult {
   statusCounts: Record<string, number>;
   /** A few distinct failure descriptions, e.g. `POST /oauth/token → 404`. */
   samples: string[];
+  /** The load generator's CPU use over the run, % of one core (wrk's own /proc/self/stat, or the load worker's). */
+  generatorCpuPct?: number | null;
+  /** CPU µs per completed request of the process under load (server or floor), from /proc/<pid>/stat. */
+  cpuUsPerReq?: number | null;
+  /** The same for the local MySQL/MariaDB server, when its process is visible. */
+  dbCpuUsPerReq?: number | null;
+  /** Which generator ran: wrk, autocannon, or the custom Node loops. */
+  generator?: string;
 }
 
 export function percentile(sorted: number[], p: number): number {
