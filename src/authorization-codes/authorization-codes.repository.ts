@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { Db } from '../database/db';
 import { AuthorizationCode } from './authorization-code.entity';
 
@@ -16,18 +15,16 @@ export class AuthorizationCodesRepository {
   }
 
   /** Single use: one conditional UPDATE, true for exactly one caller (RFC 6749 §4.1.2). */
-  async markUsed(id: number, now: number, manager: EntityManager): Promise<boolean> {
-    const { affected } = await this.db.execute('UPDATE oauth2_code SET used_at = ? WHERE id = ? AND used_at IS NULL', [now, id], manager);
+  async markUsed(id: number, now: number): Promise<boolean> {
+    const { affected } = await this.db.execute('UPDATE oauth2_code SET used_at = ? WHERE id = ? AND used_at IS NULL', [now, id]);
     return affected === 1;
   }
 
-
   /** Burns the codes not yet redeemed by this user for this client (consent withdrawn). */
-  async markUnusedAsUsed(userId: number, clientId: string, now: number, manager?: EntityManager): Promise<number> {
+  async markUnusedAsUsed(userId: number, clientId: string, now: number): Promise<number> {
     const { affected } = await this.db.execute(
       'UPDATE oauth2_code SET used_at = ? WHERE user_id = ? AND client_id = ? AND used_at IS NULL',
       [now, userId, clientId],
-      manager,
     );
     return affected;
   }

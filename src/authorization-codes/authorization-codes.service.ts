@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { randomToken, sha256 } from '../common/crypto';
@@ -48,12 +47,13 @@ export class AuthorizationCodesService {
     return this.clock.now() >= code.expiresAt;
   }
 
-  markUsed(code: AuthorizationCode, manager: EntityManager): Promise<boolean> {
-    return this.codes.markUsed(code.id, this.clock.now(), manager);
+  /** Single use (RFC 6749 §4.1.2): true for exactly one caller. */
+  markUsed(code: AuthorizationCode): Promise<boolean> {
+    return this.codes.markUsed(code.id, this.clock.now());
   }
 
   /** Codes issued but not yet redeemed stop working (the user withdrew consent). */
-  invalidateForUserAndClient(userId: number, clientId: string, manager?: EntityManager): Promise<number> {
-    return this.codes.markUnusedAsUsed(userId, clientId, this.clock.now(), manager);
+  invalidateForUserAndClient(userId: number, clientId: string): Promise<number> {
+    return this.codes.markUnusedAsUsed(userId, clientId, this.clock.now());
   }
 }

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { Db } from '../database/db';
 import { ConsentGrant } from './consent-grant.entity';
 
@@ -26,8 +25,8 @@ export class ConsentsRepository {
     return affected === 1;
   }
 
-  async delete(userId: number, clientId: string, manager?: EntityManager): Promise<boolean> {
-    const { affected } = await this.db.execute('DELETE FROM oauth2_consent WHERE user_id = ? AND client_id = ?', [userId, clientId], manager);
+  async delete(userId: number, clientId: string): Promise<boolean> {
+    const { affected } = await this.db.execute('DELETE FROM oauth2_consent WHERE user_id = ? AND client_id = ?', [userId, clientId]);
     return affected > 0;
   }
 }

@@ -60,10 +60,10 @@ export class ConsentsService {
    * not yet redeemed (a redeemed-after-revocation code would mint new tokens). False if none was given.
    */
   revoke(userId: number, clientId: string): Promise<boolean> {
-    return this.db.transaction(async (manager) => {
-      const deleted = await this.consents.delete(userId, clientId, manager);
-      await this.codes.invalidateForUserAndClient(userId, clientId, manager);
-      const revoked = await this.tokens.revokeForUserAndClient(userId, clientId, manager);
+    return this.db.transaction(async () => {
+      const deleted = await this.consents.delete(userId, clientId);
+      await this.codes.invalidateForUserAndClient(userId, clientId);
+      const revoked = await this.tokens.revokeForUserAndClient(userId, clientId);
       return deleted || revoked > 0;
     });
   }

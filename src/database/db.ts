@@ -1,8 +1,13 @@
 import { Injectable } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource, EntityManager } from 'typeorm';
 
 /**
  * Runs statements and transactions against the one DataSource.
+ *
+ * The open transaction travels implicitly: `transaction(work)` keeps its manager in an
+ * AsyncLocalStorage, and every `query`/`execute` made while `work` runs (however deep in services
+ * and repositories) goes through it. No signature outside this file carries an `EntityManager`.
  *
  * Why not `dataSource.transaction()` directly: TypeORM's SQLite drivers share a single connection,
  * so two concurrent transactions would nest as savepoints of each other and a statement from
@@ -33,26 +38,31 @@ export class Db {
   private tail: Promise<unknown> = Promise.resolve();
   private openTransactions = 0;
   private readonly statements = new Map<string, SqliteStatement>();
+  private readonly current = new AsyncLocalStorage<EntityManager>();
 
   constructor(readonly dataSource: DataSource) {
     this.isSqlite = dataSource.options.type === 'better-sqlite3';
   }
 
-  /** A manager for reads and single-statement writes. */
+  /** A manager for the TypeORM entity API: the open transaction's, or the DataSource's. */
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const manager = this.current.getStore();
+    if (manager) return work(manager);
     if (this.isSqlite && this.openTransactions > 0) return this.serialized(() => work(this.dataSource.manager));
     return work(this.dataSource.manager);
   }
 
   /** Raw SQL with `?` placeholders (both drivers accept them). Returns rows. */
-  async query<T = Record<string, unknown>>(sql: string, params: unknown[] = [], manager?: EntityManager): Promise<T[]> {
-    if (manager?.queryRunner) return manager.query(sql, params);
+  async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const manager = this.current.getStore();
+    if (manager) return manager.query(sql, params);
     const result = await this.direct(sql, params);
     return Array.isArray(result) ? (result as T[]) : [];
   }
 
   /** Raw write; returns how many rows it changed (the basis of every single-use check). */
-  async execute(sql: string, params: unknown[], manager?: EntityManager): Promise<WriteResult> {
+  async execute(sql: string, params: unknown[]): Promise<WriteResult> {
+    const manager = this.current.getStore();
     if (manager?.queryRunner) {
       const result = await manager.queryRunner.query(sql, params, true);
       // mysql2 answers a ResultSetHeader; better-sqlite3 (through TypeORM) the last rowid.
@@ -94,13 +104,23 @@ export class Db {
     return { affected: info.changes, insertId: Number(info.lastInsertRowid) };
   }
 
-  /** One transaction: everything `work` does through `manager` commits or rolls back together. */
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    if (!this.isSqlite) return this.dataSource.transaction(work);
+  /** True while the caller runs inside `transaction()`. */
+  get inTransaction(): boolean {
+    return this.current.getStore() !== undefined;
+  }
+
+  /**
+   * One transaction: every statement `work` makes through this Db, directly or through services and
+   * repositories, commits or rolls back together. Inside an open transaction, `work` joins it.
+   */
+  transaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.inTransaction) return work();
+    const open = () => this.dataSource.transaction((manager) => this.current.run(manager, work));
+    if (!this.isSqlite) return open();
     return this.serialized(async () => {
       this.openTransactions++;
       try {
-        return await this.dataSource.transaction(work);
+        return await open();
       } finally {
         this.openTransactions--;
       }

@@ -10,7 +10,6 @@ import { Client, clientRules } from '../clients/client.entity';
 import { User } from '../users/user.entity';
 import { AuthorizationCodesService } from '../authorization-codes/authorization-codes.service';
 import { TokensService } from '../tokens/tokens.service';
-import { Db } from '../database/db';
 import { OAuthError } from './oauth-error';
 import { AuthorizationGrant, AuthorizationRequest, TokenGrant, TokenRequest, TokenResponse } from './grant';
 import { CodeChallengeMethod, isValidCodeChallenge, verifyCodeVerifier } from './pkce';
@@ -26,7 +25,6 @@ export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
   constructor(
     private readonly codes: AuthorizationCodesService,
     private readonly tokens: TokensService,
-    private readonly db: Db,
     private readonly config: AppConfig,
   ) {}
 
@@ -88,19 +86,7 @@ export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
       throw OAuthError.invalidGrant('code_verifier sent for a code issued without code_challenge');
     }
 
-    const issued = await this.db.transaction(async (manager) => {
-      if (!(await this.codes.markUsed(code, manager))) return null;
-      return this.tokens.issue(
-        {
-          clientId: client.clientId,
-          userId: code.userId,
-          scope: code.scope,
-          withRefreshToken: clientRules.allowsGrantType(client, 'refresh_token'),
-          codeId: code.id,
-        },
-        manager,
-      );
-    });
+    const issued = await this.tokens.redeemCode(code, clientRules.allowsGrantType(client, 'refresh_token'));
     if (!issued) {
       // Lost the race to a concurrent redemption: that one is the replay victim.
       await this.tokens.revokeByCodeId(code.id);

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { EntityManager } from 'typeorm';
 import { Db } from '../database/db';
 import { Token } from './token.entity';
 
@@ -67,9 +66,9 @@ export class TokensRepository {
    * are grouped into one multi-row INSERT per event-loop turn (group commit). Either way the promise
    * settles only after the row is committed.
    */
-  async insert(token: Omit<Token, 'id'>, manager?: EntityManager): Promise<void> {
-    if (manager) {
-      await this.db.execute(`${INSERT} ${ROW}`, tokenValues(token), manager);
+  async insert(token: Omit<Token, 'id'>): Promise<void> {
+    if (this.db.inTransaction) {
+      await this.db.execute(`${INSERT} ${ROW}`, tokenValues(token));
       return;
     }
     return new Promise((resolve, reject) => {
@@ -132,34 +131,31 @@ export class TokensRepository {
   }
 
   /** Rotation's single-use check: true for exactly one caller (RFC 9700 §4.14.2). */
-  async retireRefreshToken(id: number, now: number, manager: EntityManager): Promise<boolean> {
+  async retireRefreshToken(id: number, now: number): Promise<boolean> {
     const { affected } = await this.db.execute(
       'UPDATE oauth2_token SET refresh_token_revoked_at = ? WHERE id = ? AND refresh_token_revoked_at IS NULL',
       [now, id],
-      manager,
     );
     return affected === 1;
   }
 
   /** Revokes every token one user granted one client (the user withdrew consent). */
-  async revokeForUserAndClient(userId: number, clientId: string, now: number, manager?: EntityManager): Promise<number> {
+  async revokeForUserAndClient(userId: number, clientId: string, now: number): Promise<number> {
     const { affected } = await this.db.execute(
       `UPDATE oauth2_token SET access_token_revoked_at = COALESCE(access_token_revoked_at, ?), ` +
         `refresh_token_revoked_at = COALESCE(refresh_token_revoked_at, ?) WHERE user_id = ? AND client_id = ? ` +
         `AND (access_token_revoked_at IS NULL OR refresh_token_revoked_at IS NULL)`,
       [now, now, userId, clientId],
-      manager,
     );
     return affected;
   }
 
   /** Revokes access and refresh token of every row matching one column. */
-  async revokeWhere(column: 'id' | 'family_id' | 'code_id', value: number | string, now: number, manager?: EntityManager): Promise<number> {
+  async revokeWhere(column: 'id' | 'family_id' | 'code_id', value: number | string, now: number): Promise<number> {
     const { affected } = await this.db.execute(
       `UPDATE oauth2_token SET access_token_revoked_at = COALESCE(access_token_revoked_at, ?), ` +
         `refresh_token_revoked_at = COALESCE(refresh_token_revoked_at, ?) WHERE ${column} = ?`,
       [now, now, value],
-      manager,
     );
     return affected;
   }

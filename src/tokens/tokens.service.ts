@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { randomToken, sha256 } from '../common/crypto';
 import { Db } from '../database/db';
+import { AuthorizationCode } from '../authorization-codes/authorization-code.entity';
+import { AuthorizationCodesService } from '../authorization-codes/authorization-codes.service';
 import { Token } from './token.entity';
 import { TokensRepository } from './tokens.repository';
 
@@ -34,33 +35,31 @@ export type TokenState = 'active' | 'expired' | 'revoked';
 export class TokensService {
   constructor(
     private readonly tokens: TokensRepository,
+    private readonly codes: AuthorizationCodesService,
     private readonly db: Db,
     private readonly config: AppConfig,
     private readonly clock: Clock,
   ) {}
 
-  async issue(input: IssueTokenInput, manager?: EntityManager): Promise<IssuedToken> {
+  async issue(input: IssueTokenInput): Promise<IssuedToken> {
     const accessToken = randomToken();
     const refreshToken = input.withRefreshToken ? randomToken() : null;
     const expiresIn = this.config.accessTokenTtl;
-    await this.tokens.insert(
-      {
-        clientId: input.clientId,
-        userId: input.userId,
-        tokenType: 'Bearer',
-        accessTokenHash: sha256(accessToken),
-        refreshTokenHash: refreshToken ? sha256(refreshToken) : null,
-        scope: input.scope,
-        issuedAt: this.clock.now(),
-        expiresIn,
-        accessTokenRevokedAt: null,
-        refreshTokenRevokedAt: null,
-        codeId: input.parent?.codeId ?? input.codeId ?? null,
-        familyId: input.parent?.familyId ?? randomUUID(),
-        parentId: input.parent?.id ?? null,
-      },
-      manager,
-    );
+    await this.tokens.insert({
+      clientId: input.clientId,
+      userId: input.userId,
+      tokenType: 'Bearer',
+      accessTokenHash: sha256(accessToken),
+      refreshTokenHash: refreshToken ? sha256(refreshToken) : null,
+      scope: input.scope,
+      issuedAt: this.clock.now(),
+      expiresIn,
+      accessTokenRevokedAt: null,
+      refreshTokenRevokedAt: null,
+      codeId: input.parent?.codeId ?? input.codeId ?? null,
+      familyId: input.parent?.familyId ?? randomUUID(),
+      parentId: input.parent?.id ?? null,
+    });
     return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn, scope: input.scope };
   }
 
@@ -120,9 +119,20 @@ export class TokensService {
    * revokes the family.
    */
   rotate(old: Token, scope: string): Promise<IssuedToken | null> {
-    return this.db.transaction(async (manager) => {
-      if (!(await this.tokens.retireRefreshToken(old.id, this.clock.now(), manager))) return null;
-      return this.issue({ clientId: old.clientId, userId: old.userId, scope, withRefreshToken: true, parent: old }, manager);
+    return this.db.transaction(async () => {
+      if (!(await this.tokens.retireRefreshToken(old.id, this.clock.now()))) return null;
+      return this.issue({ clientId: old.clientId, userId: old.userId, scope, withRefreshToken: true, parent: old });
+    });
+  }
+
+  /**
+   * RFC 6749 §4.1.3: marks `code` used and issues its tokens in one transaction. Null when another
+   * request redeemed it first; the caller then revokes what was issued from it (§4.1.2).
+   */
+  redeemCode(code: AuthorizationCode, withRefreshToken: boolean): Promise<IssuedToken | null> {
+    return this.db.transaction(async () => {
+      if (!(await this.codes.markUsed(code))) return null;
+      return this.issue({ clientId: code.clientId, userId: code.userId, scope: code.scope, withRefreshToken, codeId: code.id });
     });
   }
 
@@ -132,13 +142,13 @@ export class TokensService {
   }
 
   /** Every token redeemed from one code, and their rotations (RFC 6749 §4.1.2). */
-  revokeByCodeId(codeId: number, manager?: EntityManager): Promise<number> {
-    return this.tokens.revokeWhere('code_id', codeId, this.clock.now(), manager);
+  revokeByCodeId(codeId: number): Promise<number> {
+    return this.tokens.revokeWhere('code_id', codeId, this.clock.now());
   }
 
   /** Every access and refresh token this user granted this client (consent withdrawn). */
-  revokeForUserAndClient(userId: number, clientId: string, manager?: EntityManager): Promise<number> {
-    return this.tokens.revokeForUserAndClient(userId, clientId, this.clock.now(), manager);
+  revokeForUserAndClient(userId: number, clientId: string): Promise<number> {
+    return this.tokens.revokeForUserAndClient(userId, clientId, this.clock.now());
   }
 
   /** Revokes one row: its access token and its refresh token (admin API). */
