@@ -1,5 +1,4 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { epochSeconds } from '../database/columns';
 
 /** Table `oauth2_code`: an authorization code (RFC 6749 §4.1.2), stored as its SHA-256 digest. */
 @Entity('oauth2_code')
@@ -23,16 +22,14 @@ export class AuthorizationCode {
   @Column({ name: 'redirect_uri_sent', type: 'boolean', default: true })
   redirectUriSent: boolean;
 
-  @Column({ name: 'response_type', type: 'varchar', length: 32 })
-  responseType: string;
-
   @Column({ type: 'text' })
   scope: string;
 
+  /** Kept for OpenID Connect (the ID Token echoes it), as is auth_time. */
   @Column({ type: 'varchar', length: 255, nullable: true })
   nonce: string | null;
 
-  @Column({ name: 'auth_time', type: 'bigint', transformer: epochSeconds })
+  @Column({ name: 'auth_time', type: 'bigint' })
   authTime: number;
 
   @Column({ name: 'code_challenge', type: 'varchar', length: 128, nullable: true })
@@ -41,9 +38,9 @@ export class AuthorizationCode {
   @Column({ name: 'code_challenge_method', type: 'varchar', length: 10, nullable: true })
   codeChallengeMethod: string | null;
 
-  @Column({ name: 'expires_at', type: 'bigint', transformer: epochSeconds })
+  @Column({ name: 'expires_at', type: 'bigint' })
   expiresAt: number;
 
-  @Column({ name: 'used_at', type: 'bigint', nullable: true, transformer: epochSeconds })
+  @Column({ name: 'used_at', type: 'bigint', nullable: true })
   usedAt: number | null;
 }

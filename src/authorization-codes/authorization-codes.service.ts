@@ -32,7 +32,6 @@ export class AuthorizationCodesService {
       ...input,
       nonce: input.nonce ?? null,
       codeHash: sha256(code),
-      responseType: 'code',
       expiresAt: this.clock.now() + this.config.authorizationCodeTtl,
       usedAt: null,
     });

@@ -1,5 +1,4 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { epochSeconds } from '../database/columns';
 import type { ClientMetadata } from './client-metadata';
 
 /** Table `oauth2_client`: a registered client (RFC 6749 §2, RFC 7591 metadata). */
@@ -15,18 +14,15 @@ export class Client {
   @Column({ name: 'client_secret_hash', type: 'varchar', length: 64, nullable: true })
   clientSecretHash: string | null;
 
-  @Column({ name: 'client_id_issued_at', type: 'bigint', transformer: epochSeconds })
+  @Column({ name: 'client_id_issued_at', type: 'bigint' })
   clientIdIssuedAt: number;
 
   /** RFC 7591 §3.2.1: 0 means the secret does not expire. */
-  @Column({ name: 'client_secret_expires_at', type: 'bigint', transformer: epochSeconds, default: 0 })
+  @Column({ name: 'client_secret_expires_at', type: 'bigint', default: 0 })
   clientSecretExpiresAt: number;
 
-  @Column({
-    name: 'client_metadata',
-    type: 'text',
-    transformer: { to: (v: ClientMetadata) => JSON.stringify(v), from: (v: string) => JSON.parse(v) },
-  })
+  /** RFC 7591 metadata as JSON text (ClientsRepository reads and writes it). */
+  @Column({ name: 'client_metadata', type: 'text' })
   metadata: ClientMetadata;
 
   /** Owner (a developer-console user); null for clients made by the operator. */

@@ -1,9 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
+import { nullableNumber, Row, TableColumns } from '../database/table';
 import { Client } from './client.entity';
+import { ClientMetadata } from './client-metadata';
 
-type Row = Record<string, unknown>;
+const CLIENT = new TableColumns<Client>(
+  'oauth2_client',
+  {
+    id: 'id',
+    clientId: 'client_id',
+    clientSecretHash: 'client_secret_hash',
+    clientIdIssuedAt: 'client_id_issued_at',
+    clientSecretExpiresAt: 'client_secret_expires_at',
+    metadata: 'client_metadata',
+    userId: 'user_id',
+  },
+  { metadata: (m) => JSON.stringify(m) },
+);
 
+/** The one place `client_metadata` (RFC 7591 metadata as JSON text) is parsed. */
 function toClient(r: Row): Client {
   return Object.assign(new Client(), {
     id: Number(r.id),
@@ -11,41 +26,43 @@ function toClient(r: Row): Client {
     clientSecretHash: (r.client_secret_hash as string | null) ?? null,
     clientIdIssuedAt: Number(r.client_id_issued_at),
     clientSecretExpiresAt: Number(r.client_secret_expires_at),
-    metadata: JSON.parse(r.client_metadata as string),
-    userId: r.user_id === null || r.user_id === undefined ? null : Number(r.user_id),
+    metadata: JSON.parse(r.client_metadata as string) as ClientMetadata,
+    userId: nullableNumber(r.user_id),
   });
 }
 
+/** Table `oauth2_client`, through raw SQL built from its one column list. */
 @Injectable()
 export class ClientsRepository {
   constructor(private readonly db: Db) {}
 
-  /** On every token request: one prepared statement, no entity hydration. */
+  /** On every token request: one prepared statement. */
   async findByClientId(clientId: string): Promise<Client | null> {
-    const rows = await this.db.query(
-      'SELECT id, client_id, client_secret_hash, client_id_issued_at, client_secret_expires_at, client_metadata, user_id ' +
-        'FROM oauth2_client WHERE client_id = ?',
-      [clientId],
-    );
+    const rows = await this.db.query(`SELECT ${CLIENT.list} FROM ${CLIENT.table} WHERE client_id = ?`, [clientId]);
     return rows.length ? toClient(rows[0]) : null;
   }
 
-  list(filter: { userId?: number }, limit: number, offset: number): Promise<[Client[], number]> {
-    const where = filter.userId !== undefined ? { userId: filter.userId } : {};
-    return this.db.run((m) => m.findAndCount(Client, { where, order: { id: 'ASC' }, take: limit, skip: offset }));
+  async list(filter: { userId?: number }, limit: number, offset: number): Promise<[Client[], number]> {
+    const clause = filter.userId !== undefined ? ' WHERE user_id = ?' : '';
+    const params = filter.userId !== undefined ? [filter.userId] : [];
+    const rows = await this.db.query(`SELECT ${CLIENT.list} FROM ${CLIENT.table}${clause} ORDER BY id LIMIT ? OFFSET ?`, [...params, limit, offset]);
+    const [{ total }] = await this.db.query<{ total: number }>(`SELECT COUNT(*) AS total FROM ${CLIENT.table}${clause}`, params);
+    return [rows.map(toClient), Number(total)];
   }
 
-  insert(client: Omit<Client, 'id'>): Promise<Client> {
-    return this.db.run((m) => m.save(Client, m.create(Client, client)));
+  async insert(client: Omit<Client, 'id'>): Promise<Client> {
+    const { insertId } = await this.db.execute(CLIENT.insert(), CLIENT.insertValues(client));
+    return Object.assign(new Client(), { ...client, id: Number(insertId) });
   }
 
   async update(clientId: string, changes: Partial<Pick<Client, 'metadata' | 'clientSecretHash' | 'clientSecretExpiresAt'>>): Promise<void> {
-    await this.db.run((m) => m.update(Client, { clientId }, changes));
+    const set = CLIENT.assignments(changes);
+    if (set.values.length) await this.db.execute(`UPDATE ${CLIENT.table} SET ${set.sql} WHERE client_id = ?`, [...set.values, clientId]);
   }
 
   /** Its codes and tokens go with it (ON DELETE CASCADE). */
   async delete(clientId: string): Promise<boolean> {
-    const result = await this.db.run((m) => m.delete(Client, { clientId }));
-    return (result.affected ?? 0) > 0;
+    const { affected } = await this.db.execute(`DELETE FROM ${CLIENT.table} WHERE client_id = ?`, [clientId]);
+    return affected > 0;
   }
 }

@@ -1,5 +1,4 @@
 import { Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
-import { epochSeconds } from '../database/columns';
 
 /** Table `oauth2_consent`: the scopes one user approved for one client (remembered consent). */
 @Entity('oauth2_consent')
@@ -18,9 +17,9 @@ export class ConsentGrant {
   @Column({ type: 'text' })
   scope: string;
 
-  @Column({ name: 'created_at', type: 'bigint', transformer: epochSeconds })
+  @Column({ name: 'created_at', type: 'bigint' })
   createdAt: number;
 
-  @Column({ name: 'updated_at', type: 'bigint', transformer: epochSeconds })
+  @Column({ name: 'updated_at', type: 'bigint' })
   updatedAt: number;
 }

@@ -44,18 +44,10 @@ export class Db {
     this.isSqlite = dataSource.options.type === 'better-sqlite3';
   }
 
-  /** A manager for the TypeORM entity API: the open transaction's, or the DataSource's. */
-  async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const manager = this.current.getStore();
-    if (manager) return work(manager);
-    if (this.isSqlite && this.openTransactions > 0) return this.serialized(() => work(this.dataSource.manager));
-    return work(this.dataSource.manager);
-  }
-
   /** Raw SQL with `?` placeholders (both drivers accept them). Returns rows. */
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
     const manager = this.current.getStore();
-    if (manager) return manager.query(sql, params);
+    if (manager) return manager.query(sql, this.bind(params));
     const result = await this.direct(sql, params);
     return Array.isArray(result) ? (result as T[]) : [];
   }
@@ -64,7 +56,7 @@ export class Db {
   async execute(sql: string, params: unknown[]): Promise<WriteResult> {
     const manager = this.current.getStore();
     if (manager?.queryRunner) {
-      const result = await manager.queryRunner.query(sql, params, true);
+      const result = await manager.queryRunner.query(sql, this.bind(params), true);
       // mysql2 answers a ResultSetHeader; better-sqlite3 (through TypeORM) the last rowid.
       const raw = result.raw as { insertId?: number } | number | bigint | undefined;
       const insertId = typeof raw === 'object' ? raw?.insertId : raw === undefined ? undefined : Number(raw);
@@ -97,11 +89,16 @@ export class Db {
       statement = connection.prepare(sql);
       this.statements.set(sql, statement);
     }
-    // better-sqlite3 binds neither booleans nor undefined.
-    const bound = params.map((p) => (p === undefined ? null : typeof p === 'boolean' ? Number(p) : p));
+    const bound = this.bind(params);
     if (statement.reader) return statement.all(...bound);
     const info = statement.run(...bound);
     return { affected: info.changes, insertId: Number(info.lastInsertRowid) };
+  }
+
+  /** better-sqlite3 binds neither booleans nor undefined. */
+  private bind(params: unknown[]): unknown[] {
+    if (!this.isSqlite) return params;
+    return params.map((p) => (p === undefined ? null : typeof p === 'boolean' ? Number(p) : p));
   }
 
   /** True while the caller runs inside `transaction()`. */

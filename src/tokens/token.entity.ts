@@ -1,5 +1,4 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { epochSeconds } from '../database/columns';
 
 /**
  * Table `oauth2_token`: one access token and, optionally, its refresh token (as Authlib's
@@ -29,16 +28,16 @@ export class Token {
   @Column({ type: 'text' })
   scope: string;
 
-  @Column({ name: 'issued_at', type: 'bigint', transformer: epochSeconds })
+  @Column({ name: 'issued_at', type: 'bigint' })
   issuedAt: number;
 
   @Column({ name: 'expires_in', type: 'int' })
   expiresIn: number;
 
-  @Column({ name: 'access_token_revoked_at', type: 'bigint', nullable: true, transformer: epochSeconds })
+  @Column({ name: 'access_token_revoked_at', type: 'bigint', nullable: true })
   accessTokenRevokedAt: number | null;
 
-  @Column({ name: 'refresh_token_revoked_at', type: 'bigint', nullable: true, transformer: epochSeconds })
+  @Column({ name: 'refresh_token_revoked_at', type: 'bigint', nullable: true })
   refreshTokenRevokedAt: number | null;
 
   /** The authorization code this token descends from (RFC 6749 §4.1.2: revoked on code reuse). */

@@ -1,10 +1,24 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
+import { nullableNumber as n, Row, TableColumns } from '../database/table';
 import { Token } from './token.entity';
 
-type Row = Record<string, unknown>;
-
-const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+const TOKEN = new TableColumns<Token, Exclude<keyof Token, 'owner'>>('oauth2_token', {
+  id: 'id',
+  clientId: 'client_id',
+  userId: 'user_id',
+  tokenType: 'token_type',
+  accessTokenHash: 'access_token_hash',
+  refreshTokenHash: 'refresh_token_hash',
+  scope: 'scope',
+  issuedAt: 'issued_at',
+  expiresIn: 'expires_in',
+  accessTokenRevokedAt: 'access_token_revoked_at',
+  refreshTokenRevokedAt: 'refresh_token_revoked_at',
+  codeId: 'code_id',
+  familyId: 'family_id',
+  parentId: 'parent_id',
+});
 
 function toToken(r: Row): Token {
   return Object.assign(new Token(), {
@@ -28,32 +42,18 @@ function toToken(r: Row): Token {
   });
 }
 
-const COLUMNS =
-  'id, client_id, user_id, token_type, access_token_hash, refresh_token_hash, scope, issued_at, expires_in, ' +
-  'access_token_revoked_at, refresh_token_revoked_at, code_id, family_id, parent_id';
-
 /** The same columns with the resource owner joined in: bearer calls and introspection need both, in one query. */
 const WITH_OWNER =
-  `SELECT ${COLUMNS.split(', ').map((c) => `t.${c}`).join(', ')}, u.username AS owner_username, u.email AS owner_email ` +
+  `SELECT ${TOKEN.prefixed('t')}, u.username AS owner_username, u.email AS owner_email ` +
   'FROM oauth2_token t LEFT JOIN `user` u ON u.id = t.user_id';
 
 /**
  * `oauth2_token` through prepared raw SQL: these statements sit on the hottest paths (every token
  * request, every bearer call), where entity hydration showed in the profile.
  */
-const INSERT =
-  'INSERT INTO oauth2_token (client_id, user_id, token_type, access_token_hash, refresh_token_hash, scope, issued_at, ' +
-  'expires_in, access_token_revoked_at, refresh_token_revoked_at, code_id, family_id, parent_id) VALUES';
-const ROW = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
 /** Rows per grouped INSERT (13 parameters each stays far below both drivers' limits). */
 const MAX_BATCH = 200;
 
-function tokenValues(t: Omit<Token, 'id'>): unknown[] {
-  return [
-    t.clientId, t.userId, t.tokenType, t.accessTokenHash, t.refreshTokenHash, t.scope, t.issuedAt, t.expiresIn,
-    t.accessTokenRevokedAt, t.refreshTokenRevokedAt, t.codeId, t.familyId, t.parentId,
-  ];
-}
 
 @Injectable()
 export class TokensRepository {
@@ -68,11 +68,11 @@ export class TokensRepository {
    */
   async insert(token: Omit<Token, 'id'>): Promise<void> {
     if (this.db.inTransaction) {
-      await this.db.execute(`${INSERT} ${ROW}`, tokenValues(token));
+      await this.db.execute(TOKEN.insert(), TOKEN.insertValues(token));
       return;
     }
     return new Promise((resolve, reject) => {
-      this.queued.push({ values: tokenValues(token), resolve, reject });
+      this.queued.push({ values: TOKEN.insertValues(token), resolve, reject });
       if (this.queued.length === 1) setImmediate(() => void this.flush());
     });
   }
@@ -81,13 +81,13 @@ export class TokensRepository {
     const batch = this.queued.splice(0, MAX_BATCH);
     if (this.queued.length > 0) setImmediate(() => void this.flush());
     try {
-      await this.db.execute(`${INSERT} ${batch.map(() => ROW).join(', ')}`, batch.flatMap((b) => b.values));
+      await this.db.execute(TOKEN.insert(batch.length), batch.flatMap((b) => b.values));
       for (const b of batch) b.resolve();
     } catch (err) {
       if (batch.length === 1) return batch[0].reject(err);
       // One bad row (say, its client was just deleted) must not fail the others: retry them one by one.
       for (const b of batch) {
-        this.db.execute(`${INSERT} ${ROW}`, b.values).then(() => b.resolve(), b.reject);
+        this.db.execute(TOKEN.insert(), b.values).then(() => b.resolve(), b.reject);
       }
     }
   }
@@ -104,12 +104,12 @@ export class TokensRepository {
 
   /** The first token of a rotation family: the one issued by the original grant. */
   async findFamilyRoot(familyId: string): Promise<Token | null> {
-    const rows = await this.db.query(`SELECT ${COLUMNS} FROM oauth2_token WHERE family_id = ? AND parent_id IS NULL`, [familyId]);
+    const rows = await this.db.query(`SELECT ${TOKEN.list} FROM oauth2_token WHERE family_id = ? AND parent_id IS NULL`, [familyId]);
     return rows.length ? toToken(rows[0]) : null;
   }
 
   async findById(id: number): Promise<Token | null> {
-    const rows = await this.db.query(`SELECT ${COLUMNS} FROM oauth2_token WHERE id = ?`, [id]);
+    const rows = await this.db.query(`SELECT ${TOKEN.list} FROM oauth2_token WHERE id = ?`, [id]);
     return rows.length ? toToken(rows[0]) : null;
   }
 
@@ -125,7 +125,7 @@ export class TokensRepository {
       params.push(filter.userId);
     }
     const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-    const rows = await this.db.query(`SELECT ${COLUMNS} FROM oauth2_token${clause} ORDER BY id LIMIT ? OFFSET ?`, [...params, limit, offset]);
+    const rows = await this.db.query(`SELECT ${TOKEN.list} FROM oauth2_token${clause} ORDER BY id LIMIT ? OFFSET ?`, [...params, limit, offset]);
     const [{ total }] = await this.db.query<{ total: number }>(`SELECT COUNT(*) AS total FROM oauth2_token${clause}`, params);
     return [rows.map(toToken), Number(total)];
   }

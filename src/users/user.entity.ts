@@ -1,5 +1,4 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { epochSeconds } from '../database/columns';
 
 /** Table `user`: a resource owner who signs in. */
 @Entity('user')
@@ -17,6 +16,6 @@ export class User {
   @Column({ name: 'password_hash', type: 'varchar', length: 255 })
   passwordHash: string;
 
-  @Column({ name: 'created_at', type: 'bigint', transformer: epochSeconds })
+  @Column({ name: 'created_at', type: 'bigint' })
   createdAt: number;
 }

@@ -1,10 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
+import { Row, TableColumns } from '../database/table';
 import { User } from './user.entity';
 
-const COLUMNS = 'id, username, email, password_hash, created_at';
+const USER = new TableColumns<User>('`user`', {
+  id: 'id',
+  username: 'username',
+  email: 'email',
+  passwordHash: 'password_hash',
+  createdAt: 'created_at',
+});
 
-function toUser(r: Record<string, unknown>): User {
+function toUser(r: Row): User {
   return Object.assign(new User(), {
     id: Number(r.id),
     username: r.username as string,
@@ -14,36 +21,40 @@ function toUser(r: Record<string, unknown>): User {
   });
 }
 
+/** Table `user`, through raw SQL built from its one column list. */
 @Injectable()
 export class UsersRepository {
   constructor(private readonly db: Db) {}
 
-  // Lookups sit on hot paths (bearer calls, sign-in, the password grant): prepared raw SQL.
   async findById(id: number): Promise<User | null> {
-    const rows = await this.db.query(`SELECT ${COLUMNS} FROM \`user\` WHERE id = ?`, [id]);
+    const rows = await this.db.query(`SELECT ${USER.list} FROM ${USER.table} WHERE id = ?`, [id]);
     return rows.length ? toUser(rows[0]) : null;
   }
 
   async findByUsername(username: string): Promise<User | null> {
-    const rows = await this.db.query(`SELECT ${COLUMNS} FROM \`user\` WHERE username = ?`, [username]);
+    const rows = await this.db.query(`SELECT ${USER.list} FROM ${USER.table} WHERE username = ?`, [username]);
     return rows.length ? toUser(rows[0]) : null;
   }
 
-  list(limit: number, offset: number): Promise<[User[], number]> {
-    return this.db.run((m) => m.findAndCount(User, { order: { id: 'ASC' }, take: limit, skip: offset }));
+  async list(limit: number, offset: number): Promise<[User[], number]> {
+    const rows = await this.db.query(`SELECT ${USER.list} FROM ${USER.table} ORDER BY id LIMIT ? OFFSET ?`, [limit, offset]);
+    const [{ total }] = await this.db.query<{ total: number }>(`SELECT COUNT(*) AS total FROM ${USER.table}`);
+    return [rows.map(toUser), Number(total)];
   }
 
-  insert(user: Omit<User, 'id'>): Promise<User> {
-    return this.db.run((m) => m.save(User, m.create(User, user)));
+  async insert(user: Omit<User, 'id'>): Promise<User> {
+    const { insertId } = await this.db.execute(USER.insert(), USER.insertValues(user));
+    return Object.assign(new User(), { ...user, id: Number(insertId) });
   }
 
   async update(id: number, changes: Partial<Omit<User, 'id'>>): Promise<void> {
-    await this.db.run((m) => m.update(User, { id }, changes));
+    const set = USER.assignments(changes);
+    if (set.values.length) await this.db.execute(`UPDATE ${USER.table} SET ${set.sql} WHERE id = ?`, [...set.values, id]);
   }
 
   /** Codes, tokens and owned clients go with the user (ON DELETE CASCADE). */
   async delete(id: number): Promise<boolean> {
-    const result = await this.db.run((m) => m.delete(User, { id }));
-    return (result.affected ?? 0) > 0;
+    const { affected } = await this.db.execute(`DELETE FROM ${USER.table} WHERE id = ?`, [id]);
+    return affected > 0;
   }
 }

@@ -334,9 +334,9 @@ describe.each(DATABASES)('admin clients API (%s)', (_name, databaseUrl) => {
 
 async function insertCode(db: Db, clientId: string, userId: number): Promise<void> {
   await db.execute(
-    'INSERT INTO oauth2_code (code_hash, client_id, user_id, redirect_uri, redirect_uri_sent, response_type, scope, auth_time, expires_at) ' +
-      'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    [`hash-${clientId}`.slice(0, 64), clientId, userId, DEFAULT_REDIRECT_URI, true, 'code', 'profile', 1, 2],
+    'INSERT INTO oauth2_code (code_hash, client_id, user_id, redirect_uri, redirect_uri_sent, scope, auth_time, expires_at) ' +
+      'VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    [`hash-${clientId}`.slice(0, 64), clientId, userId, DEFAULT_REDIRECT_URI, true, 'profile', 1, 2],
   );
 }
 

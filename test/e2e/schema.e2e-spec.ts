@@ -1,23 +1,28 @@
 import { Db } from '../../src/database/db';
 import { startApp, TestApp } from '../support/start-app';
 
-const TABLES = ['user', 'oauth2_client', 'oauth2_code', 'oauth2_token'];
+const TABLES = ['user', 'oauth2_client', 'oauth2_code', 'oauth2_token', 'oauth2_consent'];
 
 interface Column {
   name: string;
   nullable: boolean;
 }
+interface TypedColumn extends Column {
+  type: string;
+}
 interface Schema {
   columns: Record<string, Column[]>;
+  types: Record<string, TypedColumn[]>;
   unique: Record<string, string[]>;
   foreignKeys: Record<string, string[]>;
 }
 
 async function sqliteSchema(db: Db): Promise<Schema> {
-  const schema: Schema = { columns: {}, unique: {}, foreignKeys: {} };
+  const schema: Schema = { columns: {}, types: {}, unique: {}, foreignKeys: {} };
   for (const table of TABLES) {
-    const columns = await db.query<{ name: string; notnull: number; pk: number }>(`PRAGMA table_info("${table}")`);
+    const columns = await db.query<{ name: string; type: string; notnull: number; pk: number }>(`PRAGMA table_info("${table}")`);
     schema.columns[table] = columns.map((c) => ({ name: c.name, nullable: c.notnull === 0 && c.pk === 0 })).sort(byName);
+    schema.types[table] = columns.map((c) => ({ name: c.name, nullable: c.notnull === 0 && c.pk === 0, type: broadType(c.type) })).sort(byName);
     const indexes = await db.query<{ name: string; unique: number }>(`PRAGMA index_list("${table}")`);
     const unique: string[] = [];
     for (const index of indexes.filter((i) => i.unique === 1)) {
@@ -32,13 +37,14 @@ async function sqliteSchema(db: Db): Promise<Schema> {
 }
 
 async function mysqlSchema(db: Db): Promise<Schema> {
-  const schema: Schema = { columns: {}, unique: {}, foreignKeys: {} };
+  const schema: Schema = { columns: {}, types: {}, unique: {}, foreignKeys: {} };
   for (const table of TABLES) {
-    const columns = await db.query<{ name: string; nullable: string }>(
-      'SELECT COLUMN_NAME AS name, IS_NULLABLE AS nullable FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+    const columns = await db.query<{ name: string; nullable: string; type: string }>(
+      'SELECT COLUMN_NAME AS name, IS_NULLABLE AS nullable, COLUMN_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
       [table],
     );
     schema.columns[table] = columns.map((c) => ({ name: c.name, nullable: c.nullable === 'YES' })).sort(byName);
+    schema.types[table] = columns.map((c) => ({ name: c.name, nullable: c.nullable === 'YES', type: broadType(c.type) })).sort(byName);
     const unique = await db.query<{ name: string; cols: string }>(
       'SELECT INDEX_NAME AS name, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX) AS cols FROM information_schema.STATISTICS ' +
         "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY' GROUP BY INDEX_NAME",
@@ -57,11 +63,46 @@ async function mysqlSchema(db: Db): Promise<Schema> {
   return schema;
 }
 
+/**
+ * A column type as both databases and the entities can say it: `int(11)`/`integer`/`int` → `integer`,
+ * `bigint(20)` → `bigint`, `tinyint(1)` → `boolean`, `varchar(64)` as it is, `text`.
+ */
+function broadType(type: string, length?: string): string {
+  const t = type.toLowerCase().trim();
+  if (/^(int|integer)(\(\d+\))?$/.test(t)) return 'integer';
+  if (/^bigint(\(\d+\))?$/.test(t)) return 'bigint';
+  if (t === 'tinyint(1)' || t === 'boolean' || t === 'bool') return 'boolean';
+  if (t === 'varchar' && length) return `varchar(${length})`;
+  return t;
+}
+
+/** What the entities say about every table: the schema description the repositories map rows to. */
+function entitySchema(db: Db): Record<string, TypedColumn[]> {
+  const tables: Record<string, TypedColumn[]> = {};
+  for (const entity of db.dataSource.entityMetadatas) {
+    tables[entity.tableName] = entity.columns
+      .map((c) => ({ name: c.databaseName, nullable: c.isNullable, type: c.type === 'boolean' ? 'boolean' : broadType(db.dataSource.driver.normalizeType(c), c.length) }))
+      .sort(byName);
+  }
+  return tables;
+}
+
+/** Every unique key the entities declare, as `col,col` per table. */
+function entityUniques(db: Db): Record<string, string[]> {
+  const tables: Record<string, string[]> = {};
+  for (const entity of db.dataSource.entityMetadatas) {
+    // TypeORM keeps a unique key as a unique constraint on SQLite and as a unique index on MySQL.
+    const keys = [...entity.uniques, ...entity.indices.filter((i) => i.isUnique)].map((u) => u.columns.map((c) => c.databaseName).join(','));
+    tables[entity.tableName] = [...new Set(keys)].sort();
+  }
+  return tables;
+}
+
 function byName(a: Column, b: Column): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** The migrations must build the same tables on both databases (STYLE.md: one file runs on SQLite and MySQL). */
+/** The migrations must build the same tables on both databases (one migration file runs on SQLite and MySQL). */
 describe('schema produced by the migrations', () => {
   let sqlite: TestApp;
   let mysql: TestApp | undefined;
@@ -74,7 +115,7 @@ describe('schema produced by the migrations', () => {
     await mysql?.close();
   });
 
-  it('creates the four tables on SQLite, with the expected columns', async () => {
+  it('creates the five tables on SQLite, with the expected columns', async () => {
     const db = sqlite.app.get(Db);
     const tables = (await db.query<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")).map((t) => t.name);
     expect(tables).toEqual(expect.arrayContaining(TABLES));
@@ -98,5 +139,26 @@ describe('schema produced by the migrations', () => {
     expect(actual.columns).toEqual(expected.columns);
     expect(actual.unique).toEqual(expected.unique);
     expect(actual.foreignKeys).toEqual(expected.foreignKeys);
+    expect(actual.types).toEqual(expected.types);
   });
+
+  it('has one entity per table', () => {
+    expect(Object.keys(entitySchema(sqlite.app.get(Db))).sort()).toEqual([...TABLES].sort());
+  });
+
+  it('drops the write-only response_type of oauth2_code and keeps nonce and auth_time', async () => {
+    const names = (await sqliteSchema(sqlite.app.get(Db))).columns.oauth2_code.map((c) => c.name);
+    expect(names).not.toContain('response_type');
+    expect(names).toEqual(expect.arrayContaining(['nonce', 'auth_time']));
+  });
+
+  for (const name of ['sqlite', 'mysql'] as const) {
+    const run = name === 'sqlite' || process.env.TEST_MYSQL_URL ? it : it.skip;
+    run(`agrees with the entities on every table, column, nullability, type and unique key (${name})`, async () => {
+      const db = (name === 'sqlite' ? sqlite : mysql!).app.get(Db);
+      const built = name === 'sqlite' ? await sqliteSchema(db) : await mysqlSchema(db);
+      expect(built.types).toEqual(entitySchema(db));
+      expect(built.unique).toEqual(entityUniques(db));
+    });
+  }
 });
