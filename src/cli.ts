@@ -2,8 +2,6 @@ import 'reflect-metadata';
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { ConfigError, loadConfig } from './config/env.validation';
@@ -12,16 +10,12 @@ import { DatabaseModule } from './database/database.module';
 import { UsersModule } from './users/users.module';
 import { UsernameTakenError, UsersService } from './users/users.service';
 import { ClientsModule } from './clients/clients.module';
-import { ClientsService } from './clients/clients.service';
+import { ClientsService, PublicClientHasNoSecretError } from './clients/clients.service';
 import { ClientMetadataError } from './clients/client-metadata';
-import { clientRules } from './clients/client.entity';
-import { validationFields } from './admin/admin-errors';
-import { CreateUserDto } from './admin/dto/create-user.dto';
-import { CreateClientDto } from './admin/dto/create-client.dto';
-import { PaginationQueryDto } from './admin/dto/pagination-query.dto';
-import { UserDto } from './admin/dto/user.dto';
-import { ClientDto } from './admin/dto/client.dto';
-import { ClientWithSecretDto } from './admin/dto/client-with-secret.dto';
+import { InvalidInputError, validateInput } from './common/dto/validation';
+import { PaginationQueryDto } from './common/dto/page.dto';
+import { CreateUserDto, UserDto } from './users/dto/user.dto';
+import { ClientDto, ClientWithSecretDto, CreateClientDto } from './clients/dto/client.dto';
 
 const HELP = `Gatehouse operator CLI. Reads .env and the environment like the server (DATABASE_URL, ...),
 runs pending migrations, and prints JSON. Secrets are printed once and never stored in the clear.
@@ -79,12 +73,14 @@ function invalid(fields: Record<string, string>): CliError {
   );
 }
 
-/** Checks input with the admin API's DTO, so both entry points accept the same things. */
+/** Checks input with the admin API's DTO and validateInput, so every entry point accepts the same things. */
 async function checked<T extends object>(dto: new () => T, input: Record<string, unknown>): Promise<T> {
-  const instance = plainToInstance(dto, input);
-  const errors = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
-  if (errors.length) throw invalid(validationFields(errors));
-  return instance;
+  try {
+    return await validateInput(dto, input);
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw invalid(err.fields);
+    throw err;
+  }
 }
 
 function required(values: Record<string, unknown>, ...names: string[]): void {
@@ -172,11 +168,7 @@ const COMMANDS: Record<string, Command> = {
     async prepare(_values, [clientId]) {
       if (!clientId) throw new CliError('missing <client_id> (see --help)');
       return async (app) => {
-        const clients = app.get(ClientsService);
-        const client = await clients.findByClientId(clientId);
-        if (!client) throw new CliError(`client_id: no client "${clientId.slice(0, 64)}"`);
-        if (clientRules.isPublic(client)) throw new CliError('client_id: a public client (token_endpoint_auth_method "none") has no secret to rotate');
-        const rotated = await clients.rotateSecret(clientId);
+        const rotated = await app.get(ClientsService).rotateSecret(clientId);
         if (!rotated) throw new CliError(`client_id: no client "${clientId.slice(0, 64)}"`);
         process.stderr.write('The new client_secret is shown only this once: store it now. The old one no longer works.\n');
         return ClientWithSecretDto.withSecret(rotated.client, rotated.secret);
@@ -239,6 +231,7 @@ function describe(err: unknown): string {
   if (err instanceof CliError) return err.message;
   if (err instanceof ClientMetadataError) return invalid(err.fields).message;
   if (err instanceof UsernameTakenError) return '--username (username): is already taken';
+  if (err instanceof PublicClientHasNoSecretError) return `client_id: ${err.message}`;
   if (err instanceof ConfigError) return `configuration error: ${err.message}`;
   return `failed: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
 }

@@ -1,4 +1,4 @@
-import { Body, ConflictException, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiConflictResponse,
@@ -10,17 +10,10 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { clientRules } from '../clients/client.entity';
 import { ClientsService } from '../clients/clients.service';
+import { ClientDto, ClientListDto, ClientListQueryDto, ClientWithSecretDto, CreateClientDto, UpdateClientDto } from '../clients/dto/client.dto';
 import { AdminRoute } from './admin-route.decorator';
-import { ClientListQueryDto } from './dto/client-list-query.dto';
-import { ClientListDto } from './dto/client-list.dto';
-import { ClientWithSecretDto } from './dto/client-with-secret.dto';
-import { ClientDto } from './dto/client.dto';
-import { CreateClientDto } from './dto/create-client.dto';
-import { ErrorDto } from './dto/error.dto';
-import { UpdateClientDto } from './dto/update-client.dto';
-import { ValidationErrorDto } from './dto/validation-error.dto';
+import { ErrorDto, ValidationErrorDto } from './dto/error.dto';
 
 const CLIENT_ID_PARAM = { name: 'client_id', description: 'The client identifier', type: String };
 
@@ -94,13 +87,9 @@ export class AdminClientsController {
   @ApiNotFoundResponse({ type: ErrorDto })
   @ApiConflictResponse({ description: 'A public client (token_endpoint_auth_method "none") has no secret', type: ErrorDto })
   async rotateSecret(@Param('client_id') clientId: string): Promise<ClientWithSecretDto> {
-    const client = await this.clients.findByClientId(clientId);
-    if (!client) throw clientNotFound();
-    if (clientRules.isPublic(client)) {
-      throw new ConflictException('a public client (token_endpoint_auth_method "none") has no secret to rotate');
-    }
+    // A public client throws PublicClientHasNoSecretError: 409 through AdminExceptionFilter.
     const rotated = await this.clients.rotateSecret(clientId);
-    if (!rotated) throw clientNotFound(); // deleted or made public meanwhile
+    if (!rotated) throw clientNotFound();
     return ClientWithSecretDto.withSecret(rotated.client, rotated.secret);
   }
 }

@@ -3,12 +3,9 @@ import { ApiBadRequestResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOk
 import { Token } from '../tokens/token.entity';
 import { TokensService } from '../tokens/tokens.service';
 import { AdminRoute } from './admin-route.decorator';
-import { ErrorDto } from './dto/error.dto';
-import { IdParamDto } from './dto/id-param.dto';
-import { TokenListQueryDto } from './dto/token-list-query.dto';
-import { TokenListDto } from './dto/token-list.dto';
-import { TokenDto } from './dto/token.dto';
-import { ValidationErrorDto } from './dto/validation-error.dto';
+import { IdParamDto } from '../common/dto/page.dto';
+import { TokenDto, TokenListDto, TokenListQueryDto } from '../tokens/dto/token.dto';
+import { ErrorDto, ValidationErrorDto } from './dto/error.dto';
 
 @ApiTags('tokens')
 @AdminRoute()

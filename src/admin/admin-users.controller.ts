@@ -11,14 +11,9 @@ import {
 } from '@nestjs/swagger';
 import { UsersService } from '../users/users.service';
 import { AdminRoute } from './admin-route.decorator';
-import { CreateUserDto } from './dto/create-user.dto';
-import { ErrorDto } from './dto/error.dto';
-import { IdParamDto } from './dto/id-param.dto';
-import { PaginationQueryDto } from './dto/pagination-query.dto';
-import { UpdateUserDto } from './dto/update-user.dto';
-import { UserListDto } from './dto/user-list.dto';
-import { UserDto } from './dto/user.dto';
-import { ValidationErrorDto } from './dto/validation-error.dto';
+import { IdParamDto, PaginationQueryDto } from '../common/dto/page.dto';
+import { CreateUserDto, UpdateUserDto, UserDto, UserListDto } from '../users/dto/user.dto';
+import { ErrorDto, ValidationErrorDto } from './dto/error.dto';
 
 @ApiTags('users')
 @AdminRoute()

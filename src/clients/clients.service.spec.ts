@@ -6,7 +6,7 @@ import { loadConfig } from '../config/env.validation';
 import { DatabaseModule } from '../database/database.module';
 import { ClientMetadataError, ClientMetadataInput } from './client-metadata';
 import { ClientsModule } from './clients.module';
-import { ClientsService } from './clients.service';
+import { ClientsService, PublicClientHasNoSecretError } from './clients.service';
 
 const metadata: ClientMetadataInput = {
   client_name: 'App',
@@ -132,9 +132,12 @@ describe(ClientsService.name, () => {
       expect(await clients.authenticate(client.clientId, rotated!.secret!)).toMatchObject({ clientId: client.clientId });
     });
 
-    it('answers null for a public or unknown client', async () => {
+    it('refuses a public client with PublicClientHasNoSecretError', async () => {
       const { client } = await clients.create({ ...metadata, token_endpoint_auth_method: 'none' });
-      expect(await clients.rotateSecret(client.clientId)).toBeNull();
+      await expect(clients.rotateSecret(client.clientId)).rejects.toThrow(PublicClientHasNoSecretError);
+    });
+
+    it('answers null for an unknown client', async () => {
       expect(await clients.rotateSecret('nope')).toBeNull();
     });
   });

@@ -12,6 +12,13 @@ export interface ClientWithSecret {
   secret: string | null;
 }
 
+/** A public client (`none`) authenticates with no secret, so there is none to rotate. */
+export class PublicClientHasNoSecretError extends Error {
+  constructor() {
+    super('a public client (token_endpoint_auth_method "none") has no secret to rotate');
+  }
+}
+
 @Injectable()
 export class ClientsService {
   constructor(
@@ -66,10 +73,14 @@ export class ClientsService {
     return { client: { ...client, metadata, clientSecretHash }, secret };
   }
 
-  /** A new secret; the old one stops working at once. Null for an unknown or public client. */
+  /**
+   * A new secret; the old one stops working at once. Null for an unknown client; a public client
+   * throws PublicClientHasNoSecretError.
+   */
   async rotateSecret(clientId: string): Promise<ClientWithSecret | null> {
     const client = await this.clients.findByClientId(clientId);
-    if (!client || clientRules.isPublic(client)) return null;
+    if (!client) return null;
+    if (clientRules.isPublic(client)) throw new PublicClientHasNoSecretError();
     const secret = randomToken();
     await this.clients.update(clientId, { clientSecretHash: sha256(secret), clientSecretExpiresAt: 0 });
     return { client: { ...client, clientSecretHash: sha256(secret) }, secret };

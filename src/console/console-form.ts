@@ -1,7 +1,6 @@
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
+import type { Type } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { validationFields } from '../admin/admin-errors';
+import { InvalidInputError, validateInput } from '../common/dto/validation';
 import { ClientMetadataInput } from '../clients/client-metadata';
 import { Client } from '../clients/client.entity';
 import { ClientFormValues } from './views/client-form.view';
@@ -68,14 +67,14 @@ export function clientMetadataFromForm(v: ClientFormValues): Record<string, unkn
   };
 }
 
-/**
- * The admin API's DTO checks (AdminValidationPipe's options) on a plain object: the bad fields with
- * their reasons, or {} and the typed value.
- */
-export async function validateAs<T extends object>(dto: new () => T, plain: Record<string, unknown>): Promise<{ errors: Record<string, string>; value: T }> {
-  const value = plainToInstance(dto, plain);
-  const errors = await validate(value, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, stopAtFirstError: true });
-  return { errors: validationFields(errors), value };
+/** A form through validateInput: the bad fields with their reasons, or {} and the typed value. */
+export async function validateAs<T extends object>(dto: Type<T>, plain: Record<string, unknown>): Promise<{ errors: Record<string, string>; value: T }> {
+  try {
+    return { errors: {}, value: await validateInput(dto, plain) };
+  } catch (err) {
+    if (err instanceof InvalidInputError) return { errors: err.fields, value: plain as T };
+    throw err;
+  }
 }
 
 export type { ClientMetadataInput };

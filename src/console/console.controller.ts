@@ -1,11 +1,10 @@
 import { ConflictException, Controller, Get, NotFoundException, Param, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CreateClientDto } from '../admin/dto/create-client.dto';
-import { UpdateClientDto } from '../admin/dto/update-client.dto';
-import { Client, clientRules } from '../clients/client.entity';
+import { Client } from '../clients/client.entity';
 import { ClientMetadataError, ClientMetadataInput } from '../clients/client-metadata';
-import { ClientsService } from '../clients/clients.service';
+import { ClientsService, PublicClientHasNoSecretError } from '../clients/clients.service';
+import { CreateClientDto, UpdateClientDto } from '../clients/dto/client.dto';
 import { parseScope } from '../common/oauth-types';
 import { ConsentsService } from '../consents/consents.service';
 import { CsrfGuard } from '../web/csrf.guard';
@@ -151,8 +150,10 @@ export class ConsoleController {
     const user = await this.signedIn(req, reply);
     if (!user) return;
     const client = await this.ownClientOrFail(user, clientId);
-    if (clientRules.isPublic(client)) throw new ConflictException('A public client (token endpoint auth method "none") has no secret to rotate.');
-    const rotated = await this.clients.rotateSecret(client.clientId);
+    const rotated = await this.clients.rotateSecret(client.clientId).catch((err: unknown) => {
+      if (err instanceof PublicClientHasNoSecretError) throw new ConflictException('A public client (token endpoint auth method "none") has no secret to rotate.');
+      throw err;
+    });
     if (!rotated) throw new NotFoundException('This client does not exist, or it is not yours.');
     sendPage(
       reply,

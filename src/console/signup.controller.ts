@@ -1,7 +1,7 @@
 import { Controller, Get, NotFoundException, Post, Query, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CreateUserDto } from '../admin/dto/create-user.dto';
+import { CreateUserDto } from '../users/dto/user.dto';
 import { AppConfig } from '../config/app-config';
 import { CsrfGuard } from '../web/csrf.guard';
 import { safeReturnTo } from '../web/return-to';

@@ -1,5 +1,8 @@
-import { ApiProperty } from '@nestjs/swagger';
-import type { TokenState } from '../../tokens/tokens.service';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { MAX_ID, PageDto, PaginationQueryDto } from '../../common/dto/page.dto';
+import type { TokenState } from '../tokens.service';
 
 const STATES = ['active', 'expired', 'revoked'];
 
@@ -52,4 +55,22 @@ export class TokenDto {
 
   @ApiProperty({ type: Number, nullable: true, description: 'The token this one was rotated from (refresh)', example: null })
   parent_id: number | null;
+}
+
+export class TokenListDto extends PageDto(TokenDto, 'Tokens') {}
+
+export class TokenListQueryDto extends PaginationQueryDto {
+  @ApiPropertyOptional({ description: 'Only tokens issued to this client' })
+  @IsOptional()
+  @MaxLength(64)
+  @IsString()
+  client_id?: string;
+
+  @ApiPropertyOptional({ description: 'Only tokens issued for this user' })
+  @IsOptional()
+  @Type(() => Number)
+  @Max(MAX_ID)
+  @Min(1)
+  @IsInt()
+  user_id?: number;
 }

@@ -1,0 +1,222 @@
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Optional } from '../../common/dto/optional.decorator';
+import { MAX_ID, PageDto, PaginationQueryDto } from '../../common/dto/page.dto';
+import {
+  GRANT_TYPES,
+  GrantType,
+  RESPONSE_TYPES,
+  ResponseType,
+  SCOPES_SUPPORTED,
+  TOKEN_ENDPOINT_AUTH_METHODS,
+  TokenEndpointAuthMethod,
+} from '../../common/oauth-types';
+import { Client } from '../client.entity';
+
+const URI_MAX = 2000;
+
+/**
+ * A new client: RFC 7591 §2 metadata, only client_name required. These checks are about shape
+ * (types, lengths, known values); the rules between fields (redirect URIs, grant/response type
+ * pairs, scope) live in ClientsService via normalizeClientMetadata, so every entry point applies
+ * the same ones.
+ */
+export class CreateClientDto {
+  @ApiProperty({ description: 'Name shown on the consent page', example: 'Example App', maxLength: 200 })
+  @MaxLength(200)
+  @IsString()
+  client_name: string;
+
+  @ApiPropertyOptional({ description: 'Home page of the client, shown on the consent page (http or https)', example: 'https://app.example.com', maxLength: URI_MAX })
+  @Optional()
+  @MaxLength(URI_MAX)
+  @IsString()
+  client_uri?: string;
+
+  @ApiPropertyOptional({ description: 'Logo URL (http or https)', maxLength: URI_MAX })
+  @Optional()
+  @MaxLength(URI_MAX)
+  @IsString()
+  logo_uri?: string;
+
+  @ApiPropertyOptional({ description: 'Terms of service URL (http or https)', maxLength: URI_MAX })
+  @Optional()
+  @MaxLength(URI_MAX)
+  @IsString()
+  tos_uri?: string;
+
+  @ApiPropertyOptional({ description: 'Privacy policy URL (http or https)', maxLength: URI_MAX })
+  @Optional()
+  @MaxLength(URI_MAX)
+  @IsString()
+  policy_uri?: string;
+
+  @ApiPropertyOptional({ description: 'People responsible for the client (e-mail addresses), at most 20', type: [String], maxItems: 20, example: ['ops@example.com'] })
+  @Optional()
+  @MaxLength(254, { each: true })
+  @IsString({ each: true })
+  @ArrayMaxSize(20)
+  @IsArray()
+  contacts?: string[];
+
+  @ApiPropertyOptional({
+    description: `Space-separated scopes the client may request (known: ${SCOPES_SUPPORTED.join(', ')}); default "profile"`,
+    example: 'profile email',
+    maxLength: 1000,
+  })
+  @Optional()
+  @MaxLength(1000)
+  @IsString()
+  scope?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Exact redirect URIs (RFC 6749 §3.1.2): https, http only on a loopback host, or a private-use scheme such as com.example.app:/cb; ' +
+      'never a fragment or user information. Required with the authorization_code and implicit grants. At most 20, each at most 2000 characters.',
+    type: [String],
+    maxItems: 20,
+    example: ['https://app.example.com/callback'],
+  })
+  @Optional()
+  @MaxLength(URI_MAX, { each: true })
+  @IsString({ each: true })
+  @ArrayMaxSize(20)
+  @IsArray()
+  redirect_uris?: string[];
+
+  @ApiPropertyOptional({
+    description: 'Grant types (default: derived from response_types, else ["authorization_code"]). "code" goes with authorization_code, "token" with implicit.',
+    enum: GRANT_TYPES,
+    isArray: true,
+    example: ['authorization_code', 'refresh_token'],
+  })
+  @Optional()
+  @IsIn(GRANT_TYPES, { each: true })
+  @ArrayMaxSize(GRANT_TYPES.length)
+  @IsArray()
+  grant_types?: GrantType[];
+
+  @ApiPropertyOptional({ description: 'Response types (default: derived from grant_types, else ["code"])', enum: RESPONSE_TYPES, isArray: true, example: ['code'] })
+  @Optional()
+  @IsIn(RESPONSE_TYPES, { each: true })
+  @ArrayMaxSize(RESPONSE_TYPES.length)
+  @IsArray()
+  response_types?: ResponseType[];
+
+  @ApiPropertyOptional({
+    description: 'How the client authenticates at the token endpoint (default client_secret_basic); "none" is a public client without a secret',
+    enum: TOKEN_ENDPOINT_AUTH_METHODS,
+    example: 'client_secret_basic',
+  })
+  @Optional()
+  @IsIn(TOKEN_ENDPOINT_AUTH_METHODS)
+  token_endpoint_auth_method?: TokenEndpointAuthMethod;
+
+  @ApiPropertyOptional({ description: 'First-party client: never asks the user for consent', default: false })
+  @Optional()
+  @IsBoolean()
+  skip_consent?: boolean;
+
+  @ApiPropertyOptional({ description: "Resource server: may introspect every client's tokens (RFC 7662), not only its own", default: false })
+  @Optional()
+  @IsBoolean()
+  introspection?: boolean;
+}
+
+/**
+ * A change of metadata: the fields given replace the stored ones, the rest stay, and the whole is
+ * checked again. An empty string removes an optional URI; [] removes contacts. No field may be null.
+ */
+export class UpdateClientDto extends PartialType(CreateClientDto, { skipNullProperties: false }) {}
+
+/** A registered client (RFC 7591 §3.2.1 response, without the secret). */
+export class ClientDto {
+  @ApiProperty({ description: 'The client identifier (RFC 6749 §2.2)', example: 'pY3bq1Zq8cS0mS0XKj4D6uTgT2m8kLxW' })
+  client_id: string;
+
+  @ApiProperty({ description: 'When the client_id was issued, seconds since the epoch', example: 1764400000 })
+  client_id_issued_at: number;
+
+  @ApiProperty({ description: 'When the secret expires, seconds since the epoch; 0 means never (RFC 7591 §3.2.1)', example: 0 })
+  client_secret_expires_at: number;
+
+  @ApiProperty({ example: 'Example App' })
+  client_name: string;
+
+  @ApiPropertyOptional({ example: 'https://app.example.com' })
+  client_uri?: string;
+
+  @ApiPropertyOptional()
+  logo_uri?: string;
+
+  @ApiPropertyOptional()
+  tos_uri?: string;
+
+  @ApiPropertyOptional()
+  policy_uri?: string;
+
+  @ApiPropertyOptional({ type: [String] })
+  contacts?: string[];
+
+  @ApiProperty({ description: 'Space-separated scopes the client may request', example: 'profile email' })
+  scope: string;
+
+  @ApiProperty({ type: [String], example: ['https://app.example.com/callback'] })
+  redirect_uris: string[];
+
+  @ApiProperty({ enum: GRANT_TYPES, isArray: true, example: ['authorization_code', 'refresh_token'] })
+  grant_types: GrantType[];
+
+  @ApiProperty({ enum: RESPONSE_TYPES, isArray: true, example: ['code'] })
+  response_types: ResponseType[];
+
+  @ApiProperty({ enum: TOKEN_ENDPOINT_AUTH_METHODS, example: 'client_secret_basic' })
+  token_endpoint_auth_method: TokenEndpointAuthMethod;
+
+  @ApiProperty({ description: 'First-party client: consent is never asked', example: false })
+  skip_consent: boolean;
+
+  @ApiProperty({ description: "May introspect every client's tokens", example: false })
+  introspection: boolean;
+
+  @ApiProperty({ type: Number, nullable: true, description: 'Owning user, null for clients registered by the operator', example: null })
+  user_id: number | null;
+
+  static from(client: Client): ClientDto {
+    return {
+      client_id: client.clientId,
+      client_id_issued_at: client.clientIdIssuedAt,
+      client_secret_expires_at: client.clientSecretExpiresAt,
+      ...client.metadata,
+      user_id: client.userId,
+    };
+  }
+}
+
+/** A client with its secret in the clear: answered once, on creation or rotation, never stored. */
+export class ClientWithSecretDto extends ClientDto {
+  @ApiPropertyOptional({
+    description: 'The client secret, shown only in this response (only its SHA-256 digest is stored). Absent for public clients ("none").',
+    example: 'x9Qm4B0bq4bq1sXo2yJ7s1ZsUeYVnq3R8cI8ZKpW9bE',
+  })
+  client_secret?: string;
+
+  static withSecret(client: Client, secret: string | null): ClientWithSecretDto {
+    const { client_id, ...rest } = ClientDto.from(client);
+    // RFC 7591 §3.2.1 order: client_id, client_secret, then the rest.
+    return secret ? { client_id, client_secret: secret, ...rest } : { client_id, ...rest };
+  }
+}
+
+export class ClientListDto extends PageDto(ClientDto, 'Clients') {}
+
+export class ClientListQueryDto extends PaginationQueryDto {
+  @ApiPropertyOptional({ description: 'Only clients owned by this user' })
+  @IsOptional()
+  @Type(() => Number)
+  @Max(MAX_ID)
+  @Min(1)
+  @IsInt()
+  user_id?: number;
+}

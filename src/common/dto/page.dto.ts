@@ -1,0 +1,56 @@
+import { Type as ClassType } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+
+export const MAX_LIMIT = 200;
+/** The largest id a path or query parameter may name (a signed 32-bit INT column). */
+export const MAX_ID = 2_147_483_647;
+
+/** One page of a listing: `{ "data": [...], "total": N }`. */
+export interface Page<T> {
+  data: T[];
+  /** Rows in all pages. */
+  total: number;
+}
+
+/** `limit` and `offset` of every listing. */
+export class PaginationQueryDto {
+  @ApiPropertyOptional({ description: `Rows per page (1 to ${MAX_LIMIT})`, default: 50, minimum: 1, maximum: MAX_LIMIT })
+  @IsOptional()
+  @Type(() => Number)
+  @Max(MAX_LIMIT)
+  @Min(1)
+  @IsInt()
+  limit: number = 50;
+
+  @ApiPropertyOptional({ description: 'Rows to skip', default: 0, minimum: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @Max(MAX_ID)
+  @Min(0)
+  @IsInt()
+  offset: number = 0;
+}
+
+/** A numeric row id in the path (`/admin/users/:id`, `/admin/tokens/:id`). */
+export class IdParamDto {
+  @ApiProperty({ description: 'Numeric id', example: 1, minimum: 1 })
+  @Type(() => Number)
+  @Max(MAX_ID)
+  @Min(1)
+  @IsInt()
+  id: number;
+}
+
+/** The Swagger schema of `Page<item>`; subclass it to name it (`class UserListDto extends PageDto(UserDto, 'Users') {}`). */
+export function PageDto<T>(item: ClassType<T>, rows: string): ClassType<Page<T>> {
+  class PageOf implements Page<T> {
+    @ApiProperty({ type: [item] })
+    data: T[];
+
+    @ApiProperty({ description: `${rows} in all pages`, example: 1 })
+    total: number;
+  }
+  return PageOf;
+}
