@@ -6,7 +6,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyCsrf from '@fastify/csrf-protection';
 import { CSRF_COOKIE } from './web/csrf.guard';
-import { FrameworkErrorFilter } from './oauth/oauth-exception.filter';
+import { FrameworkErrorFilter } from './oauth/framework-error.filter';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { Clock } from './common/clock';

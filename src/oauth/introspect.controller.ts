@@ -1,4 +1,4 @@
-import { Controller, Header, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Header, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config';
@@ -7,7 +7,7 @@ import { TokensService } from '../tokens/tokens.service';
 import { ClientAuthGuard, ConfidentialClientsOnly, CurrentClient } from './client-auth.guard';
 import { formParams } from '../web/form-params';
 import { OAuthError } from '../grants/oauth-error';
-import { OAuthExceptionFilter } from './oauth-exception.filter';
+import { ProtocolEndpoint } from './protocol-endpoint.decorator';
 
 /**
  * Token introspection (RFC 7662). Only authenticated (confidential) clients may call it. A client
@@ -15,7 +15,6 @@ import { OAuthExceptionFilter } from './oauth-exception.filter';
  * client's. Anything else — expired, revoked, unknown, another client's — is `{"active": false}`.
  */
 @ApiExcludeController()
-@UseFilters(OAuthExceptionFilter)
 @Controller('oauth')
 export class IntrospectController {
   constructor(
@@ -24,6 +23,7 @@ export class IntrospectController {
   ) {}
 
   @Post('introspect')
+  @ProtocolEndpoint()
   @HttpCode(200)
   @UseGuards(ClientAuthGuard)
   @ConfidentialClientsOnly()

@@ -1,5 +1,4 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
-import { BaseExceptionFilter } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { OAuthError, logOAuthError } from '../grants/oauth-error';
 
@@ -23,20 +22,5 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     const body: Record<string, string> = { error: error.code };
     if (error.description) body.error_description = error.description;
     reply.status(error.status).type('application/json; charset=utf-8').send(body);
-  }
-}
-
-/**
- * Global fallback for errors raised before a controller runs (a malformed body, an unknown route):
- * under the JSON protocol endpoints they are still §5.2 `invalid_request`; elsewhere Nest's default.
- */
-@Catch()
-export class FrameworkErrorFilter extends BaseExceptionFilter {
-  private readonly protocol = new OAuthExceptionFilter();
-
-  override catch(exception: unknown, host: ArgumentsHost): void {
-    const url = host.switchToHttp().getRequest<{ url?: string }>().url ?? '';
-    if (/^\/oauth\/(token|revoke|introspect)(\?|$)/.test(url)) this.protocol.catch(exception, host);
-    else super.catch(exception, host);
   }
 }

@@ -1,4 +1,4 @@
-import { Controller, Header, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Header, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Client } from '../clients/client.entity';
@@ -6,7 +6,7 @@ import { TokensService } from '../tokens/tokens.service';
 import { ClientAuthGuard, CurrentClient } from './client-auth.guard';
 import { formParams } from '../web/form-params';
 import { OAuthError } from '../grants/oauth-error';
-import { OAuthExceptionFilter } from './oauth-exception.filter';
+import { ProtocolEndpoint } from './protocol-endpoint.decorator';
 
 /**
  * Token revocation (RFC 7009). Revoking an access token also revokes the refresh token issued
@@ -14,12 +14,12 @@ import { OAuthExceptionFilter } from './oauth-exception.filter';
  * issued from it (§2.1). Unknown, already revoked, or another client's token: 200, nothing done (§2.2).
  */
 @ApiExcludeController()
-@UseFilters(OAuthExceptionFilter)
 @Controller('oauth')
 export class RevokeController {
   constructor(private readonly tokens: TokensService) {}
 
   @Post('revoke')
+  @ProtocolEndpoint()
   @HttpCode(200)
   @UseGuards(ClientAuthGuard)
   @Header('Cache-Control', 'no-store')

@@ -1,4 +1,4 @@
-import { Controller, Header, HttpCode, Post, Req, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Header, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { Client, clientRules } from '../clients/client.entity';
@@ -7,16 +7,16 @@ import { TokenRequest, TokenResponse } from '../grants/grant';
 import { ClientAuthGuard, CurrentClient } from './client-auth.guard';
 import { formParams } from '../web/form-params';
 import { OAuthError } from '../grants/oauth-error';
-import { OAuthExceptionFilter } from './oauth-exception.filter';
+import { ProtocolEndpoint } from './protocol-endpoint.decorator';
 
 /** Token endpoint (RFC 6749 §3.2): authenticate the client, pick the grant, let it decide. */
 @ApiExcludeController()
-@UseFilters(OAuthExceptionFilter)
 @Controller('oauth')
 export class TokenController {
   constructor(private readonly registry: GrantRegistry) {}
 
   @Post('token')
+  @ProtocolEndpoint()
   @HttpCode(200)
   @UseGuards(ClientAuthGuard)
   @Header('Cache-Control', 'no-store') // §5.1
