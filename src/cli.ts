@@ -7,34 +7,40 @@ import { ConfigModule } from './config/config.module';
 import { ConfigError, loadConfig } from './config/env.validation';
 import { loadEnvFile } from './config/load-env-file';
 import { DatabaseModule } from './database/database.module';
+import { TokensModule } from './tokens/tokens.module';
+import { TokensService } from './tokens/tokens.service';
 import { UsersModule } from './users/users.module';
 import { UsernameTakenError, UsersService } from './users/users.service';
 import { ClientsModule } from './clients/clients.module';
 import { ClientsService, PublicClientHasNoSecretError } from './clients/clients.service';
 import { ClientMetadataError } from './clients/client-metadata';
 import { InvalidInputError, validateInput } from './common/dto/validation';
-import { PaginationQueryDto } from './common/dto/page.dto';
+import { IdParamDto, PaginationQueryDto } from './common/dto/page.dto';
 import { CreateUserDto, UserDto } from './users/dto/user.dto';
 import { ClientDto, ClientWithSecretDto, CreateClientDto } from './clients/dto/client.dto';
 
 const HELP = `Gatehouse operator CLI. Reads .env and the environment like the server (DATABASE_URL, ...),
 runs pending migrations, and prints JSON. Secrets are printed once and never stored in the clear.
 
-Usage: npm run cli -- <command> [options]
+Usage: npm run cli -- <command> [options] [--] [<id>]
 
 Commands:
-  user:create --username <name> --password <password> [--email <address>]
+  user:create --username <name> [--email <address>]
+                the password is asked at the terminal, or read from stdin when it is not one
   user:list [--limit <n>] [--offset <n>]
+  user:delete <id>
   client:create --name <name> --redirect-uri <uri> [--redirect-uri <uri> ...]
                 [--grant-types <a,b>] [--response-types <code,token>] [--scope "<profile email>"]
                 [--auth-method client_secret_basic|client_secret_post|none] [--client-uri <url>]
                 [--skip-consent] [--introspection]
   client:rotate-secret <client_id>
+  client:delete <client_id>
   client:list [--limit <n>] [--offset <n>]
+  token:revoke <id>
   --help
 
-Exit status: 0 on success, 1 on bad input or any failure (one line on stderr).
-Note: a password given on the command line may stay in your shell history.`;
+An id that starts with "-" goes after "--": npm run cli -- client:delete -- -AbC...
+Exit status: 0 on success, 1 on bad input or any failure (one line on stderr).`;
 
 /** A refusal for the operator: printed as one line, no stack trace. */
 class CliError extends Error {}
@@ -43,7 +49,7 @@ class CliError extends Error {}
 @Module({})
 class CliModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: CliModule, imports: [ConfigModule.forRoot(config), DatabaseModule, UsersModule, ClientsModule] };
+    return { module: CliModule, imports: [ConfigModule.forRoot(config), DatabaseModule, UsersModule, ClientsModule, TokensModule] };
   }
 }
 
@@ -58,7 +64,7 @@ const OPTION_OF: Record<string, string> = {
   skip_consent: '--skip-consent',
   introspection: '--introspection',
   username: '--username',
-  password: '--password',
+  password: 'password',
   email: '--email',
   limit: '--limit',
   offset: '--offset',
@@ -88,6 +94,55 @@ function required(values: Record<string, unknown>, ...names: string[]): void {
   if (missing.length) throw new CliError(`missing ${missing.map((n) => `--${n}`).join(', ')} (see --help)`);
 }
 
+/**
+ * The password, never from argv (it would stay in shell history and show in `ps` and npm's banner):
+ * asked twice without echo at a terminal, else the first line of stdin.
+ */
+async function readPassword(): Promise<string> {
+  if (process.stdin.isTTY) {
+    const first = await promptHidden('Password: ');
+    if ((await promptHidden('Password (again): ')) !== first) throw new CliError('password: the two entries differ');
+    return first;
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const password = Buffer.concat(chunks).toString('utf8').split(/\r?\n/)[0];
+  if (!password) throw new CliError('missing password: type it at the prompt, or pipe it on stdin (see --help)');
+  return password;
+}
+
+/** One line typed at the terminal without echo (raw mode); Ctrl-C cancels. */
+function promptHidden(question: string): Promise<string> {
+  const stdin = process.stdin;
+  return new Promise((resolve, reject) => {
+    let value = '';
+    const finish = () => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+    };
+    const onData = (chunk: string) => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') {
+          finish();
+          return resolve(value);
+        }
+        if (ch === '\u0003' || ch === '\u0004') {
+          finish();
+          return reject(new CliError('cancelled'));
+        }
+        value = ch === '\u007f' || ch === '\b' ? value.slice(0, -1) : value + ch;
+      }
+    };
+    process.stderr.write(question);
+    stdin.setRawMode(true);
+    stdin.setEncoding('utf8');
+    stdin.resume();
+    stdin.on('data', onData);
+  });
+}
+
 function list(value: string | undefined): string[] | undefined {
   return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean);
 }
@@ -110,10 +165,11 @@ const paging = { limit: { type: 'string' }, offset: { type: 'string' } } as cons
 
 const COMMANDS: Record<string, Command> = {
   'user:create': {
-    options: { username: { type: 'string' }, password: { type: 'string' }, email: { type: 'string' } },
+    options: { username: { type: 'string' }, email: { type: 'string' } },
     async prepare(values) {
-      required(values, 'username', 'password');
-      const dto = await checked(CreateUserDto, { username: values.username, password: values.password, email: values.email });
+      required(values, 'username');
+      const password = await readPassword();
+      const dto = await checked(CreateUserDto, { username: values.username, password, email: values.email });
       return async (app) => UserDto.from(await app.get(UsersService).create({ username: dto.username, password: dto.password, email: dto.email ?? null }));
     },
   },
@@ -125,6 +181,19 @@ const COMMANDS: Record<string, Command> = {
       return async (app) => {
         const [users, total] = await app.get(UsersService).list(page.limit ?? 50, page.offset ?? 0);
         return { data: users.map((u) => UserDto.from(u)), total };
+      };
+    },
+  },
+
+  'user:delete': {
+    options: {},
+    positionals: 1,
+    async prepare(_values, [id]) {
+      if (id === undefined) throw new CliError('missing <id> (see --help)');
+      const param = await checked(IdParamDto, { id: int(id) });
+      return async (app) => {
+        if (!(await app.get(UsersService).delete(param.id))) throw new CliError(`id: no user ${param.id}`);
+        return { id: param.id, deleted: true };
       };
     },
   },
@@ -176,6 +245,33 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 
+  'client:delete': {
+    options: {},
+    positionals: 1,
+    async prepare(_values, [clientId]) {
+      if (!clientId) throw new CliError('missing <client_id> (see --help)');
+      return async (app) => {
+        if (!(await app.get(ClientsService).delete(clientId))) throw new CliError(`client_id: no client "${clientId.slice(0, 64)}"`);
+        return { client_id: clientId, deleted: true };
+      };
+    },
+  },
+
+  'token:revoke': {
+    options: {},
+    positionals: 1,
+    async prepare(_values, [id]) {
+      if (id === undefined) throw new CliError('missing <id> (see --help)');
+      const param = await checked(IdParamDto, { id: int(id) });
+      return async (app) => {
+        const tokens = app.get(TokensService);
+        if (!(await tokens.findById(param.id))) throw new CliError(`id: no token ${param.id}`);
+        await tokens.revokeById(param.id);
+        return { id: param.id, revoked: true };
+      };
+    },
+  },
+
   'client:list': {
     options: paging,
     async prepare(values) {
@@ -189,8 +285,11 @@ const COMMANDS: Record<string, Command> = {
 };
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...args] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help' || args.includes('--help')) {
+  // `--` is passed through by npm when the operator writes `npm run cli -- <command> -- <id>`.
+  const [name, ...args] = argv[0] === '--' ? argv.slice(1) : argv;
+  const end = args.indexOf('--');
+  const options = end === -1 ? args : args.slice(0, end);
+  if (!name || name === '--help' || name === '-h' || name === 'help' || options.includes('--help')) {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
@@ -203,7 +302,8 @@ export async function main(argv: string[]): Promise<number> {
     } catch (err) {
       const option = /'([^']+)'/.exec((err as Error).message)?.[1];
       const unknown = (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION';
-      throw new CliError(unknown && option ? `unknown option ${option} for ${name} (see --help)` : `${(err as Error).message.split('. ')[0]} (see --help)`);
+      const hint = command.positionals && option && !option.startsWith('--') ? '; an id that starts with "-" goes after --' : '';
+      throw new CliError(unknown && option ? `unknown option ${option} for ${name} (see --help${hint})` : `${(err as Error).message.split('. ')[0]} (see --help)`);
     }
     if (parsed.positionals.length > (command.positionals ?? 0)) {
       throw new CliError(`unexpected argument "${parsed.positionals[command.positionals ?? 0].slice(0, 64)}" (see --help)`);

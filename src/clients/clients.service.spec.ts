@@ -6,7 +6,7 @@ import { loadConfig } from '../config/env.validation';
 import { DatabaseModule } from '../database/database.module';
 import { ClientMetadataError, ClientMetadataInput } from './client-metadata';
 import { ClientsModule } from './clients.module';
-import { ClientsService, PublicClientHasNoSecretError } from './clients.service';
+import { ClientsService, newClientId, PublicClientHasNoSecretError } from './clients.service';
 
 const metadata: ClientMetadataInput = {
   client_name: 'App',
@@ -119,6 +119,18 @@ describe(ClientsService.name, () => {
 
     it('answers null for an unknown client', async () => {
       expect(await clients.update('nope', { client_name: 'x' })).toBeNull();
+    });
+  });
+
+  describe('newClientId', () => {
+    it('draws again until the first character is a letter or digit, so no command line reads the id as an option', () => {
+      const draws = ['-starts-with-dash', '_starts-with-underscore', 'A-fine-id'];
+      expect(newClientId(() => draws.shift()!)).toBe('A-fine-id');
+      expect(draws).toEqual([]);
+    });
+
+    it('gives 32 base64url characters by default', () => {
+      expect(newClientId()).toMatch(/^[A-Za-z0-9][A-Za-z0-9_-]{31}$/);
     });
   });
 

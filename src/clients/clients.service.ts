@@ -19,6 +19,17 @@ export class PublicClientHasNoSecretError extends Error {
   }
 }
 
+/**
+ * A new client_id (192 bits, base64url) whose first character is a letter or digit, so that no
+ * command line ever reads it as an option.
+ */
+export function newClientId(random: () => string = () => randomToken(24)): string {
+  for (;;) {
+    const id = random();
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
+}
+
 @Injectable()
 export class ClientsService {
   constructor(
@@ -40,7 +51,7 @@ export class ClientsService {
     const metadata = normalizeClientMetadata(input, this.redirectPolicy());
     const secret = metadata.token_endpoint_auth_method === 'none' ? null : randomToken();
     const client = await this.clients.insert({
-      clientId: randomToken(24),
+      clientId: newClientId(),
       clientSecretHash: secret ? sha256(secret) : null,
       clientIdIssuedAt: this.clock.now(),
       clientSecretExpiresAt: 0,
