@@ -52,7 +52,7 @@ export function clientToFormValues(client: Client): ClientFormValues {
 }
 
 /**
- * The form as RFC 7591 metadata: exactly the seed's seven fields (never skip_consent or introspection,
+ * The form as RFC 7591 metadata: exactly the form's seven fields (never skip_consent or introspection,
  * which only the operator sets). Redirect URIs are one per line; blank lines are dropped.
  */
 export function clientMetadataFromForm(v: ClientFormValues): Record<string, unknown> {

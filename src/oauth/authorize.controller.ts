@@ -38,8 +38,8 @@ export class AuthorizeController {
       reply.redirect(`/login?return_to=${encodeURIComponent(req.url)}`, 302);
       return;
     }
-    // Remembered consent (supersedes INTERFACES.md's "asked on every request"): a request within
-    // what this user already approved for this client goes straight through; a wider one asks.
+    // Remembered consent: a request within what this user already approved for this client goes
+    // straight through; a wider one asks.
     if (client.metadata.skip_consent || (await this.consents.covers(user.id, client.clientId, request.scope))) {
       reply.redirect(await this.authorize.approve(request, user, session.authTime), 302);
       return;

@@ -80,7 +80,7 @@ describe.each(DATABASES)('developer console and sign-up (%s)', (_name, db) => {
   });
 
   describe('registering a client', () => {
-    it('shows the page with labelled fields, the seed field names, and the CSRF token', async () => {
+    it('shows the page with labelled fields, the RFC 7591 field names, and the CSRF token', async () => {
       const { agent } = await signedIn();
       const res = await agent.get('/console/clients/new');
       const page = await res.text();

@@ -1,5 +1,5 @@
 /**
- * The server's own pages (INTERFACES.md "The sign-in and consent pages"): login and consent forms
+ * The server's own pages (what a browser or a generic form reader relies on): login and consent forms
  * readable generically, CSRF on every POST, no framing, the session cookie's attributes, pending
  * requests bound to their browser, logout, first-party clients, and no open redirect after login.
  */

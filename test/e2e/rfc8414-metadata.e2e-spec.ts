@@ -1,5 +1,5 @@
 /**
- * RFC 8414 Authorization Server Metadata: the document lists every field INTERFACES.md names,
+ * RFC 8414 Authorization Server Metadata: the document lists every field clients rely on,
  * built from the configured issuer, and every endpoint, grant type, auth method and PKCE method it
  * advertises works as advertised — and nothing unadvertised does.
  */

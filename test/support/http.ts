@@ -1,6 +1,6 @@
 /**
  * HTTP helpers for e2e tests: a cookie-keeping user agent that does not follow redirects, and a
- * generic reader of the server's HTML forms (as INTERFACES.md says a test must be able to).
+ * generic reader of the server's HTML forms (a test completes the pages without knowing their markup).
  */
 export class UserAgent {
   readonly cookies = new Map<string, string>();

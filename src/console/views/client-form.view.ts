@@ -15,7 +15,7 @@ export interface ClientFormValues {
   token_endpoint_auth_method: string;
 }
 
-/** The seed's field labels, by RFC 7591 name. */
+/** The form's field labels, by RFC 7591 name. */
 export const CLIENT_FIELD_LABELS: Readonly<Record<string, string>> = {
   client_name: 'Client Name',
   client_uri: 'Client URI',
@@ -62,7 +62,7 @@ export interface ClientFormView {
   clientId?: string;
 }
 
-/** Register (or edit) a client with exactly the seed's fields. */
+/** Register (or edit) a client with the seven RFC 7591 fields a developer may set. */
 export function clientFormView(v: ClientFormView): string {
   const e = v.errors;
   const editing = v.clientId !== undefined;

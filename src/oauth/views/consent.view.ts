@@ -11,7 +11,7 @@ export interface ConsentView {
   scopes: string[];
 }
 
-/** INTERFACES.md: one POST form; the client's name and URI, each scope, and `decision` approve/deny. */
+/** One POST form a browser or a test completes generically: the client's name and URI, each scope, and `decision` approve/deny. */
 export function consentView(v: ConsentView): string {
   return layout(
     `Authorize ${v.clientName}`,

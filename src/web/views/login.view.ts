@@ -11,7 +11,7 @@ export interface LoginView {
   signupEnabled?: boolean;
 }
 
-/** INTERFACES.md: one POST form with `username`, `password` and hidden inputs. */
+/** One POST form a browser or a test completes generically: `username`, `password` and hidden inputs. */
 export function loginView(v: LoginView): string {
   return layout(
     'Sign in',
