@@ -22,6 +22,8 @@ export interface ErrorRedirect {
   state?: string;
   /** `query` for the code flow (§4.1.2.1), `fragment` for implicit (§4.2.2.1). */
   responseMode: 'query' | 'fragment';
+  /** RFC 9207: the issuer identifier every authorization response carries (mix-up defence). */
+  iss: string;
 }
 
 /**

@@ -6,6 +6,7 @@ import { GrantRegistry } from '../grants/grant-registry';
 import { resolveScope } from '../grants/scope';
 import { User } from '../users/user.entity';
 import { ResponseType } from '../common/oauth-types';
+import { AppConfig } from '../config/app-config';
 import { Params } from '../web/form-params';
 import { OAuthError } from '../grants/oauth-error';
 import { buildRedirect, matchRedirectUri } from '../grants/redirect-uri';
@@ -25,6 +26,7 @@ export class AuthorizeService {
   constructor(
     private readonly clients: ClientsService,
     private readonly registry: GrantRegistry,
+    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -55,7 +57,7 @@ export class AuthorizeService {
     // §4.2.2.1: response_type=token asks for fragment answers, unsupported_response_type included,
     // even when no enabled grant serves it (IMPLICIT_ENABLED=false).
     const responseMode = grant?.responseMode ?? (params.response_type === 'token' ? ('fragment' as const) : ('query' as const));
-    const redirect = { redirectUri, state, responseMode };
+    const redirect = { redirectUri, state, responseMode, iss: this.config.issuer };
     const fail = (err: OAuthError) => err.withRedirect(redirect);
 
     // §4.1.2.1: "includes a parameter more than once" is invalid_request, sent to the verified redirect.
@@ -86,11 +88,11 @@ export class AuthorizeService {
     }
   }
 
-  /** The user approved: the URL to send the browser to, with the code or token. */
+  /** The user approved: the URL to send the browser to, with the code or token (and RFC 9207 `iss`). */
   async approve(request: AuthorizationRequest, user: User, authTime: number): Promise<string> {
     const grant = this.grantFor(request.responseType);
     const result = await grant.authorize(request, user, authTime);
-    return buildRedirect(request.redirectUri, grant.responseMode, result);
+    return buildRedirect(request.redirectUri, grant.responseMode, { ...result, iss: this.config.issuer });
   }
 
   /** The user refused (§4.1.2.1 access_denied). */
@@ -99,6 +101,7 @@ export class AuthorizeService {
       error: 'access_denied',
       error_description: 'the resource owner denied the request',
       state: request.state,
+      iss: this.config.issuer,
     });
   }
 

@@ -32,6 +32,8 @@ export class MetadataController {
       revocation_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
       introspection_endpoint_auth_methods_supported: confidentialMethods,
       code_challenge_methods_supported: this.config.pkceAllowPlain ? ['S256', 'plain'] : ['S256'],
+      // RFC 9207: every authorization response, success or error, carries `iss`.
+      authorization_response_iss_parameter_supported: true,
       service_documentation: `${issuer}/docs`,
     };
   }

@@ -18,8 +18,8 @@ export class PageExceptionFilter implements ExceptionFilter {
     logOAuthError(this.logger, error);
     reply.header('Cache-Control', 'no-store');
     if (error.redirect) {
-      const { redirectUri, responseMode, state } = error.redirect;
-      reply.redirect(buildRedirect(redirectUri, responseMode, { error: error.code, error_description: error.description, state }), 302);
+      const { redirectUri, responseMode, state, iss } = error.redirect;
+      reply.redirect(buildRedirect(redirectUri, responseMode, { error: error.code, error_description: error.description, state, iss }), 302);
       return;
     }
     const status = error.code === 'server_error' ? HttpStatus.INTERNAL_SERVER_ERROR : error.status === HttpStatus.FORBIDDEN ? 403 : HttpStatus.BAD_REQUEST;

@@ -306,7 +306,7 @@ describe.each(DATABASES)('sign-in and consent pages (%s)', (_name, db) => {
       expect(res.status).toBe(302);
       const callback = new URL(res.headers.get('location')!);
       expect(`${callback.origin}${callback.pathname}`).toBe(firstParty.redirectUri);
-      expect([...callback.searchParams.keys()].sort()).toEqual(['code', 'state']);
+      expect([...callback.searchParams.keys()].sort()).toEqual(['code', 'iss', 'state']);
     });
 
     it('shows the consent page for a client without skip_consent', async () => {

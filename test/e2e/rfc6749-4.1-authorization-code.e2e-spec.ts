@@ -55,6 +55,7 @@ describe.each(DATABASES)('RFC 6749 §4.1 authorization code grant (%s)', (_name,
       error,
       error_description: expect.any(String),
       ...(state !== undefined ? { state } : {}),
+      iss: t.url, // RFC 9207
     });
   }
 
@@ -93,8 +94,9 @@ describe.each(DATABASES)('RFC 6749 §4.1 authorization code grant (%s)', (_name,
       expect(res.status).toBe(302);
       const callback = new URL(res.headers.get('location')!);
       expect(`${callback.origin}${callback.pathname}`).toBe(DEFAULT_REDIRECT_URI);
-      expect([...callback.searchParams.keys()].sort()).toEqual(['code', 'state']);
+      expect([...callback.searchParams.keys()].sort()).toEqual(['code', 'iss', 'state']);
       expect(callback.searchParams.get('state')).toBe('st');
+      expect(callback.searchParams.get('iss')).toBe(t.url); // RFC 9207
 
       const token = await tokenRequest(t, p, {
         grant_type: 'authorization_code',

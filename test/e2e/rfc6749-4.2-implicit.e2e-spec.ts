@@ -30,7 +30,7 @@ describe.each(DATABASES)('RFC 6749 §4.2 implicit grant (%s)', (_name, db) => {
     expect(cb.origin + cb.pathname).toBe(DEFAULT_REDIRECT_URI);
     expect(cb.search).toBe('');
     const fragment = fragmentParams(cb);
-    expect(fragment).toEqual({ access_token: expect.stringMatching(/^[A-Za-z0-9_-]{43,}$/), token_type: 'Bearer', expires_in: '3600', scope: 'profile email', state: 'st-1' });
+    expect(fragment).toEqual({ access_token: expect.stringMatching(/^[A-Za-z0-9_-]{43,}$/), token_type: 'Bearer', expires_in: '3600', scope: 'profile email', state: 'st-1', iss: t.url });
     expect(fragment).not.toHaveProperty('refresh_token');
 
     const profile = await getWithBearer(`${t.url}/api/profile`, fragment.access_token);
@@ -42,7 +42,7 @@ describe.each(DATABASES)('RFC 6749 §4.2 implicit grant (%s)', (_name, db) => {
     const { clientId, user, login } = await setup();
     const cb = await authorizeAt(new UserAgent(t.url), meta.authorization_endpoint, { response_type: 'token', client_id: clientId, scope: 'profile', state: 's' }, login);
     const fragment = fragmentParams(cb);
-    expect(fragment).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: '3600', scope: 'profile', state: 's' });
+    expect(fragment).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: '3600', scope: 'profile', state: 's', iss: t.url });
     const profile = await getWithBearer(`${t.url}/api/profile`, fragment.access_token);
     expect(profile.status).toBe(200);
     expect(profile.body).toEqual({ id: user.id, username: user.username });
@@ -59,6 +59,7 @@ describe.each(DATABASES)('RFC 6749 §4.2 implicit grant (%s)', (_name, db) => {
         error: 'invalid_scope',
         error_description: 'the requested scope is unknown or exceeds what was granted to this client',
         state: 'st-2',
+        iss: t.url,
       });
     }
     expect(agent.cookies.size).toBe(0); // never reached the login page
@@ -69,7 +70,7 @@ describe.each(DATABASES)('RFC 6749 §4.2 implicit grant (%s)', (_name, db) => {
     const cb = await authorizeAt(new UserAgent(t.url), meta.authorization_endpoint, { response_type: 'token', client_id: clientId, state: 'st-3' }, login, 'deny');
     expect(cb.origin + cb.pathname).toBe(DEFAULT_REDIRECT_URI);
     expect(cb.search).toBe('');
-    expect(fragmentParams(cb)).toEqual({ error: 'access_denied', error_description: 'the resource owner denied the request', state: 'st-3' });
+    expect(fragmentParams(cb)).toEqual({ error: 'access_denied', error_description: 'the resource owner denied the request', state: 'st-3', iss: t.url });
   });
 
   it('answers unauthorized_client in the fragment to a client not registered for implicit', async () => {
@@ -78,7 +79,7 @@ describe.each(DATABASES)('RFC 6749 §4.2 implicit grant (%s)', (_name, db) => {
     expect(cb.origin + cb.pathname).toBe(DEFAULT_REDIRECT_URI);
     // response_type=token answers in fragment mode whatever the client may use (§4.2.2.1).
     expect(cb.search).toBe('');
-    expect(fragmentParams(cb)).toEqual({ error: 'unauthorized_client', error_description: 'this client may not use response_type token', state: 'st-4' });
+    expect(fragmentParams(cb)).toEqual({ error: 'unauthorized_client', error_description: 'this client may not use response_type token', state: 'st-4', iss: t.url });
   });
 
   it('shows an error page, never redirecting, for an unregistered redirect_uri', async () => {
@@ -110,7 +111,7 @@ describe.each(DATABASES)('RFC 6749 §4.2 implicit grant with IMPLICIT_ENABLED=fa
     const cb = await authorizeAt(new UserAgent(t.url), meta.authorization_endpoint, { response_type: 'token', client_id: client.client_id, state: 'st-5' }, { username: user.username, password });
     expect(cb.origin + cb.pathname).toBe(DEFAULT_REDIRECT_URI);
     expect(cb.search).toBe('');
-    expect(fragmentParams(cb)).toEqual({ error: 'unsupported_response_type', error_description: 'response_type is not supported', state: 'st-5' });
+    expect(fragmentParams(cb)).toEqual({ error: 'unsupported_response_type', error_description: 'response_type is not supported', state: 'st-5', iss: t.url });
   });
 
   it('drops token from response_types_supported and implicit from grant_types_supported', () => {

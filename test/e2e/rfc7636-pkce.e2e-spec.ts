@@ -24,7 +24,8 @@ describe.each(DATABASES)('RFC 7636 PKCE (%s)', (_name, db) => {
     expect(res.status).toBe(302);
     const location = new URL(res.headers.get('location')!);
     expect(`${location.origin}${location.pathname}`).toBe(redirectUri);
-    expect(Object.fromEntries(location.searchParams)).toEqual({ error, error_description: expect.any(String), state: 'st' });
+    // RFC 9207: iss is the issuer, here the origin the request went to.
+    expect(Object.fromEntries(location.searchParams)).toEqual({ error, error_description: expect.any(String), state: 'st', iss: new URL(res.url).origin });
   }
 
   /** An accepted authorization request sends the anonymous browser to the login page. */

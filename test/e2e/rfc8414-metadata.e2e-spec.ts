@@ -28,6 +28,7 @@ function documentFor(issuer: string, overrides: Partial<ServerMetadata> = {}) {
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     code_challenge_methods_supported: ['S256', 'plain'],
     service_documentation: `${issuer}/docs`,
+    authorization_response_iss_parameter_supported: true,
     ...overrides,
   };
 }
@@ -71,7 +72,7 @@ describe.each(DATABASES)('RFC 8414 metadata with PKCE_ALLOW_PLAIN=false (%s)', (
     expect(res.status).toBe(302);
     const location = new URL(res.headers.get('location')!);
     expect(location.origin + location.pathname).toBe(DEFAULT_REDIRECT_URI);
-    expect(queryParams(location)).toEqual({ error: 'invalid_request', error_description: 'code_challenge_method plain is not allowed; use S256', state: 's' });
+    expect(queryParams(location)).toEqual({ error: 'invalid_request', error_description: 'code_challenge_method plain is not allowed; use S256', state: 's', iss: t.url });
   });
 });
 
@@ -121,7 +122,7 @@ describe.each(DATABASES)('RFC 8414 metadata, walked (%s)', (_name, db) => {
     expect(meta.grant_types_supported).toContain('implicit');
     const { user, password } = await userFactory.create(t);
     const cb = await authorizeAt(new UserAgent(t.url), meta.authorization_endpoint, { response_type: 'token', client_id: client.client_id, state: 'i' }, { username: user.username, password });
-    expect(fragmentParams(cb)).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: '3600', scope: 'profile email', state: 'i' });
+    expect(fragmentParams(cb)).toEqual({ access_token: expect.any(String), token_type: 'Bearer', expires_in: '3600', scope: 'profile email', state: 'i', iss: t.url });
   });
 
   it('answers unsupported_grant_type for grant types it does not advertise', async () => {
@@ -194,7 +195,7 @@ describe.each(DATABASES)('RFC 8414 metadata, walked (%s)', (_name, db) => {
     const res = await fetch(`${meta.authorization_endpoint}?${new URLSearchParams({ response_type: 'code', client_id: client.client_id, state: 's', code_challenge: pkcePair().challenge, code_challenge_method: 'S512' })}`, { redirect: 'manual' });
     expect(res.status).toBe(302);
     const location = new URL(res.headers.get('location')!);
-    expect(queryParams(location)).toEqual({ error: 'invalid_request', error_description: 'code_challenge_method must be S256 or plain', state: 's' });
+    expect(queryParams(location)).toEqual({ error: 'invalid_request', error_description: 'code_challenge_method must be S256 or plain', state: 's', iss: t.url });
   });
 
   it('completes a code flow with each advertised code_challenge_method', async () => {
