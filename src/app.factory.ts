@@ -61,16 +61,18 @@ export async function createApp(config: AppConfig, clock?: Clock): Promise<NestF
       done();
     });
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Gatehouse admin API')
-      .setDescription('Manage users, OAuth clients and tokens. Every call needs `Authorization: Bearer <ADMIN_API_KEY>`.')
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY' })
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  if (config.docsEnabled) {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Gatehouse admin API')
+        .setDescription('Manage users, OAuth clients and tokens. Every call needs `Authorization: Bearer <ADMIN_API_KEY>`.')
+        .setVersion('1')
+        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY' })
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  }
 
   app.useGlobalFilters(new FrameworkErrorFilter(app.getHttpAdapter()));
   app.enableShutdownHooks();

@@ -21,7 +21,7 @@ async function bootstrap(): Promise<void> {
   const logger = new Logger('Gatehouse');
   const origin = (await app.getUrl()).replace('[::1]', 'localhost');
   logger.log(`listening on ${origin} (issuer ${config.issuer}, database ${config.database.type})`);
-  logger.log(`admin API docs: ${origin}/docs`);
+  if (config.docsEnabled) logger.log(`admin API docs: ${origin}/docs`);
   if (config.adminApiKeyGenerated) {
     // Development only (production requires ADMIN_API_KEY); printed once, never stored.
     logger.warn(`ADMIN_API_KEY was not set; generated for this run: ${config.adminApiKey}`);

@@ -30,6 +30,8 @@ export class AppConfig {
   implicitEnabled: boolean;
   passwordGrantEnabled: boolean;
   signupEnabled: boolean;
+  /** Serve Swagger UI at /docs and the OpenAPI document at /docs-json. */
+  docsEnabled: boolean;
   /** Allow http redirect URIs on loopback hosts and `localhost` (RFC 8252 §7.3). */
   allowLoopbackHttpRedirects: boolean;
   argon2: Argon2Config;

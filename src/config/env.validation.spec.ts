@@ -25,9 +25,10 @@ describe('loadConfig', () => {
       authorizationCodeTtl: 60,
       refreshTokenTtlFactor: 2,
       pkceRequired: false,
-      pkceAllowPlain: true,
-      implicitEnabled: true,
-      passwordGrantEnabled: true,
+      pkceAllowPlain: false,
+      implicitEnabled: false,
+      passwordGrantEnabled: false,
+      docsEnabled: true,
       allowLoopbackHttpRedirects: true,
       logLevel: 'info',
     });
@@ -49,9 +50,10 @@ describe('loadConfig', () => {
       AUTHORIZATION_CODE_TTL: '600',
       REFRESH_TOKEN_TTL_FACTOR: '4',
       PKCE_REQUIRED: 'yes',
-      PKCE_ALLOW_PLAIN: 'false',
-      IMPLICIT_ENABLED: '0',
-      PASSWORD_GRANT_ENABLED: 'off',
+      PKCE_ALLOW_PLAIN: 'true',
+      IMPLICIT_ENABLED: '1',
+      PASSWORD_GRANT_ENABLED: 'on',
+      DOCS_ENABLED: 'yes',
       LOG_LEVEL: 'silent',
     });
     expect(config).toMatchObject({
@@ -67,9 +69,10 @@ describe('loadConfig', () => {
       authorizationCodeTtl: 600,
       refreshTokenTtlFactor: 4,
       pkceRequired: true,
-      pkceAllowPlain: false,
-      implicitEnabled: false,
-      passwordGrantEnabled: false,
+      pkceAllowPlain: true,
+      implicitEnabled: true,
+      passwordGrantEnabled: true,
+      docsEnabled: true,
       logLevel: 'silent',
     });
     expect(config.secureCookies).toBe(true);
@@ -79,6 +82,30 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x.sqlite' }).database).toEqual({ type: 'sqlite', path: '/tmp/x.sqlite' });
     expect(loadConfig({ DATABASE_URL: 'sqlite://data/x.sqlite' }).database).toEqual({ type: 'sqlite', path: 'data/x.sqlite' });
     expect(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).database).toEqual({ type: 'sqlite', path: ':memory:' });
+  });
+
+  const production = { NODE_ENV: 'production', ADMIN_API_KEY: 'k'.repeat(16), COOKIE_SECRET: 'c'.repeat(32) };
+
+  it('hides the API documentation in production unless DOCS_ENABLED=true', () => {
+    expect(loadConfig(production).docsEnabled).toBe(false);
+    expect(loadConfig({ ...production, DOCS_ENABLED: 'true' }).docsEnabled).toBe(true);
+    expect(loadConfig({ DOCS_ENABLED: 'false' }).docsEnabled).toBe(false);
+  });
+
+  it.each(['http://127.0.0.1:3000', 'http://127.8.9.10', 'http://[::1]:8080', 'http://localhost:3000', 'https://auth.example.com'])(
+    'accepts the issuer %s in production',
+    (issuer) => {
+      expect(loadConfig({ ...production, ISSUER: issuer }).issuer).toBe(issuer);
+    },
+  );
+
+  it.each([
+    [{ ISSUER: 'http://auth.example.com' }, 'ISSUER must be an https URL when NODE_ENV=production (http only on a loopback host), got "http://auth.example.com"'],
+    [{ ISSUER: 'http://10.0.0.5:3000' }, 'ISSUER must be an https URL when NODE_ENV=production (http only on a loopback host), got "http://10.0.0.5:3000"'],
+    [{ ISSUER: 'http://127.0.0.1.example.com' }, 'ISSUER must be an https URL when NODE_ENV=production (http only on a loopback host), got "http://127.0.0.1.example.com"'],
+    [{ HOST: '0.0.0.0' }, "ISSUER is required when NODE_ENV=production: set it to the server's public https URL (the default http://0.0.0.0:3000 is plain http)"],
+  ])('refuses %j in production with one line', (env, message) => {
+    expect(refusal({ ...production, ...env })).toBe(message);
   });
 
   it('brackets an IPv6 host in the default issuer', () => {
@@ -97,6 +124,7 @@ describe('loadConfig', () => {
     [{ PKCE_ALLOW_PLAIN: '2' }, 'PKCE_ALLOW_PLAIN must be true or false, got "2"'],
     [{ IMPLICIT_ENABLED: 'nope' }, 'IMPLICIT_ENABLED must be true or false, got "nope"'],
     [{ PASSWORD_GRANT_ENABLED: 'y' }, 'PASSWORD_GRANT_ENABLED must be true or false, got "y"'],
+    [{ DOCS_ENABLED: 'public' }, 'DOCS_ENABLED must be true or false, got "public"'],
     [{ NODE_ENV: 'staging' }, 'NODE_ENV must be one of development, production, test, got "staging"'],
     [{ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL must be one of silent, error, warn, info, debug, got "verbose"'],
     [{ DATABASE_URL: 'postgres://db/x' }, 'DATABASE_URL must start with mysql:// or sqlite:'],

@@ -52,20 +52,32 @@ function database(env: Env): DatabaseConfig {
   throw new ConfigError('DATABASE_URL must start with mysql:// or sqlite:');
 }
 
-function issuer(env: Env, host: string, port: number): string {
+/** 127.0.0.0/8, [::1] and localhost: an http issuer there never crosses a network. */
+function isLoopbackHostname(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+function issuer(env: Env, host: string, port: number, production: boolean): string {
   const raw = env.ISSUER?.trim();
   const fallback = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  if (!raw) return fallback;
   let url: URL;
   try {
-    url = new URL(raw);
+    url = new URL(raw || fallback);
   } catch {
-    throw new ConfigError(`ISSUER must be an absolute URL, got "${raw}"`);
+    throw new ConfigError(`ISSUER must be an absolute URL, got "${raw || fallback}"`);
   }
   // RFC 8414 §2: https, no query, no fragment.
   if (url.search || url.hash) throw new ConfigError('ISSUER must not have a query or fragment');
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('ISSUER must be an https URL');
-  return raw.replace(/\/+$/, '');
+  // RFC 9700 §4.11 and RFC 8414 §2: over plain http cookies lose Secure and there is no HSTS.
+  if (production && url.protocol === 'http:' && !isLoopbackHostname(url.hostname)) {
+    throw new ConfigError(
+      raw
+        ? `ISSUER must be an https URL when NODE_ENV=production (http only on a loopback host), got "${raw}"`
+        : `ISSUER is required when NODE_ENV=production: set it to the server's public https URL (the default ${fallback} is plain http)`,
+    );
+  }
+  return (raw || fallback).replace(/\/+$/, '');
 }
 
 /** Reads and validates every setting. Throws ConfigError naming the first bad one. */
@@ -74,7 +86,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'production', 'test'] as const);
   config.port = int(env, 'PORT', 3000, 0, 65535);
   config.host = env.HOST?.trim() || '127.0.0.1';
-  config.issuer = issuer(env, config.host, config.port);
+  config.issuer = issuer(env, config.host, config.port, config.nodeEnv === 'production');
   config.database = database(env);
 
   const adminKey = env.ADMIN_API_KEY?.trim();
@@ -105,9 +117,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.refreshTokenTtlFactor = int(env, 'REFRESH_TOKEN_TTL_FACTOR', 2, 1, 1000);
   config.sessionTtl = int(env, 'SESSION_TTL', 8 * 3600, 60, 31_536_000);
   config.pkceRequired = bool(env, 'PKCE_REQUIRED', false);
-  config.pkceAllowPlain = bool(env, 'PKCE_ALLOW_PLAIN', true);
-  config.implicitEnabled = bool(env, 'IMPLICIT_ENABLED', true);
-  config.passwordGrantEnabled = bool(env, 'PASSWORD_GRANT_ENABLED', true);
+  // RFC 9700 §2.1.1, §2.1.2, §2.4: S256 only, no implicit, no password grant unless the operator opts in.
+  config.pkceAllowPlain = bool(env, 'PKCE_ALLOW_PLAIN', false);
+  config.implicitEnabled = bool(env, 'IMPLICIT_ENABLED', false);
+  config.passwordGrantEnabled = bool(env, 'PASSWORD_GRANT_ENABLED', false);
+  // The admin API's documentation shows every route and field: public outside production only.
+  config.docsEnabled = bool(env, 'DOCS_ENABLED', config.nodeEnv !== 'production');
   config.signupEnabled = bool(env, 'SIGNUP_ENABLED', false);
   config.allowLoopbackHttpRedirects = bool(env, 'ALLOW_HTTP_LOOPBACK_REDIRECTS', true);
   config.argon2 = {

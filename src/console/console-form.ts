@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { InvalidInputError, validateInput } from '../common/dto/validation';
 import { ClientMetadataInput } from '../clients/client-metadata';
 import { Client } from '../clients/client.entity';
-import { ClientFormValues } from './views/client-form.view';
+import { CONSOLE_GRANT_TYPES, ClientFormValues } from './views/client-form.view';
 
 export type FormBody = Readonly<Record<string, string | string[] | undefined>>;
 
@@ -65,6 +65,14 @@ export function clientMetadataFromForm(v: ClientFormValues): Record<string, unkn
     response_types: v.response_types,
     token_endpoint_auth_method: v.token_endpoint_auth_method,
   };
+}
+
+/** The console's own rules on top of the admin API's checks: the bad fields with their reasons. */
+export function consoleFieldErrors(v: ClientFormValues): Record<string, string> {
+  const offered = CONSOLE_GRANT_TYPES as readonly string[];
+  const refused = v.grant_types.find((g) => !offered.includes(g));
+  if (refused === 'password') return { grant_types: 'the password grant is registered by the server operator only' };
+  return {};
 }
 
 /** A form through validateInput: the bad fields with their reasons, or {} and the typed value. */

@@ -12,7 +12,7 @@ import { SessionService } from '../web/session.service';
 import { sendPage } from '../web/views/send-page';
 import { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
-import { clientFormValues, clientMetadataFromForm, clientToFormValues, formBody, validateAs } from './console-form';
+import { clientFormValues, clientMetadataFromForm, clientToFormValues, consoleFieldErrors, formBody, validateAs } from './console-form';
 import { ConsolePageFilter } from './console-page.filter';
 import { clientFormView, ClientFormValues, NEW_CLIENT_DEFAULTS } from './views/client-form.view';
 import { clientSecretView } from './views/client-secret.view';
@@ -93,7 +93,8 @@ export class ConsoleController {
     const user = await this.signedIn(req, reply);
     if (!user) return;
     const values = clientFormValues(formBody(req));
-    const { errors, value } = await validateAs(CreateClientDto, clientMetadataFromForm(values));
+    const { errors: dtoErrors, value } = await validateAs(CreateClientDto, clientMetadataFromForm(values));
+    const errors = { ...consoleFieldErrors(values), ...dtoErrors };
     if (Object.keys(errors).length) return this.sendForm(reply, 400, user, values, errors);
     try {
       const { client, secret } = await this.clients.create({ ...value } as ClientMetadataInput, user.id);
@@ -123,7 +124,8 @@ export class ConsoleController {
     if (!user) return;
     const client = await this.ownClientOrFail(user, clientId);
     const values = clientFormValues(formBody(req));
-    const { errors, value } = await validateAs(UpdateClientDto, clientMetadataFromForm(values));
+    const { errors: dtoErrors, value } = await validateAs(UpdateClientDto, clientMetadataFromForm(values));
+    const errors = { ...consoleFieldErrors(values), ...dtoErrors };
     if (Object.keys(errors).length) return this.sendForm(reply, 400, user, values, errors, client.clientId);
     try {
       const updated = await this.clients.update(client.clientId, { ...value } as ClientMetadataInput);

@@ -31,6 +31,10 @@ export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
   /** RFC 7636 §4.3: the challenge, when sent or required, is well formed and of an allowed method. */
   validate(params: Readonly<Record<string, string | undefined>>, client: Client) {
     const challenge = params.code_challenge;
+    if (challenge && !params.code_challenge_method && !this.config.pkceAllowPlain) {
+      // §4.3 defaults a missing method to plain, which this server does not accept (RFC 9700 §2.1.1).
+      throw OAuthError.invalidRequest('code_challenge_method is required (S256)');
+    }
     const method = params.code_challenge_method ?? (challenge ? 'plain' : undefined);
     if (!challenge) {
       if (params.code_challenge_method) throw OAuthError.invalidRequest('code_challenge_method without code_challenge');

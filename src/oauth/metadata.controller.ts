@@ -34,7 +34,7 @@ export class MetadataController {
       code_challenge_methods_supported: this.config.pkceAllowPlain ? ['S256', 'plain'] : ['S256'],
       // RFC 9207: every authorization response, success or error, carries `iss`.
       authorization_response_iss_parameter_supported: true,
-      service_documentation: `${issuer}/docs`,
+      ...(this.config.docsEnabled ? { service_documentation: `${issuer}/docs` } : {}),
     };
   }
 }

@@ -93,3 +93,28 @@ describe.each(DATABASES)('admin API documentation (%s)', (_name, databaseUrl) =>
     expect(await res.text()).toContain('swagger');
   });
 });
+
+describe('admin API documentation in production', () => {
+  const production = { NODE_ENV: 'production' };
+
+  it('is not served (404) without DOCS_ENABLED, and the metadata does not point at it', async () => {
+    const t = await startApp('sqlite::memory:', production);
+    try {
+      for (const path of ['/docs', '/docs-json']) expect([path, (await fetch(`${t.url}${path}`)).status]).toEqual([path, 404]);
+      const meta = await (await fetch(`${t.url}/.well-known/oauth-authorization-server`)).json();
+      expect(meta).not.toHaveProperty('service_documentation');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('is served with DOCS_ENABLED=true', async () => {
+    const t = await startApp('sqlite::memory:', { ...production, DOCS_ENABLED: 'true' });
+    try {
+      expect((await fetch(`${t.url}/docs-json`)).status).toBe(200);
+      expect((await fetch(`${t.url}/docs`)).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+});

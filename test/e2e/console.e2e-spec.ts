@@ -95,7 +95,8 @@ describe.each(DATABASES)('developer console and sign-up (%s)', (_name, db) => {
         expect(page).toContain(`id="${id}" name="${id}"`);
       }
       expect(page).toMatch(/<textarea id="redirect_uris" name="redirect_uris"/);
-      expect(page.match(/type="checkbox" name="grant_types"/g)).toHaveLength(5);
+      expect(page.match(/type="checkbox" name="grant_types"/g)).toHaveLength(4);
+      expect(page).not.toContain('value="password"'); // the operator registers the password grant, never the console
       expect(page.match(/type="checkbox" name="response_types"/g)).toHaveLength(2);
       expect(page).not.toMatch(/<script|\son[a-z]+=/i);
     });
@@ -188,6 +189,16 @@ describe.each(DATABASES)('developer console and sign-up (%s)', (_name, db) => {
       expect(fieldError(page, 'client_name')).toBe('must be shorter than or equal to 200 characters');
       expect(fieldError(page, 'token_endpoint_auth_method')).toBe('must be one of the following values: client_secret_basic, client_secret_post, none');
       expect(fieldError(page, 'grant_types')).toBe('each value in grant_types must be one of the following values: authorization_code, implicit, password, client_credentials, refresh_token');
+    });
+
+    it('refuses the password grant with a field error: only the operator registers it (RFC 9700 §2.4)', async () => {
+      const { agent, userId } = await signedIn();
+      const token = csrfOf(await (await agent.get('/console/clients/new')).text());
+      const res = await agent.request('/console/clients', formBody([['_csrf', token], ...VALID.map(([k, v]): [string, string] => [k, k === 'client_name' ? 'Official App' : v]), ['grant_types', 'password']]));
+      const page = await res.text();
+      expect(res.status).toBe(400);
+      expect(fieldError(page, 'grant_types')).toBe('the password grant is registered by the server operator only');
+      expect(await t.app.get(ClientsService).list({ userId }, 50, 0)).toEqual([[], 0]);
     });
   });
 

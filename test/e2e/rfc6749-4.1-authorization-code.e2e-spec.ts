@@ -27,7 +27,7 @@ describe.each(DATABASES)('RFC 6749 §4.1 authorization code grant (%s)', (_name,
   let tokenEndpoint: string;
 
   beforeAll(async () => {
-    t = await startApp(db);
+    t = await startApp(db, { PASSWORD_GRANT_ENABLED: 'true' }); // the password grant is off by default
     const metadata = await discover(t);
     authorizationEndpoint = metadata.authorization_endpoint;
     tokenEndpoint = metadata.token_endpoint;

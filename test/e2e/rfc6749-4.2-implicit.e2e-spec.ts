@@ -13,7 +13,7 @@ describe.each(DATABASES)('RFC 6749 §4.2 implicit grant (%s)', (_name, db) => {
   let t: TestApp;
   let meta: ServerMetadata;
   beforeAll(async () => {
-    t = await startApp(db);
+    t = await startApp(db, { IMPLICIT_ENABLED: 'true' });
     meta = await discover(t);
   });
   afterAll(() => t.close());
@@ -96,11 +96,11 @@ describe.each(DATABASES)('RFC 6749 §4.2 implicit grant (%s)', (_name, db) => {
   });
 });
 
-describe.each(DATABASES)('RFC 6749 §4.2 implicit grant with IMPLICIT_ENABLED=false (%s)', (_name, db) => {
+describe.each(DATABASES)('RFC 6749 §4.2 implicit grant off by default (IMPLICIT_ENABLED=false, RFC 9700 §2.1.2) (%s)', (_name, db) => {
   let t: TestApp;
   let meta: ServerMetadata;
   beforeAll(async () => {
-    t = await startApp(db, { IMPLICIT_ENABLED: 'false' });
+    t = await startApp(db);
     meta = await discover(t);
   });
   afterAll(() => t.close());
@@ -117,6 +117,6 @@ describe.each(DATABASES)('RFC 6749 §4.2 implicit grant with IMPLICIT_ENABLED=fa
   it('drops token from response_types_supported and implicit from grant_types_supported', () => {
     expect(meta.response_types_supported).toEqual(['code']);
     expect(meta.response_modes_supported).toEqual(['query']);
-    expect(meta.grant_types_supported).toEqual(['authorization_code', 'password', 'client_credentials', 'refresh_token']);
+    expect(meta.grant_types_supported).toEqual(['authorization_code', 'client_credentials', 'refresh_token']);
   });
 });

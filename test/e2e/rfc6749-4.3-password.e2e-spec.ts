@@ -13,7 +13,7 @@ describe.each(DATABASES)('RFC 6749 §4.3 password grant (%s)', (_name, db) => {
   let t: TestApp;
   let meta: ServerMetadata;
   beforeAll(async () => {
-    t = await startApp(db);
+    t = await startApp(db, { PASSWORD_GRANT_ENABLED: 'true' });
     meta = await discover(t);
   });
   afterAll(() => t.close());
@@ -115,11 +115,11 @@ describe.each(DATABASES)('RFC 6749 §4.3 password grant (%s)', (_name, db) => {
   });
 });
 
-describe.each(DATABASES)('RFC 6749 §4.3 password grant with PASSWORD_GRANT_ENABLED=false (%s)', (_name, db) => {
+describe.each(DATABASES)('RFC 6749 §4.3 password grant off by default (PASSWORD_GRANT_ENABLED=false, RFC 9700 §2.4) (%s)', (_name, db) => {
   let t: TestApp;
   let meta: ServerMetadata;
   beforeAll(async () => {
-    t = await startApp(db, { PASSWORD_GRANT_ENABLED: 'false' });
+    t = await startApp(db);
     meta = await discover(t);
   });
   afterAll(() => t.close());
@@ -134,6 +134,6 @@ describe.each(DATABASES)('RFC 6749 §4.3 password grant with PASSWORD_GRANT_ENAB
   });
 
   it('drops password from grant_types_supported', () => {
-    expect(meta.grant_types_supported).toEqual(['authorization_code', 'client_credentials', 'refresh_token', 'implicit']);
+    expect(meta.grant_types_supported).toEqual(['authorization_code', 'client_credentials', 'refresh_token']);
   });
 });

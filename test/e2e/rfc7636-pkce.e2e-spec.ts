@@ -34,11 +34,11 @@ describe.each(DATABASES)('RFC 7636 PKCE (%s)', (_name, db) => {
     expect(res.headers.get('location')).toMatch(/^\/login\?return_to=/);
   }
 
-  describe('default configuration (PKCE optional for confidential clients, plain allowed)', () => {
+  describe('PKCE_ALLOW_PLAIN=true (PKCE optional for confidential clients, plain allowed)', () => {
     let t: TestApp;
     let p: AdminProvisioned;
     beforeAll(async () => {
-      t = await startApp(db);
+      t = await startApp(db, { PKCE_ALLOW_PLAIN: 'true' });
       p = await provisionThroughAdmin(t);
     });
     afterAll(() => t.close());
@@ -207,11 +207,11 @@ describe.each(DATABASES)('RFC 7636 PKCE (%s)', (_name, db) => {
     });
   });
 
-  describe('PKCE_ALLOW_PLAIN=false', () => {
+  describe('default configuration (PKCE_ALLOW_PLAIN=false, RFC 9700 §2.1.1)', () => {
     let t: TestApp;
     let p: AdminProvisioned;
     beforeAll(async () => {
-      t = await startApp(db, { PKCE_ALLOW_PLAIN: 'false' });
+      t = await startApp(db);
       p = await provisionThroughAdmin(t);
     });
     afterAll(() => t.close());
@@ -221,8 +221,10 @@ describe.each(DATABASES)('RFC 7636 PKCE (%s)', (_name, db) => {
       expectErrorRedirect(await authorizeAnonymously(t, codeRequest(p, { code_challenge: pkce.challenge, code_challenge_method: 'plain' })), p.redirectUri, 'invalid_request');
     });
 
-    it('redirects invalid_request for a challenge without method (plain by default)', async () => {
-      expectErrorRedirect(await authorizeAnonymously(t, codeRequest(p, { code_challenge: pkcePair('plain').challenge })), p.redirectUri, 'invalid_request');
+    it('redirects invalid_request for a challenge without method (RFC 7636 §4.3 would default it to plain)', async () => {
+      const res = await authorizeAnonymously(t, codeRequest(p, { code_challenge: pkcePair().challenge }));
+      expectErrorRedirect(res, p.redirectUri, 'invalid_request');
+      expect(new URL(res.headers.get('location')!).searchParams.get('error_description')).toBe('code_challenge_method is required (S256)');
     });
 
     it('still accepts S256', async () => {

@@ -21,7 +21,7 @@ describe.each(DATABASES)('RFC 7662 token introspection (%s)', (_name, db) => {
   let t: TestApp;
   let meta: ServerMetadata;
   beforeAll(async () => {
-    t = await startApp(db);
+    t = await startApp(db, { PASSWORD_GRANT_ENABLED: 'true' }); // the password grant is off by default
     meta = await discover(t);
   });
   afterAll(() => t.close());

@@ -20,13 +20,13 @@ function documentFor(issuer: string, overrides: Partial<ServerMetadata> = {}) {
     revocation_endpoint: `${issuer}/oauth/revoke`,
     introspection_endpoint: `${issuer}/oauth/introspect`,
     scopes_supported: ['profile', 'email'],
-    response_types_supported: ['code', 'token'],
-    response_modes_supported: ['query', 'fragment'],
-    grant_types_supported: ['authorization_code', 'password', 'client_credentials', 'refresh_token', 'implicit'],
+    response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
-    code_challenge_methods_supported: ['S256', 'plain'],
+    code_challenge_methods_supported: ['S256'],
     service_documentation: `${issuer}/docs`,
     authorization_response_iss_parameter_supported: true,
     ...overrides,
@@ -59,14 +59,14 @@ describe.each(DATABASES)('RFC 8414 metadata with ISSUER set (%s)', (_name, db) =
   });
 });
 
-describe.each(DATABASES)('RFC 8414 metadata with PKCE_ALLOW_PLAIN=false (%s)', (_name, db) => {
+describe.each(DATABASES)('RFC 8414 metadata with the default configuration (RFC 9700: S256 only, no implicit, no password grant) (%s)', (_name, db) => {
   let t: TestApp;
-  beforeAll(async () => (t = await startApp(db, { PKCE_ALLOW_PLAIN: 'false' })));
+  beforeAll(async () => (t = await startApp(db)));
   afterAll(() => t.close());
 
   it('advertises S256 only, and /oauth/authorize refuses plain', async () => {
     const meta = await discover(t);
-    expect(meta).toEqual(documentFor(t.url, { code_challenge_methods_supported: ['S256'] }));
+    expect(meta).toEqual(documentFor(t.url));
     const { client } = await clientFactory.create(t);
     const res = await fetch(`${meta.authorization_endpoint}?${new URLSearchParams({ response_type: 'code', client_id: client.client_id, state: 's', code_challenge: pkcePair('plain').challenge, code_challenge_method: 'plain' })}`, { redirect: 'manual' });
     expect(res.status).toBe(302);
@@ -76,17 +76,24 @@ describe.each(DATABASES)('RFC 8414 metadata with PKCE_ALLOW_PLAIN=false (%s)', (
   });
 });
 
-describe.each(DATABASES)('RFC 8414 metadata, walked (%s)', (_name, db) => {
+describe.each(DATABASES)('RFC 8414 metadata, walked with every grant and PKCE method on (%s)', (_name, db) => {
   let t: TestApp;
   let meta: ServerMetadata;
   beforeAll(async () => {
-    t = await startApp(db);
+    t = await startApp(db, { PASSWORD_GRANT_ENABLED: 'true', IMPLICIT_ENABLED: 'true', PKCE_ALLOW_PLAIN: 'true' });
     meta = await discover(t);
   });
   afterAll(() => t.close());
 
   it('defaults the issuer to the listening origin', () => {
-    expect(meta).toEqual(documentFor(t.url));
+    expect(meta).toEqual(
+      documentFor(t.url, {
+        response_types_supported: ['code', 'token'],
+        response_modes_supported: ['query', 'fragment'],
+        grant_types_supported: ['authorization_code', 'password', 'client_credentials', 'refresh_token', 'implicit'],
+        code_challenge_methods_supported: ['S256', 'plain'],
+      }),
+    );
   });
 
   it('serves the authorization endpoint: an error page without a client, the sign-in with one', async () => {

@@ -15,6 +15,12 @@ export interface ClientFormValues {
   token_endpoint_auth_method: string;
 }
 
+/**
+ * The grant types a developer may pick. The password grant hands the client people's passwords
+ * (RFC 9700 §2.4): only the operator registers it (admin API, CLI), never the console.
+ */
+export const CONSOLE_GRANT_TYPES = GRANT_TYPES.filter((g) => g !== 'password');
+
 /** The form's field labels, by RFC 7591 name. */
 export const CLIENT_FIELD_LABELS: Readonly<Record<string, string>> = {
   client_name: 'Client Name',
@@ -83,7 +89,7 @@ ${errorSummary(e, CLIENT_FIELD_LABELS)}
   <textarea id="redirect_uris" name="redirect_uris" rows="3" spellcheck="false"${describedBy('redirect_uris', e, true)}>${v.values.redirect_uris}</textarea>
   ${fieldError('redirect_uris', e)}
   <p class="hint" id="redirect_uris-hint">One per line: https, http only on 127.0.0.1, [::1] or localhost, or an app scheme such as com.example.app:/cb.</p>
-  ${checkboxes('grant_types', GRANT_TYPES, v.values.grant_types, e, 'authorization_code goes with the code response type, implicit with token.')}
+  ${checkboxes('grant_types', CONSOLE_GRANT_TYPES, v.values.grant_types, e, 'authorization_code goes with the code response type, implicit with token.')}
   ${checkboxes('response_types', RESPONSE_TYPES, v.values.response_types, e, 'What the authorization endpoint may answer.')}
   <label for="token_endpoint_auth_method">${CLIENT_FIELD_LABELS.token_endpoint_auth_method}</label>
   <select id="token_endpoint_auth_method" name="token_endpoint_auth_method"${describedBy('token_endpoint_auth_method', e, true)}>
