@@ -1,11 +1,11 @@
-import { Controller, Get, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Get, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ClientsService } from '../clients/clients.service';
 import { ConsentsService } from '../consents/consents.service';
 import { UsersService } from '../users/users.service';
-import { CsrfGuard } from '../web/csrf.guard';
-import { firstValues, singleValued } from '../web/form-params';
+import { verifyCsrf } from '../web/csrf.guard';
+import { Params, firstValues, isFormEncoded, singleValued } from '../web/form-params';
 import { AuthorizeService, UnverifiableRequestError } from './authorize.service';
 import { PageExceptionFilter } from '../web/page-exception.filter';
 import { PendingRequestService } from './pending-request.service';
@@ -13,6 +13,18 @@ import { SessionService } from '../web/session.service';
 import { matchRedirectUri } from '../grants/redirect-uri';
 import { consentView } from './views/consent.view';
 import { sendPage } from '../web/views/send-page';
+
+/** The consent form's fields: a POST carrying any of them is a decision, not a new request. */
+const CONSENT_FIELDS = ['request_id', '_csrf', 'decision'];
+
+/** A parsed form body back as a query string, repeated names kept. */
+function asQuery(body: Record<string, unknown>): string {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(body)) {
+    for (const one of Array.isArray(value) ? value : [value]) if (typeof one === 'string') query.append(name, one);
+  }
+  return query.toString();
+}
 
 /** Authorization endpoint (RFC 6749 §3.1, §4.1.1, §4.2.1): sign-in if needed, consent, redirect. */
 @ApiExcludeController()
@@ -29,13 +41,36 @@ export class AuthorizeController {
   ) {}
 
   @Get('authorize')
-  async start(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  start(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const { params, repeated } = firstValues(req.query);
+    return this.begin(params, repeated, req.url, req, reply);
+  }
+
+  /**
+   * Two kinds of POST share this path. The consent form's answer carries the pending request's id,
+   * `_csrf` and `decision`, and is CSRF-checked. Anything else is an authorization request sent
+   * form-encoded (RFC 6749 §3.1 allows POST; OpenID Connect Core §3.1.2.1 requires it), handled
+   * exactly as the GET: it is where a flow begins, so there is no form token to check yet.
+   */
+  @Post('authorize')
+  async post(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const body = req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {};
+    if (CONSENT_FIELDS.some((name) => name in body)) {
+      verifyCsrf(req);
+      return this.decide(req, reply);
+    }
+    if (!isFormEncoded(req)) throw new UnverifiableRequestError('the authorization request must be a GET or a form-encoded (application/x-www-form-urlencoded) POST');
+    const { params, repeated } = firstValues(body);
+    // After sign-in the browser comes back to the same request as a GET.
+    return this.begin(params, repeated, `/oauth/authorize?${asQuery(body)}`, req, reply);
+  }
+
+  private async begin(params: Params, repeated: string[], returnTo: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const { client, request } = await this.authorize.parse(params, repeated);
     const session = this.sessions.read(req);
     const user = session && (await this.users.findById(session.userId));
     if (!session || !user) {
-      reply.redirect(`/login?return_to=${encodeURIComponent(req.url)}`, 302);
+      reply.redirect(`/login?return_to=${encodeURIComponent(returnTo)}`, 302);
       return;
     }
     // Remembered consent: a request within what this user already approved for this client goes
@@ -60,9 +95,7 @@ export class AuthorizeController {
   }
 
   /** The consent form's answer: `decision` = approve | deny. */
-  @Post('authorize')
-  @UseGuards(CsrfGuard)
-  async decide(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  private async decide(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const body = singleValued(req.body);
     const session = this.sessions.read(req);
     const pending = this.pending.load(req, body.request_id);

@@ -14,14 +14,18 @@ const tokens = new CSRF({ userInfo: false });
 @Injectable()
 export class CsrfGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const cookie = request.cookies[CSRF_COOKIE];
-    const secret = cookie ? request.unsignCookie(cookie) : undefined;
-    const body = request.body as Record<string, unknown> | undefined;
-    const token = typeof body?._csrf === 'string' ? body._csrf : undefined;
-    if (!secret?.valid || !secret.value || !token || !tokens.verify(secret.value, token)) {
-      throw new HttpException('invalid or missing CSRF token; reload the page and try again', HttpStatus.FORBIDDEN);
-    }
+    verifyCsrf(context.switchToHttp().getRequest<FastifyRequest>());
     return true;
+  }
+}
+
+/** The guard's check, for a handler that protects only some of its POSTs (throws 403). */
+export function verifyCsrf(request: FastifyRequest): void {
+  const cookie = request.cookies[CSRF_COOKIE];
+  const secret = cookie ? request.unsignCookie(cookie) : undefined;
+  const body = request.body as Record<string, unknown> | undefined;
+  const token = typeof body?._csrf === 'string' ? body._csrf : undefined;
+  if (!secret?.valid || !secret.value || !token || !tokens.verify(secret.value, token)) {
+    throw new HttpException('invalid or missing CSRF token; reload the page and try again', HttpStatus.FORBIDDEN);
   }
 }

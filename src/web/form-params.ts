@@ -35,12 +35,16 @@ export function firstValues(source: unknown): { params: Params; repeated: string
 const FORM_TYPE = 'application/x-www-form-urlencoded';
 const parsed = new WeakMap<FastifyRequest, Params>();
 
+/** Whether the request body is `application/x-www-form-urlencoded` (parameters may follow). */
+export function isFormEncoded(request: FastifyRequest): boolean {
+  return (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() === FORM_TYPE;
+}
+
 /** The form body of a token/revocation/introspection request (§3.2: form-encoded only). */
 export function formParams(request: FastifyRequest): Params {
   const cached = parsed.get(request);
   if (cached) return cached;
-  const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (type !== FORM_TYPE) throw OAuthError.invalidRequest(`the request body must be ${FORM_TYPE}`);
+  if (!isFormEncoded(request)) throw OAuthError.invalidRequest(`the request body must be ${FORM_TYPE}`);
   const params = singleValued(request.body);
   parsed.set(request, params);
   return params;
