@@ -1,7 +1,8 @@
 /**
  * Refreshing an Access Token (RFC 6749 §6) with rotation (RFC 9700 §4.14.2): every use returns a
  * new refresh token and retires the old one at once; presenting a retired one revokes the whole
- * family. The new scope must be within the original grant's.
+ * family. The new scope must be within the original grant's and within what the client may use
+ * today: scopes the operator has since taken from the client are never handed out again.
  */
 import { Injectable } from '@nestjs/common';
 import { Client } from '../clients/client.entity';
@@ -9,6 +10,7 @@ import { TokensService } from '../tokens/tokens.service';
 import { OAuthError } from './oauth-error';
 import { TokenGrant, TokenRequest, TokenResponse } from './grant';
 import { resolveScope } from './scope';
+import { parseScope } from '../common/oauth-types';
 import { toTokenResponse } from './token-response';
 
 @Injectable()
@@ -31,8 +33,12 @@ export class RefreshTokenGrant implements TokenGrant {
     }
     if (state === 'expired') throw OAuthError.invalidGrant('refresh token expired');
     // §6: the scope "MUST NOT include any scope not originally granted", and omitted means all of it
-    // (not the narrower scope a previous refresh asked for).
-    const scope = resolveScope(request.scope, await this.tokens.refreshTokenScope(token));
+    // (not the narrower scope a previous refresh asked for) — less what the client is no longer
+    // registered for, as Keycloak re-evaluates client scopes on refresh.
+    const registered = parseScope(client.metadata.scope);
+    const allowed = parseScope(await this.tokens.refreshTokenScope(token)).filter((s) => registered.includes(s));
+    if (allowed.length === 0) throw OAuthError.invalidScope('none of the granted scopes is still allowed for this client');
+    const scope = resolveScope(request.scope, allowed.join(' '));
     const issued = await this.tokens.rotate(token, scope);
     if (!issued) {
       await this.tokens.revokeFamily(token.familyId);

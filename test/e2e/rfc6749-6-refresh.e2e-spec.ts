@@ -5,6 +5,7 @@
  */
 import { DATABASES, TestApp, startApp } from '../support/start-app';
 import { basic, postForm } from '../support/http';
+import { adminRequest } from '../factories/admin-request';
 import { AdminProvisioned, getProfile, obtainTokens, provisionThroughAdmin, tokenRequest } from '../support/oauth-flow';
 
 const ERROR_BODY = (error: string) => ({ error, error_description: expect.any(String) });
@@ -117,6 +118,53 @@ describe.each(DATABASES)('RFC 6749 §6 refresh (%s)', (_name, db) => {
     expect(wider.status).toBe(400);
     expect(wider.body).toEqual(ERROR_BODY('invalid_scope'));
     expect((await refresh(first.refresh_token)).body).toEqual(TOKEN_BODY('profile'));
+  });
+
+  describe('after the operator narrows the client\'s registered scope', () => {
+    const narrow = (who: AdminProvisioned, scope: string) => adminRequest(t, 'PATCH', `/admin/clients/${who.clientId}`, { scope });
+
+    it('returns only the scopes the client still has, on this and every later refresh', async () => {
+      const who = await provisionThroughAdmin(t);
+      const first = await obtainTokens(t, who);
+      expect(first.scope).toBe('profile email');
+      expect((await narrow(who, 'profile')).status).toBe(200);
+      const second = await refresh(first.refresh_token, {}, who);
+      expect(second.status).toBe(200);
+      expect(second.body).toEqual(TOKEN_BODY('profile'));
+      const third = await refresh(second.body.refresh_token, {}, who);
+      expect(third.body).toEqual(TOKEN_BODY('profile'));
+      expect((await getProfile(t, third.body.access_token)).body).toEqual({ id: who.userId, username: who.username });
+    });
+
+    it('refuses an explicit request for a scope the client lost with invalid_scope, and the refresh token stays usable', async () => {
+      const who = await provisionThroughAdmin(t);
+      const first = await obtainTokens(t, who);
+      await narrow(who, 'profile');
+      for (const scope of ['email', 'profile email']) {
+        const res = await refresh(first.refresh_token, { scope }, who);
+        expect({ scope, status: res.status, body: res.body }).toEqual({ scope, status: 400, body: ERROR_BODY('invalid_scope') });
+        expect(res.headers.get('cache-control')).toBe('no-store');
+      }
+      expect((await refresh(first.refresh_token, { scope: 'profile' }, who)).body).toEqual(TOKEN_BODY('profile'));
+    });
+
+    it('refuses the refresh with invalid_scope when none of the granted scopes is left', async () => {
+      const who = await provisionThroughAdmin(t);
+      const first = await obtainTokens(t, who, { scope: 'email' });
+      await narrow(who, 'profile');
+      const res = await refresh(first.refresh_token, {}, who);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ error: 'invalid_scope', error_description: 'none of the granted scopes is still allowed for this client' });
+    });
+
+    it('gives the original scope back once the operator widens the client again', async () => {
+      const who = await provisionThroughAdmin(t);
+      const first = await obtainTokens(t, who);
+      await narrow(who, 'profile');
+      const second = await refresh(first.refresh_token, {}, who);
+      await narrow(who, 'profile email');
+      expect((await refresh(second.body.refresh_token, {}, who)).body).toEqual(TOKEN_BODY('profile email'));
+    });
   });
 
   it('refuses an unknown scope with invalid_scope', async () => {
