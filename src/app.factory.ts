@@ -1,4 +1,4 @@
-import { LogLevel } from '@nestjs/common';
+import { BadRequestException, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -10,6 +10,8 @@ import { FrameworkErrorFilter } from './oauth/framework-error.filter';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { Clock } from './common/clock';
+import { MAX_JSON_DEPTH, jsonNestingExceeds } from './common/json-depth';
+import { parse as parseQuery } from 'node:querystring';
 
 const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   silent: [],
@@ -32,14 +34,36 @@ const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+const BODY_LIMIT = 64 * 1024;
+
+/**
+ * The two body types, registered by hand (Nest's defaults are then skipped). JSON nested deeper
+ * than MAX_JSON_DEPTH is refused before it is parsed, so nothing downstream recurses through it;
+ * `__proto__` and `constructor.prototype` keys are refused as Fastify does by default.
+ */
+function registerBodyParsers(app: NestFastifyApplication): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  const parseJson = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT }, (request, body, done) => {
+    const text = body.toString('utf8');
+    if (jsonNestingExceeds(text)) return done(new BadRequestException(`JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
+    parseJson(request as Parameters<typeof parseJson>[0], text, done);
+  });
+  // A repeated name becomes an array, as RFC 6749 §3.1 requires the endpoints to notice.
+  app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT }, (_request, body, done) => {
+    done(null, parseQuery(body.toString('utf8')));
+  });
+}
+
 /** Builds the whole application (not listening yet): used by main.ts, the tests and the bench. */
 export async function createApp(config: AppConfig, clock?: Clock): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: 64 * 1024, trustProxy: false });
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: false });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, clock), adapter, {
     logger: LOG_LEVELS[config.logLevel],
     abortOnError: false,
   });
 
+  registerBodyParsers(app);
   await app.register(fastifyCookie, { secret: config.cookieSecret });
   // Forms get their token from reply.generateCsrf(); CsrfGuard checks it (double submit, signed cookie).
   await app.register(fastifyCsrf, {
