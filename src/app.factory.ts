@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
+import { CORS_ROUTES, CorsPolicy } from './oauth/cors.policy';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyCsrf from '@fastify/csrf-protection';
 import { CSRF_COOKIE } from './web/csrf.guard';
@@ -64,6 +66,12 @@ export async function createApp(config: AppConfig, clock?: Clock): Promise<NestF
   });
 
   registerBodyParsers(app);
+  // CORS for browser-based apps on the routes CORS_ROUTES lists, and no trace of it elsewhere;
+  // decided once the body is parsed, since the token endpoint's client may be named there.
+  app.getHttpAdapter().getInstance().addHook('onRoute', (route) => {
+    if (route.url !== '*' && !(route.url in CORS_ROUTES)) route.config = { ...route.config, cors: false };
+  });
+  await app.register(fastifyCors, { hook: 'preHandler', delegator: app.get(CorsPolicy).options });
   await app.register(fastifyCookie, { secret: config.cookieSecret });
   // Forms get their token from reply.generateCsrf(); CsrfGuard checks it (double submit, signed cookie).
   await app.register(fastifyCsrf, {

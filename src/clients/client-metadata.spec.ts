@@ -1,4 +1,4 @@
-import { ClientMetadataError, ClientMetadataInput, isLoopbackHost, normalizeClientMetadata, redirectUriProblem } from './client-metadata';
+import { ClientMetadataError, ClientMetadataInput, corsOriginProblem, isLoopbackHost, normalizeClientMetadata, originsOf, redirectUriProblem } from './client-metadata';
 
 const policy = { allowLoopbackHttp: true };
 const base: ClientMetadataInput = { client_name: 'App', redirect_uris: ['https://app.example.com/cb'] };
@@ -26,6 +26,7 @@ describe('normalizeClientMetadata', () => {
         token_endpoint_auth_method: 'client_secret_basic',
         skip_consent: false,
         introspection: false,
+        allowed_cors_origins: [],
       });
     });
 
@@ -183,5 +184,50 @@ describe('redirectUriProblem (RFC 6749 §3.1.2, RFC 8252 §7)', () => {
 describe('isLoopbackHost', () => {
   it('knows 127.0.0.1, [::1] and localhost only', () => {
     expect(['127.0.0.1', '[::1]', 'localhost', 'example.com', '127.0.0.2'].map(isLoopbackHost)).toEqual([true, true, true, false, false]);
+  });
+});
+
+describe('corsOriginProblem', () => {
+  const ORIGIN_FORM = 'must be an origin as browsers send it: scheme://host[:port] in lower case, with no path, query or fragment';
+
+  it.each(['https://app.example.com', 'https://app.example.com:8443', 'http://127.0.0.1:5555', 'http://[::1]:8080', 'http://localhost:3000'])('accepts %s', (origin) => {
+    expect(corsOriginProblem(origin, policy)).toBeNull();
+  });
+
+  it.each([
+    ['https://app.example.com/', ORIGIN_FORM],
+    ['https://app.example.com/spa', ORIGIN_FORM],
+    ['https://app.example.com?x=1', ORIGIN_FORM],
+    ['https://app.example.com#x', ORIGIN_FORM],
+    ['https://user@app.example.com', ORIGIN_FORM],
+    ['https://App.Example.com', ORIGIN_FORM],
+    ['https://app.example.com:443', ORIGIN_FORM],
+    ['http://app.example.com', 'must use https (http only on a loopback host)'],
+    ['com.example.app://cb', 'must use https (http only on a loopback host)'],
+    ['*', 'must be an origin such as https://app.example.com'],
+    ['null', 'must be an origin such as https://app.example.com'],
+  ])('refuses %s: %s', (origin, reason) => {
+    expect(corsOriginProblem(origin, policy)).toBe(reason);
+  });
+
+  it('refuses loopback http when the policy forbids it', () => {
+    expect(corsOriginProblem('http://127.0.0.1:5555', { allowLoopbackHttp: false })).toBe('must use https (http only on a loopback host)');
+  });
+
+  it('names the bad origin in the metadata errors', () => {
+    expect(problems({ ...base, allowed_cors_origins: ['https://ok.example', 'https://bad.example/path'] })).toEqual({ allowed_cors_origins: `"https://bad.example/path" ${ORIGIN_FORM}` });
+  });
+
+  it('keeps each origin once', () => {
+    expect(normalizeClientMetadata({ ...base, allowed_cors_origins: ['https://a.example', 'https://a.example'] }, policy).allowed_cors_origins).toEqual(['https://a.example']);
+  });
+});
+
+describe('originsOf', () => {
+  it('answers the origin of each http(s) URI once, and none for other schemes', () => {
+    expect(originsOf(['https://app.example.com/cb', 'https://app.example.com/other', 'http://127.0.0.1:5555/cb', 'com.example.app:/cb', 'not a uri'])).toEqual([
+      'https://app.example.com',
+      'http://127.0.0.1:5555',
+    ]);
   });
 });

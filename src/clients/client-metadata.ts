@@ -26,6 +26,12 @@ export interface ClientMetadata {
   skip_consent: boolean;
   /** Resource server: may introspect every client's tokens (RFC 7662 §4). */
   introspection: boolean;
+  /**
+   * Browser origins (`scheme://host[:port]`) whose pages may call the token and revocation
+   * endpoints (Hydra's name). Empty: for a public client the origins of its redirect URIs.
+   * Absent on clients registered before it existed, which reads as empty.
+   */
+  allowed_cors_origins: string[];
 }
 
 export type ClientMetadataInput = Partial<ClientMetadata>;
@@ -67,6 +73,38 @@ export function redirectUriProblem(uri: string, policy: RedirectUriPolicy): stri
   // RFC 8252 §7.1: private-use schemes are reverse domain names, so they contain a dot.
   if (!url.protocol.slice(0, -1).includes('.')) return 'a private-use scheme must be a reverse domain name (e.g. com.example.app:/cb)';
   return null;
+}
+
+/**
+ * Why a value may not be an allowed CORS origin, or null: it must be exactly an origin as a
+ * browser sends it in `Origin` (no path, query, fragment, user information or default port), over
+ * https, or http on a loopback host like redirect URIs.
+ */
+export function corsOriginProblem(origin: string, policy: RedirectUriPolicy): string | null {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return 'must be an origin such as https://app.example.com';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must use https (http only on a loopback host)';
+  if (url.origin !== origin) return 'must be an origin as browsers send it: scheme://host[:port] in lower case, with no path, query or fragment';
+  if (url.protocol === 'http:' && !(policy.allowLoopbackHttp && isLoopbackHost(url.hostname))) return 'must use https (http only on a loopback host)';
+  return null;
+}
+
+/** The origin (`scheme://host[:port]`) of each http(s) URI, once each; other schemes have none. */
+export function originsOf(uris: readonly string[]): string[] {
+  const origins = new Set<string>();
+  for (const uri of uris) {
+    try {
+      const url = new URL(uri);
+      if (url.protocol === 'https:' || url.protocol === 'http:') origins.add(url.origin);
+    } catch {
+      // not a URL: no origin
+    }
+  }
+  return [...origins];
 }
 
 function httpUrlProblem(value: string): string | null {
@@ -136,6 +174,15 @@ export function normalizeClientMetadata(input: ClientMetadataInput, policy: Redi
     }
   }
 
+  const corsOrigins = input.allowed_cors_origins ? [...new Set(input.allowed_cors_origins)] : [];
+  for (const origin of corsOrigins) {
+    const problem = corsOriginProblem(origin, policy);
+    if (problem) {
+      errors.allowed_cors_origins = `"${origin.slice(0, 200)}" ${problem}`;
+      break;
+    }
+  }
+
   const scopes = input.scope === undefined ? ['profile'] : parseScope(input.scope);
   const unknownScope = scopes.find((s) => !SCOPES_SUPPORTED.includes(s));
   if (unknownScope !== undefined) errors.scope = `unknown scope "${unknownScope.slice(0, 64)}" (supported: ${SCOPES_SUPPORTED.join(' ')})`;
@@ -162,6 +209,7 @@ export function normalizeClientMetadata(input: ClientMetadataInput, policy: Redi
     token_endpoint_auth_method: authMethod,
     skip_consent: input.skip_consent ?? false,
     introspection: input.introspection ?? false,
+    allowed_cors_origins: corsOrigins,
   };
   for (const field of ['client_uri', 'logo_uri', 'tos_uri', 'policy_uri'] as const) {
     if (input[field]) metadata[field] = input[field];

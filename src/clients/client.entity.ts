@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { ClientMetadata } from './client-metadata';
+import { type ClientMetadata, originsOf } from './client-metadata';
 
 /** Table `oauth2_client`: a registered client (RFC 6749 §2, RFC 7591 metadata). */
 @Entity('oauth2_client')
@@ -35,4 +35,11 @@ export const clientRules = {
   isPublic: (c: Client) => c.metadata.token_endpoint_auth_method === 'none',
   allowsGrantType: (c: Client, grantType: string) => (c.metadata.grant_types as string[]).includes(grantType),
   allowsResponseType: (c: Client, responseType: string) => (c.metadata.response_types as string[]).includes(responseType),
+  /** The browser origins that may call the token and revocation endpoints for this client. */
+  corsOrigins: (c: Client): string[] => {
+    const explicit = c.metadata.allowed_cors_origins ?? [];
+    if (explicit.length > 0) return explicit;
+    // A public client runs in the browser (or a native app): its redirect URIs' origins are its pages.
+    return c.metadata.token_endpoint_auth_method === 'none' ? originsOf(c.metadata.redirect_uris) : [];
+  },
 };

@@ -42,6 +42,17 @@ export class ClientsRepository {
     return rows.length ? toClient(rows[0]) : null;
   }
 
+  /**
+   * Clients whose metadata mentions `origin` as the start of a JSON string: every client listing it
+   * in allowed_cors_origins or having a redirect URI on it, plus a few look-alikes the caller
+   * filters out (LIKE ignores case; `https://a.example` also starts `https://a.example.org/cb`).
+   */
+  async findMentioningOrigin(origin: string): Promise<Client[]> {
+    const pattern = `%"${origin.replace(/[!%_]/g, (c) => `!${c}`)}%`;
+    const rows = await this.db.query(`SELECT ${CLIENT.list} FROM ${CLIENT.table} WHERE client_metadata LIKE ? ESCAPE '!' LIMIT 100`, [pattern]);
+    return rows.map(toClient);
+  }
+
   async list(filter: { userId?: number }, limit: number, offset: number): Promise<[Client[], number]> {
     const clause = filter.userId !== undefined ? ' WHERE user_id = ?' : '';
     const params = filter.userId !== undefined ? [filter.userId] : [];

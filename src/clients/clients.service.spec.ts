@@ -46,6 +46,7 @@ describe(ClientsService.name, () => {
         token_endpoint_auth_method: 'client_secret_basic',
         skip_consent: false,
         introspection: false,
+        allowed_cors_origins: [],
       });
       expect(await clients.findByClientId(client.clientId)).toEqual(client);
     });

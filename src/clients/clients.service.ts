@@ -42,6 +42,12 @@ export class ClientsService {
     return this.clients.findByClientId(clientId);
   }
 
+  /** Whether some client lets pages of this browser origin call the token endpoint (a CORS preflight). */
+  async someClientAllowsOrigin(origin: string): Promise<boolean> {
+    const candidates = await this.clients.findMentioningOrigin(origin);
+    return candidates.some((client) => clientRules.corsOrigins(client).includes(origin));
+  }
+
   list(filter: { userId?: number }, limit: number, offset: number): Promise<[Client[], number]> {
     return this.clients.list(filter, limit, offset);
   }

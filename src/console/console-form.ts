@@ -34,6 +34,7 @@ export function clientFormValues(body: FormBody): ClientFormValues {
     grant_types: many(body, 'grant_types'),
     response_types: many(body, 'response_types'),
     token_endpoint_auth_method: one(body, 'token_endpoint_auth_method'),
+    allowed_cors_origins: one(body, 'allowed_cors_origins'),
   };
 }
 
@@ -48,12 +49,13 @@ export function clientToFormValues(client: Client): ClientFormValues {
     grant_types: [...m.grant_types],
     response_types: [...m.response_types],
     token_endpoint_auth_method: m.token_endpoint_auth_method,
+    allowed_cors_origins: (m.allowed_cors_origins ?? []).join('\n'),
   };
 }
 
 /**
- * The form as RFC 7591 metadata: exactly the form's seven fields (never skip_consent or introspection,
- * which only the operator sets). Redirect URIs are one per line; blank lines are dropped.
+ * The form as RFC 7591 metadata: the form's seven fields and the CORS origins (never skip_consent or
+ * introspection, which only the operator sets). URIs and origins are one per line; blank lines are dropped.
  */
 export function clientMetadataFromForm(v: ClientFormValues): Record<string, unknown> {
   return {
@@ -64,6 +66,7 @@ export function clientMetadataFromForm(v: ClientFormValues): Record<string, unkn
     grant_types: v.grant_types,
     response_types: v.response_types,
     token_endpoint_auth_method: v.token_endpoint_auth_method,
+    allowed_cors_origins: v.allowed_cors_origins.split(/\r?\n/).map((u) => u.trim()).filter(Boolean),
   };
 }
 

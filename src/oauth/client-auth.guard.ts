@@ -33,6 +33,17 @@ function parseBasic(header: string): { clientId: string; secret: string } | null
 }
 
 /**
+ * The client a token/revocation request names (the Basic user, else the body's client_id), before
+ * any authentication: ClientAuthGuard then authenticates exactly this client or refuses.
+ */
+export function namedClientId(request: FastifyRequest): string | undefined {
+  const authorization = request.headers.authorization;
+  if (authorization !== undefined) return parseBasic(authorization)?.clientId;
+  const body = request.body as Record<string, unknown> | undefined;
+  return typeof body?.client_id === 'string' ? body.client_id : undefined;
+}
+
+/**
  * Client authentication (RFC 6749 §2.3, §3.2.1): exactly one method per request —
  * `client_secret_basic`, `client_secret_post`, or `none` (client_id alone, public clients) — and it
  * must be the method the client registered. Any failure is invalid_client (401).

@@ -8,6 +8,7 @@ import { WebModule } from '../web/web.module';
 import { AuthorizeController } from './authorize.controller';
 import { AuthorizeService } from './authorize.service';
 import { ClientAuthGuard } from './client-auth.guard';
+import { CorsPolicy } from './cors.policy';
 import { IntrospectController } from './introspect.controller';
 import { MetadataController } from './metadata.controller';
 import { PendingRequestService } from './pending-request.service';
@@ -17,6 +18,6 @@ import { TokenController } from './token.controller';
 @Module({
   imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule],
   controllers: [AuthorizeController, TokenController, RevokeController, IntrospectController, MetadataController],
-  providers: [AuthorizeService, ClientAuthGuard, PendingRequestService],
+  providers: [AuthorizeService, ClientAuthGuard, PendingRequestService, CorsPolicy],
 })
 export class OAuthModule {}

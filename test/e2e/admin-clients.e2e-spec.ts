@@ -35,6 +35,7 @@ describe.each(DATABASES)('admin clients API (%s)', (_name, databaseUrl) => {
         token_endpoint_auth_method: 'client_secret_basic',
         skip_consent: true,
         introspection: false,
+        allowed_cors_origins: [],
         user_id: null,
       });
     });

@@ -71,7 +71,7 @@ describe.each(DATABASES)('admin API documentation (%s)', (_name, databaseUrl) =>
     expect(Object.keys(doc.components.schemas.CreateClientDto.properties).sort()).toEqual(
       [
         'client_name', 'client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'contacts', 'scope', 'redirect_uris', 'grant_types',
-        'response_types', 'token_endpoint_auth_method', 'skip_consent', 'introspection',
+        'response_types', 'token_endpoint_auth_method', 'skip_consent', 'introspection', 'allowed_cors_origins',
       ].sort(),
     );
   });

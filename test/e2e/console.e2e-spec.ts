@@ -116,6 +116,7 @@ describe.each(DATABASES)('developer console and sign-up (%s)', (_name, db) => {
         token_endpoint_auth_method: 'client_secret_basic',
         skip_consent: false,
         introspection: false,
+        allowed_cors_origins: [],
       });
       expect(await t.app.get(ClientsService).authenticate(clientId, secret)).not.toBeNull();
       const list = await (await agent.get('/console')).text();
@@ -189,6 +190,23 @@ describe.each(DATABASES)('developer console and sign-up (%s)', (_name, db) => {
       expect(fieldError(page, 'client_name')).toBe('must be shorter than or equal to 200 characters');
       expect(fieldError(page, 'token_endpoint_auth_method')).toBe('must be one of the following values: client_secret_basic, client_secret_post, none');
       expect(fieldError(page, 'grant_types')).toBe('each value in grant_types must be one of the following values: authorization_code, implicit, password, client_credentials, refresh_token');
+    });
+
+    it('stores the allowed CORS origins typed one per line, shows them on the edit form, and names a bad one', async () => {
+      const { agent } = await signedIn();
+      const { clientId } = await register(agent, [...VALID, ['allowed_cors_origins', 'https://spa.example.com\r\n\r\nhttp://localhost:3000']]);
+      const client = (await t.app.get(ClientsService).findByClientId(clientId))!;
+      expect(client.metadata.allowed_cors_origins).toEqual(['https://spa.example.com', 'http://localhost:3000']);
+      const edit = await (await agent.get(`/console/clients/${clientId}`)).text();
+      expect(edit).toContain('name="allowed_cors_origins"');
+      expect(edit).toContain('>https://spa.example.com\nhttp://localhost:3000</textarea>');
+
+      const token = csrfOf(await (await agent.get('/console/clients/new')).text());
+      const res = await agent.request('/console/clients', formBody([['_csrf', token], ...VALID, ['allowed_cors_origins', 'https://spa.example.com/app']]));
+      expect(res.status).toBe(400);
+      expect(fieldError(await res.text(), 'allowed_cors_origins')).toBe(
+        '"https://spa.example.com/app" must be an origin as browsers send it: scheme://host[:port] in lower case, with no path, query or fragment',
+      );
     });
 
     it('refuses the password grant with a field error: only the operator registers it (RFC 9700 §2.4)', async () => {

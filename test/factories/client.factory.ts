@@ -16,6 +16,7 @@ export interface ClientInput {
   token_endpoint_auth_method?: string;
   skip_consent?: boolean;
   introspection?: boolean;
+  allowed_cors_origins?: string[];
 }
 
 /** What the admin API answers for a client (client_secret only on creation and rotation). */

@@ -113,6 +113,21 @@ export class CreateClientDto {
   @IsIn(TOKEN_ENDPOINT_AUTH_METHODS)
   token_endpoint_auth_method?: TokenEndpointAuthMethod;
 
+  @ApiPropertyOptional({
+    description:
+      'Browser origins (scheme://host[:port], https or loopback http) whose pages may call the token and revocation endpoints (CORS). ' +
+      'Empty (the default): a public client gets the origins of its redirect URIs, a confidential one none. At most 20.',
+    type: [String],
+    maxItems: 20,
+    example: ['https://app.example.com'],
+  })
+  @Optional()
+  @MaxLength(URI_MAX, { each: true })
+  @IsString({ each: true })
+  @ArrayMaxSize(20)
+  @IsArray()
+  allowed_cors_origins?: string[];
+
   @ApiPropertyOptional({ description: 'First-party client: never asks the user for consent', default: false })
   @Optional()
   @IsBoolean()
@@ -180,6 +195,13 @@ export class ClientDto {
   @ApiProperty({ description: "May introspect every client's tokens", example: false })
   introspection: boolean;
 
+  @ApiProperty({
+    type: [String],
+    description: 'Browser origins allowed to call the token and revocation endpoints; empty: for a public client the origins of its redirect URIs',
+    example: [],
+  })
+  allowed_cors_origins: string[];
+
   @ApiProperty({ type: Number, nullable: true, description: 'Owning user, null for clients registered by the operator', example: null })
   user_id: number | null;
 
@@ -189,6 +211,7 @@ export class ClientDto {
       client_id_issued_at: client.clientIdIssuedAt,
       client_secret_expires_at: client.clientSecretExpiresAt,
       ...client.metadata,
+      allowed_cors_origins: client.metadata.allowed_cors_origins ?? [],
       user_id: client.userId,
     };
   }

@@ -13,6 +13,8 @@ export interface ClientFormValues {
   grant_types: string[];
   response_types: string[];
   token_endpoint_auth_method: string;
+  /** One origin per line, as typed. */
+  allowed_cors_origins: string;
 }
 
 /**
@@ -30,6 +32,7 @@ export const CLIENT_FIELD_LABELS: Readonly<Record<string, string>> = {
   grant_types: 'Allowed Grant Types',
   response_types: 'Allowed Response Types',
   token_endpoint_auth_method: 'Token Endpoint Auth Method',
+  allowed_cors_origins: 'Allowed CORS Origins',
 };
 
 export const NEW_CLIENT_DEFAULTS: ClientFormValues = {
@@ -40,6 +43,7 @@ export const NEW_CLIENT_DEFAULTS: ClientFormValues = {
   grant_types: ['authorization_code'],
   response_types: ['code'],
   token_endpoint_auth_method: 'client_secret_basic',
+  allowed_cors_origins: '',
 };
 
 const AUTH_METHOD_WORDS: Record<string, string> = {
@@ -97,6 +101,10 @@ ${TOKEN_ENDPOINT_AUTH_METHODS.map((m) => html`<option value="${m}"${v.values.tok
   </select>
   ${fieldError('token_endpoint_auth_method', e)}
   <p class="hint" id="token_endpoint_auth_method-hint">How the app proves itself at the token endpoint. A public client (mobile, single-page) has no secret and uses PKCE.</p>
+  <label for="allowed_cors_origins">${CLIENT_FIELD_LABELS.allowed_cors_origins}</label>
+  <textarea id="allowed_cors_origins" name="allowed_cors_origins" rows="2" spellcheck="false"${describedBy('allowed_cors_origins', e, true)}>${v.values.allowed_cors_origins}</textarea>
+  ${fieldError('allowed_cors_origins', e)}
+  <p class="hint" id="allowed_cors_origins-hint">Single-page apps: the origins (such as https://app.example.com, no path) whose pages call the token endpoint, one per line. Empty: a public client gets its redirect URIs' origins.</p>
   <button type="submit" class="primary">${editing ? 'Save changes' : 'Register client'}</button>
 </form>
 ${editing ? dangerZone(v.csrfToken, v.clientId!, v.values.token_endpoint_auth_method !== 'none') : ''}`,
