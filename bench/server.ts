@@ -100,6 +100,8 @@ export async function startServer(cfg: BenchConfig, databaseUrl: string, nodeArg
     ADMIN_API_KEY: adminApiKey,
     COOKIE_SECRET: randomBytes(32).toString('base64url'),
     NODE_ENV: 'production',
+    // The password grant is off by default (RFC 9700 §2.4); one scenario measures it.
+    PASSWORD_GRANT_ENABLED: 'true',
     LOG_LEVEL: 'warn',
     UV_THREADPOOL_SIZE: String(cfg.threadpoolSize),
   };
