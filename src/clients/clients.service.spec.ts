@@ -178,4 +178,24 @@ describe(ClientsService.name, () => {
       expect(await clients.delete(client.clientId)).toBe(false);
     });
   });
+  describe('someClientAllowsOrigin', () => {
+    it("finds a public client's redirect URI origin and any client's explicit origins, exactly", async () => {
+      await clients.create({ client_name: 'SPA', token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1:5555/cb', 'com.example.app:/cb'] });
+      await clients.create({ ...metadata, allowed_cors_origins: ['https://bff.example.com'] });
+      await clients.create({ ...metadata, redirect_uris: ['https://confidential.example.com/cb'] });
+      const allowed = async (origin: string) => clients.someClientAllowsOrigin(origin);
+      expect(await allowed('http://127.0.0.1:5555')).toBe(true);
+      expect(await allowed('https://bff.example.com')).toBe(true);
+      // Look-alikes the LIKE query also finds are filtered out.
+      expect(await allowed('http://127.0.0.1:555')).toBe(false);
+      expect(await allowed('https://bff.example.co')).toBe(false);
+      expect(await allowed('HTTPS://BFF.EXAMPLE.COM')).toBe(false);
+      // A confidential client's redirect URIs are not origins by default.
+      expect(await allowed('https://confidential.example.com')).toBe(false);
+      expect(await allowed('https://app.example.com')).toBe(false);
+      // LIKE wildcards in the origin are literal.
+      expect(await allowed('%')).toBe(false);
+      expect(await allowed('http://127.0.0.1:5_55')).toBe(false);
+    });
+  });
 });
