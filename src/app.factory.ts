@@ -12,7 +12,7 @@ import { FrameworkErrorFilter } from './oauth/framework-error.filter';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { Clock } from './common/clock';
-import { MAX_JSON_DEPTH, jsonNestingExceeds } from './common/json-depth';
+import { MAX_JSON_DEPTH, jsonNestingExceeds, jsonStringsWellFormed } from './common/json-depth';
 import { parse as parseQuery } from 'node:querystring';
 
 const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
@@ -40,8 +40,9 @@ const BODY_LIMIT = 64 * 1024;
 
 /**
  * The two body types, registered by hand (Nest's defaults are then skipped). JSON nested deeper
- * than MAX_JSON_DEPTH is refused before it is parsed, so nothing downstream recurses through it;
- * `__proto__` and `constructor.prototype` keys are refused as Fastify does by default.
+ * than MAX_JSON_DEPTH is refused before it is parsed, so nothing downstream recurses through it,
+ * and so is JSON whose strings are not valid Unicode; `__proto__` and `constructor.prototype` keys
+ * are refused as Fastify does by default.
  */
 function registerBodyParsers(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
@@ -49,7 +50,11 @@ function registerBodyParsers(app: NestFastifyApplication): void {
   app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT }, (request, body, done) => {
     const text = body.toString('utf8');
     if (jsonNestingExceeds(text)) return done(new BadRequestException(`JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`), undefined);
-    parseJson(request as Parameters<typeof parseJson>[0], text, done);
+    parseJson(request as Parameters<typeof parseJson>[0], text, (err, value) => {
+      if (err) return done(err, undefined);
+      if (!jsonStringsWellFormed(value)) return done(new BadRequestException('JSON body has a string that is not valid Unicode (a lone surrogate escape)'), undefined);
+      done(null, value);
+    });
   });
   // A repeated name becomes an array, as RFC 6749 §3.1 requires the endpoints to notice.
   app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT }, (_request, body, done) => {

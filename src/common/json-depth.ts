@@ -1,3 +1,25 @@
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** String.prototype.isWellFormed (ES2024), which this TypeScript target does not declare. */
+function isWellFormed(s: string): boolean {
+  return !LONE_SURROGATE.test(s);
+}
+
+/**
+ * Whether every string in a parsed JSON value (keys included) is well-formed Unicode. A `\ud800`
+ * escape yields a lone surrogate, which validators that call encodeURI (email, byte length) throw
+ * on. Recursion is bounded: the value passed `jsonNestingExceeds` first.
+ */
+export function jsonStringsWellFormed(value: unknown): boolean {
+  if (typeof value === 'string') return isWellFormed(value);
+  if (Array.isArray(value)) return value.every(jsonStringsWellFormed);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).every(([key, item]) => isWellFormed(key) && jsonStringsWellFormed(item));
+  }
+  return true;
+}
+
 /** Deepest nesting a JSON request body may have: the admin API's documents need 3 levels. */
 export const MAX_JSON_DEPTH = 32;
 

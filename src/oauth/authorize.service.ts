@@ -51,8 +51,9 @@ export class AuthorizeService {
       if (!redirectUri) throw new UnverifiableRequestError('redirect_uri is not registered for this client');
     }
 
-    // A repeated state has no one value to send back.
-    const state = repeated.includes('state') ? undefined : params.state;
+    // A repeated state has no one value to send back, and an overlong one is not echoed.
+    const stateTooLong = params.state !== undefined && params.state.length > MAX_STATE;
+    const state = repeated.includes('state') || stateTooLong ? undefined : params.state;
     const grant = params.response_type ? this.registry.authorizationGrant(params.response_type) : undefined;
     // §4.2.2.1: response_type=token asks for fragment answers, unsupported_response_type included,
     // even when no enabled grant serves it (IMPLICIT_ENABLED=false).
@@ -62,7 +63,7 @@ export class AuthorizeService {
 
     // §4.1.2.1: "includes a parameter more than once" is invalid_request, sent to the verified redirect.
     if (repeated.length) throw fail(OAuthError.invalidRequest(`parameter "${repeated[0].slice(0, 40)}" is repeated`));
-    if (state !== undefined && state.length > MAX_STATE) throw fail(OAuthError.invalidRequest('state is too long'));
+    if (stateTooLong) throw fail(OAuthError.invalidRequest('state is too long'));
     if (!params.response_type) throw fail(OAuthError.invalidRequest('response_type is required'));
     if (!grant) throw fail(OAuthError.unsupportedResponseType());
     if (!clientRules.allowsResponseType(client, grant.responseType)) {

@@ -47,6 +47,20 @@ describe.each(DATABASES)('request bodies (%s)', (_name, db) => {
     expect(await res.json()).toEqual({ error: 'invalid_request', error_description: `JSON body is nested deeper than ${MAX_JSON_DEPTH} levels` });
   });
 
+  it('refuses a lone surrogate escape with a 400 naming it (validators would throw on it)', async () => {
+    for (const [method, path] of [['POST', '/admin/users'], ['PATCH', '/admin/users/1'], ['POST', '/admin/clients']]) {
+      const res = await adminRequest(t, method, path, '{"username":"x","password":"long enough","email":"\\ud800@example.com","client_name":"x"}');
+      expect({ path, status: res.status, body: res.body }).toEqual({
+        path,
+        status: 400,
+        body: { statusCode: 400, error: 'Bad Request', message: 'JSON body has a string that is not valid Unicode (a lone surrogate escape)' },
+      });
+    }
+    const paired = await adminRequest(t, 'POST', '/admin/users', '{"username":"poo","password":"long enough","email":"\\ud83d\\udca9@example.com"}');
+    expect(paired.status).toBe(400);
+    expect(paired.body.fields).toEqual({ email: 'must be an email' });
+  });
+
   it('still refuses prototype-poisoning keys with 400', async () => {
     const res = await adminRequest(t, 'POST', '/admin/users', '{"username":"x","password":"long enough","__proto__":{"admin":true}}');
     expect(res.status).toBe(400);

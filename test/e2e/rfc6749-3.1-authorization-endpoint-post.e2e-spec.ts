@@ -107,6 +107,18 @@ describe.each(DATABASES)('RFC 6749 §3.1 authorization request by POST (%s)', (_
     }
   });
 
+  it('answers an overlong state with invalid_request without echoing it', async () => {
+    const { clientId } = await setup();
+    const res = await fetch(meta.authorization_endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ response_type: 'code', client_id: clientId, state: 'A'.repeat(20_000) }).toString(),
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(302);
+    expect(queryParams(new URL(res.headers.get('location')!))).toEqual({ error: 'invalid_request', error_description: 'state is too long', iss: t.url });
+  });
+
   it('shows an error page, never redirecting, for an unverifiable client or redirect URI', async () => {
     const { clientId } = await setup();
     for (const fields of <Array<Record<string, string>>>[{ response_type: 'code', client_id: 'nope', state: 's' }, { response_type: 'code', client_id: clientId, redirect_uri: 'https://evil.example.com/cb' }, {}]) {
@@ -116,6 +128,24 @@ describe.each(DATABASES)('RFC 6749 §3.1 authorization request by POST (%s)', (_
       expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
       expect(res.headers.get('access-control-allow-origin')).toBeNull();
     }
+  });
+
+  it('refuses a request too long to carry through sign-in with an error page (400), by POST or GET', async () => {
+    const { clientId } = await setup();
+    const long = { response_type: 'code', client_id: clientId, state: 's', nonce: '%'.repeat(3000) };
+    const post = (fields: Record<string, string>) =>
+      fetch(meta.authorization_endpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString(), redirect: 'manual' });
+    const viaPost = await post(long);
+    const viaGet = await fetch(`${meta.authorization_endpoint}?${new URLSearchParams(long)}`, { redirect: 'manual' });
+    for (const res of [viaPost, viaGet]) {
+      expect(res.status).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+      expect(await res.text()).toContain('the authorization request is too long');
+    }
+    // Just under the limit still goes to the sign-in page.
+    const fits = await post({ ...long, nonce: 'n'.repeat(7000) });
+    expect(fits.status).toBe(302);
+    expect(fits.headers.get('location')!.length).toBeLessThanOrEqual(8192);
   });
 
   it('refuses a POST that is not form-encoded with an error page (400)', async () => {
