@@ -4,16 +4,16 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
-import { CORS_ROUTES, CorsPolicy } from './oauth/cors.policy';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyCsrf from '@fastify/csrf-protection';
+import { parse as parseQuery } from 'node:querystring';
+import { CORS_ROUTES, CorsPolicy } from './oauth/cors.policy';
 import { CSRF_COOKIE } from './web/csrf.guard';
 import { FrameworkErrorFilter } from './oauth/framework-error.filter';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { Clock } from './common/clock';
 import { MAX_JSON_DEPTH, jsonNestingExceeds, jsonStringsWellFormed } from './common/json-depth';
-import { parse as parseQuery } from 'node:querystring';
 
 const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
   silent: [],
