@@ -32,7 +32,7 @@ Commands:
   client:create --name <name> --redirect-uri <uri> [--redirect-uri <uri> ...]
                 [--grant-types <a,b>] [--response-types <code,token>] [--scope "<profile email>"]
                 [--auth-method client_secret_basic|client_secret_post|none] [--client-uri <url>]
-                [--skip-consent] [--introspection]
+                [--skip-consent] [--introspection] [--cors-origin <origin> ...]
   client:rotate-secret <client_id>
   client:delete <client_id>
   client:list [--limit <n>] [--offset <n>]
@@ -63,6 +63,7 @@ const OPTION_OF: Record<string, string> = {
   client_uri: '--client-uri',
   skip_consent: '--skip-consent',
   introspection: '--introspection',
+  allowed_cors_origins: '--cors-origin',
   username: '--username',
   password: 'password',
   email: '--email',
@@ -209,6 +210,7 @@ const COMMANDS: Record<string, Command> = {
       'client-uri': { type: 'string' },
       'skip-consent': { type: 'boolean' },
       introspection: { type: 'boolean' },
+      'cors-origin': { type: 'string', multiple: true },
     },
     async prepare(values) {
       required(values, 'name');
@@ -222,6 +224,7 @@ const COMMANDS: Record<string, Command> = {
         client_uri: values['client-uri'],
         skip_consent: values['skip-consent'],
         introspection: values.introspection,
+        allowed_cors_origins: values['cors-origin'],
       });
       return async (app) => {
         const { client, secret } = await app.get(ClientsService).create({ ...dto });

@@ -148,7 +148,18 @@ describe('operator CLI (sqlite file)', () => {
     expect(result.code).toBe(0);
     const client = JSON.parse(result.stdout);
     expect(client).not.toHaveProperty('client_secret');
+    expect(client.allowed_cors_origins).toEqual([]);
     expectRefusal(await cli('client:rotate-secret', client.client_id), 'client_id: a public client (token_endpoint_auth_method "none") has no secret to rotate');
+  }, 60_000);
+
+  it('registers allowed CORS origins, and names a bad one', async () => {
+    const result = await cli('client:create', '--name', 'Web', '--redirect-uri', 'https://web.example.com/cb', '--cors-origin', 'https://web.example.com', '--cors-origin', 'http://localhost:3000');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).allowed_cors_origins).toEqual(['https://web.example.com', 'http://localhost:3000']);
+    expectRefusal(
+      await cli('client:create', '--name', 'Web', '--redirect-uri', 'https://web.example.com/cb', '--cors-origin', 'https://web.example.com/app'),
+      '--cors-origin (allowed_cors_origins): "https://web.example.com/app" must be an origin as browsers send it: scheme://host[:port] in lower case, with no path, query or fragment',
+    );
   }, 60_000);
 
   it('deletes a client, then answers that it is gone', async () => {
