@@ -1,7 +1,9 @@
-import { BadRequestException, LogLevel } from '@nestjs/common';
+import { BadRequestException } from '@nestjs/common';
+import type { DestinationStream } from 'pino';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { LogController } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
 import fastifyHelmet from '@fastify/helmet';
@@ -14,14 +16,18 @@ import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { Clock } from './common/clock';
 import { MAX_JSON_DEPTH, jsonNestingExceeds, jsonStringsWellFormed } from './common/json-depth';
+import { createRootLogger, NestPinoLogger } from './logging/logger';
+import { requestContext } from './logging/request-context';
+import { MetricsService } from './metrics/metrics.service';
+import { AuditService } from './audit/audit.service';
 
-const LOG_LEVELS: Record<AppConfig['logLevel'], LogLevel[]> = {
-  silent: [],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
+export interface CreateAppOptions {
+  /** Where log lines go (tests capture them); default stdout. */
+  logDestination?: DestinationStream;
+}
+
+/** Probes and scrapes come every few seconds: their access lines are debug, not info. */
+const QUIET_ROUTES = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
 
 /** Pages carry no script of their own and may not be framed (RFC 6749 §10.13, RFC 9700 §4.16). */
 const CONTENT_SECURITY_POLICY = [
@@ -63,11 +69,48 @@ function registerBodyParsers(app: NestFastifyApplication): void {
 }
 
 /** Builds the whole application (not listening yet): used by main.ts, the tests and the bench. */
-export async function createApp(config: AppConfig, clock?: Clock): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: false });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, clock), adapter, {
-    logger: LOG_LEVELS[config.logLevel],
+export async function createApp(config: AppConfig, clock?: Clock, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const logger = createRootLogger(config, options.logDestination);
+  // Fastify logs through the same pino instance; its own per-request lines are off (they carry
+  // the URL with its query string): the onResponse hook below writes one line per request instead.
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: config.trustProxy as boolean /* Fastify also takes a hop count */, loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, clock, logger), adapter, {
+    logger: new NestPinoLogger(logger),
     abortOnError: false,
+  });
+  const metrics = app.get(MetricsService);
+  const audit = app.get(AuditService);
+  const fastify = app.getHttpAdapter().getInstance();
+  // Audit events and token rows below a handler learn the client IP from here.
+  fastify.addHook('preHandler', (request, _reply, done) => requestContext.run({ ip: request.ip }, done));
+  const access = logger.child({ log: 'access' });
+  fastify.addHook('onResponse', (request, reply, done) => {
+    // The route pattern, never the URL: query strings of /oauth/* carry codes and tokens.
+    const route = request.routeOptions.url ?? '(unmatched)';
+    const status = reply.statusCode;
+    const ms = reply.elapsedTime;
+    metrics.httpRequests.inc({ method: request.method, route, status });
+    metrics.httpDuration.observe({ method: request.method, route, status }, ms / 1000);
+    const known = request as typeof request & { oauthClient?: { clientId: string }; oauthErrorCode?: string };
+    if (route === '/oauth/token' && known.oauthErrorCode) metrics.tokenErrors.inc({ error: known.oauthErrorCode });
+    const line = {
+      req_id: request.id,
+      method: request.method,
+      route,
+      status,
+      ms: Math.round(ms * 10) / 10,
+      ip: request.ip,
+      ...(known.oauthClient ? { client_id: known.oauthClient.clientId } : {}),
+      ...(known.oauthErrorCode ? { error: known.oauthErrorCode } : {}),
+    };
+    if (QUIET_ROUTES.has(route)) access.debug(line, 'request');
+    else access.info(line, 'request');
+    done();
+  });
+  // Runs when the server has stopped accepting and every in-flight request is answered, before
+  // the database closes: queued audit events are written then.
+  fastify.addHook('onClose', async () => {
+    await audit.flush();
   });
 
   registerBodyParsers(app);
@@ -112,6 +155,5 @@ export async function createApp(config: AppConfig, clock?: Clock): Promise<NestF
   }
 
   app.useGlobalFilters(new FrameworkErrorFilter(app.getHttpAdapter()));
-  app.enableShutdownHooks();
   return app;
 }

@@ -11,15 +11,21 @@ import { ConsoleModule } from './console/console.module';
 import { WebModule } from './web/web.module';
 import { RedisModule } from './redis/redis.module';
 import { AuditModule } from './audit/audit.module';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { JanitorModule } from './janitor/janitor.module';
+import { ShutdownState } from './health/shutdown-state';
+import type { Logger } from 'pino';
 
 @Module({})
 export class AppModule {
   /** Without arguments: configuration from the environment. Tests pass their own. */
-  static forRoot(config?: AppConfig, clock?: Clock): DynamicModule {
+  static forRoot(config?: AppConfig, clock?: Clock, logger?: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config, clock), DatabaseModule, RedisModule, AuditModule, WebModule, AdminModule, OAuthModule, ApiModule, ConsoleModule],
+      imports: [ConfigModule.forRoot(config, clock), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, RedisModule, AuditModule, JanitorModule, WebModule, AdminModule, OAuthModule, ApiModule, ConsoleModule],
       controllers: [HealthController],
+      providers: [ShutdownState],
     };
   }
 }

@@ -18,6 +18,14 @@ import { InvalidInputError, validateInput } from './common/dto/validation';
 import { IdParamDto, PaginationQueryDto } from './common/dto/page.dto';
 import { CreateUserDto, UserDto } from './users/dto/user.dto';
 import { ClientDto, ClientWithSecretDto, CreateClientDto } from './clients/dto/client.dto';
+import pino from 'pino';
+import { LoggingModule } from './logging/logging.module';
+import { createRootLogger } from './logging/logger';
+import { MetricsModule } from './metrics/metrics.module';
+import { AuditModule } from './audit/audit.module';
+import { AuditService } from './audit/audit.service';
+import { JanitorModule } from './janitor/janitor.module';
+import { JanitorService } from './janitor/janitor.service';
 
 const HELP = `Gatehouse operator CLI. Reads .env and the environment like the server (DATABASE_URL, ...),
 runs pending migrations, and prints JSON. Secrets are printed once and never stored in the clear.
@@ -37,6 +45,8 @@ Commands:
   client:delete <client_id>
   client:list [--limit <n>] [--offset <n>]
   token:revoke <id>
+  db:purge      delete expired codes, tokens past their lifetime, revoked tokens past
+                PURGE_REVOKED_GRACE, audit events older than AUDIT_RETENTION_DAYS (in batches)
   --help
 
 An id that starts with "-" goes after "--": npm run cli -- client:delete -- -AbC...
@@ -49,7 +59,12 @@ class CliError extends Error {}
 @Module({})
 class CliModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: CliModule, imports: [ConfigModule.forRoot(config), DatabaseModule, UsersModule, ClientsModule, TokensModule] };
+    // Log lines (audit events of the changes made) go to stderr at warn: stdout is the JSON answer.
+    const logger = createRootLogger({ logLevel: config.logLevel === 'debug' ? 'debug' : 'warn', logFormat: 'json' }, pino.destination({ dest: 2, sync: true }));
+    return {
+      module: CliModule,
+      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, AuditModule, JanitorModule, UsersModule, ClientsModule, TokensModule],
+    };
   }
 }
 
@@ -268,8 +283,10 @@ const COMMANDS: Record<string, Command> = {
       const param = await checked(IdParamDto, { id: int(id) });
       return async (app) => {
         const tokens = app.get(TokensService);
-        if (!(await tokens.findById(param.id))) throw new CliError(`id: no token ${param.id}`);
+        const token = await tokens.findById(param.id);
+        if (!token) throw new CliError(`id: no token ${param.id}`);
         await tokens.revokeById(param.id);
+        app.get(AuditService).record({ type: 'token.revoked', clientId: token.clientId, userId: token.userId, detail: { token_id: param.id, by: 'cli' } });
         return { id: param.id, revoked: true };
       };
     },
@@ -283,6 +300,13 @@ const COMMANDS: Record<string, Command> = {
         const [clients, total] = await app.get(ClientsService).list({}, page.limit ?? 50, page.offset ?? 0);
         return { data: clients.map((c) => ClientDto.from(c)), total };
       };
+    },
+  },
+
+  'db:purge': {
+    options: {},
+    async prepare() {
+      return async (app) => app.get(JanitorService).purge();
     },
   },
 };
@@ -319,6 +343,7 @@ export async function main(argv: string[]): Promise<number> {
     let result: unknown;
     try {
       result = await run(app);
+      await app.get(AuditService).flush();
     } finally {
       await app.close();
     }

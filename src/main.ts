@@ -1,12 +1,26 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { loadEnvFile } from './config/load-env-file';
 import { ConfigError, loadConfig } from './config/env.validation';
+import { AppConfig } from './config/app-config';
 import { createApp } from './app.factory';
+import { AppLogger } from './logging/app-logger';
+import { describeStartupError } from './database/startup-error';
+import { ShutdownState } from './health/shutdown-state';
+import { MetricsService } from './metrics/metrics.service';
+import { Db } from './database/db';
+import { migrationsRanAtStart } from './database/database.module';
+import { JanitorService } from './janitor/janitor.service';
+
+/** The database as an operator names it: type and host/database, never the password. */
+function databaseLabel(config: AppConfig): string {
+  if (config.database.type === 'sqlite') return `sqlite ${config.database.path}`;
+  const url = new URL(config.database.url);
+  return `mysql ${url.hostname}:${url.port || 3306}${url.pathname} (pool ${config.database.poolSize})`;
+}
 
 async function bootstrap(): Promise<void> {
   loadEnvFile();
-  let config;
+  let config: AppConfig;
   try {
     config = loadConfig();
   } catch (err) {
@@ -16,19 +30,68 @@ async function bootstrap(): Promise<void> {
     }
     throw err;
   }
-  const app = await createApp(config);
+  let app;
+  try {
+    app = await createApp(config);
+  } catch (err) {
+    // One line an operator can act on, no stack trace (the common causes are named).
+    console.error(`gatehouse: failed to start: ${describeStartupError(err, config)}`);
+    process.exit(1);
+  }
+  const log = app.get(AppLogger).child({ log: 'server' });
+  const db = app.get(Db);
+  const ran = migrationsRanAtStart(db.dataSource);
+  log.info(
+    { database: databaseLabel(config), migrations_ran: ran },
+    `database ${databaseLabel(config)}: ${ran.length ? `ran ${ran.length} migration(s): ${ran.join(', ')}` : 'schema up to date, no migration to run'}`,
+  );
+
   await app.listen(config.port, config.host);
-  const logger = new Logger('Gatehouse');
   const origin = (await app.getUrl()).replace('[::1]', 'localhost');
-  logger.log(`listening on ${origin} (issuer ${config.issuer}, database ${config.database.type})`);
-  if (config.docsEnabled) logger.log(`admin API docs: ${origin}/docs`);
+  log.info({ url: origin, issuer: config.issuer, node_env: config.nodeEnv }, `listening on ${origin} (issuer ${config.issuer})`);
+  if (config.docsEnabled) log.info({ docs: `${origin}/docs` }, `admin API docs: ${origin}/docs`);
+  const metrics = app.get(MetricsService);
+  if (config.metricsPort !== null) {
+    const port = await metrics.listen(config.metricsPort, config.host);
+    log.info({ metrics_port: port }, `metrics on http://${config.host}:${port}/metrics`);
+  }
+  if (config.purgeInterval > 0) {
+    app.get(JanitorService).schedule(config.purgeInterval);
+    log.info({ purge_interval: config.purgeInterval }, `purging expired rows every ${config.purgeInterval} s`);
+  }
   if (config.adminApiKeyGenerated) {
     // Development only (production requires ADMIN_API_KEY); printed once, never stored.
-    logger.warn(`ADMIN_API_KEY was not set; generated for this run: ${config.adminApiKey}`);
+    log.warn(`ADMIN_API_KEY was not set; generated for this run: ${config.adminApiKey}`);
   }
+
+  const shutdownState = app.get(ShutdownState);
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (shutdownState.shuttingDown) return;
+    // Readiness is 503 from here on; the server stops accepting, in-flight requests finish (each
+    // waits for its token row to commit), queued audit events are written, then the pool closes.
+    shutdownState.begin();
+    log.info({ signal, timeout_s: config.shutdownTimeout }, `${signal}: shutting down`);
+    const timer = setTimeout(() => {
+      log.error({ timeout_s: config.shutdownTimeout }, 'shutdown timed out: exiting with work unfinished');
+      process.exit(1);
+    }, config.shutdownTimeout * 1000);
+    timer.unref();
+    app.close().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        log.error({ err: { message: (err as Error).message } }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
 }
 
 bootstrap().catch((err) => {
-  console.error(`gatehouse: failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`gatehouse: failed to start: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
   process.exit(1);
 });

@@ -1,6 +1,7 @@
 import { ExecutionContext, UnauthorizedException } from '@nestjs/common';
 import { loadConfig } from '../config/env.validation';
 import { AdminApiKeyGuard } from './admin-api-key.guard';
+import { AuditEvent, AuditService } from '../audit/audit.service';
 
 const KEY = 'admin-key-0123456789abcdef';
 
@@ -14,7 +15,17 @@ function context(authorization?: string) {
 }
 
 describe(AdminApiKeyGuard.name, () => {
-  const guard = new AdminApiKeyGuard(loadConfig({ NODE_ENV: 'test', ADMIN_API_KEY: KEY }));
+  const events: AuditEvent[] = [];
+  // The recorder only: what the guard reports, not how it is stored.
+  const audit = { record: (event: AuditEvent) => events.push(event) } as unknown as AuditService;
+  const guard = new AdminApiKeyGuard(loadConfig({ NODE_ENV: 'test', ADMIN_API_KEY: KEY }), audit);
+  beforeEach(() => events.splice(0));
+
+  it('records admin.authentication_failed for a wrong key, and nothing for the right one', () => {
+    expect(() => guard.canActivate(context('Bearer wrong-key-0123456789').ctx)).toThrow(UnauthorizedException);
+    expect(guard.canActivate(context(`Bearer ${KEY}`).ctx)).toBe(true);
+    expect(events).toEqual([{ type: 'admin.authentication_failed', ip: undefined, detail: { reason: 'wrong key', method: undefined, route: null } }]);
+  });
 
   it('lets the configured key through, with the scheme in any case', () => {
     for (const header of [`Bearer ${KEY}`, `bearer ${KEY}`, `Bearer  ${KEY} `]) {

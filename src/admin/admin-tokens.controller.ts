@@ -2,6 +2,7 @@ import { Controller, Delete, Get, HttpCode, NotFoundException, Param, Query } fr
 import { ApiBadRequestResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Token } from '../tokens/token.entity';
 import { TokensService } from '../tokens/tokens.service';
+import { AuditService } from '../audit/audit.service';
 import { AdminRoute } from './admin-route.decorator';
 import { IdParamDto } from '../common/dto/page.dto';
 import { TokenDto, TokenListDto, TokenListQueryDto } from '../tokens/dto/token.dto';
@@ -12,7 +13,10 @@ import { ErrorDto, ValidationErrorDto } from './dto/error.dto';
 @ApiBadRequestResponse({ description: 'Invalid query or path parameter: each bad field is named', type: ValidationErrorDto })
 @Controller('admin/tokens')
 export class AdminTokensController {
-  constructor(private readonly tokens: TokensService) {}
+  constructor(
+    private readonly tokens: TokensService,
+    private readonly audit: AuditService,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'List issued tokens, oldest first: their metadata and state, never the token values' })
@@ -28,8 +32,10 @@ export class AdminTokensController {
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiNotFoundResponse({ type: ErrorDto })
   async revoke(@Param() { id }: IdParamDto): Promise<void> {
-    if (!(await this.tokens.findById(id))) throw new NotFoundException(`token ${id} not found`);
+    const token = await this.tokens.findById(id);
+    if (!token) throw new NotFoundException(`token ${id} not found`);
     await this.tokens.revokeById(id);
+    this.audit.record({ type: 'token.revoked', clientId: token.clientId, userId: token.userId, detail: { token_id: id, by: 'admin' } });
   }
 
   private describe(token: Token): TokenDto {

@@ -5,6 +5,7 @@ import { randomToken, safeEqual, sha256 } from '../common/crypto';
 import { Client, clientRules } from './client.entity';
 import { ClientMetadataInput, normalizeClientMetadata } from './client-metadata';
 import { ClientsRepository } from './clients.repository';
+import { AuditService } from '../audit/audit.service';
 
 /** A client and, only right after creation or rotation, its secret in the clear. */
 export interface ClientWithSecret {
@@ -36,6 +37,7 @@ export class ClientsService {
     private readonly clients: ClientsRepository,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
   ) {}
 
   findByClientId(clientId: string): Promise<Client | null> {
@@ -64,6 +66,7 @@ export class ClientsService {
       metadata,
       userId: ownerId,
     });
+    this.audit.record({ type: 'client.created', clientId: client.clientId, userId: ownerId });
     return { client, secret };
   }
 
@@ -87,6 +90,7 @@ export class ClientsService {
       clientSecretHash = sha256(secret);
     }
     await this.clients.update(clientId, { metadata, clientSecretHash });
+    this.audit.record({ type: 'client.changed', clientId, detail: { fields: Object.keys(changes).sort().join(' ') } });
     return { client: { ...client, metadata, clientSecretHash }, secret };
   }
 
@@ -100,11 +104,14 @@ export class ClientsService {
     if (clientRules.isPublic(client)) throw new PublicClientHasNoSecretError();
     const secret = randomToken();
     await this.clients.update(clientId, { clientSecretHash: sha256(secret), clientSecretExpiresAt: 0 });
+    this.audit.record({ type: 'client.secret_rotated', clientId });
     return { client: { ...client, clientSecretHash: sha256(secret) }, secret };
   }
 
-  delete(clientId: string): Promise<boolean> {
-    return this.clients.delete(clientId);
+  async delete(clientId: string): Promise<boolean> {
+    const deleted = await this.clients.delete(clientId);
+    if (deleted) this.audit.record({ type: 'client.deleted', clientId });
+    return deleted;
   }
 
   /**

@@ -40,6 +40,20 @@ export class AppConfig {
   redisUrl: string | null;
   /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
   redisPrefix: string;
+  /** One JSON object per line, or pino-pretty for a terminal. */
+  logFormat: 'json' | 'pretty';
+  /** Fastify's trustProxy: whether X-Forwarded-For/-Proto from a proxy in front are believed. */
+  trustProxy: boolean | number | string;
+  /** Seconds a SIGTERM waits for in-flight requests and queued writes before the process exits. */
+  shutdownTimeout: number;
+  /** Serve /metrics on this port instead of the main one; null = on the main port. */
+  metricsPort: number | null;
+  /** Audit events older than this many days are deleted by the purge. */
+  auditRetentionDays: number;
+  /** Seconds between purges run by the server itself; 0 = never (run `db:purge` from cron). */
+  purgeInterval: number;
+  /** Revoked tokens are kept this many seconds before the purge deletes them. */
+  purgeRevokedGrace: number;
 
   get secureCookies(): boolean {
     return this.issuer.startsWith('https:');

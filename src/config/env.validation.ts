@@ -133,7 +133,30 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.logLevel = oneOf(env, 'LOG_LEVEL', 'info', ['silent', 'error', 'warn', 'info', 'debug'] as const);
   config.redisUrl = redisUrl(env);
   config.redisPrefix = env.REDIS_PREFIX?.trim() || 'gatehouse:';
+  // Pretty output is for a person at a terminal; files and log shippers get one JSON object a line.
+  const prettyByDefault = config.nodeEnv === 'development' && process.stdout.isTTY === true;
+  config.logFormat = oneOf(env, 'LOG_FORMAT', prettyByDefault ? 'pretty' : 'json', ['json', 'pretty'] as const);
+  config.trustProxy = trustProxy(env);
+  config.shutdownTimeout = int(env, 'SHUTDOWN_TIMEOUT', 10, 1, 3600);
+  config.metricsPort = env.METRICS_PORT?.trim() ? int(env, 'METRICS_PORT', 0, 0, 65535) : null;
+  config.auditRetentionDays = int(env, 'AUDIT_RETENTION_DAYS', 90, 1, 36_500);
+  config.purgeInterval = int(env, 'PURGE_INTERVAL', 0, 0, 31_536_000);
+  config.purgeRevokedGrace = int(env, 'PURGE_REVOKED_GRACE', 86_400, 0, 31_536_000);
   return config;
+}
+
+/**
+ * Fastify's trustProxy: false (default: the peer address is the client), true (trust every hop),
+ * a hop count, or a comma-separated list of proxy addresses/CIDRs.
+ */
+function trustProxy(env: Env): boolean | number | string {
+  const raw = env.TRUST_PROXY?.trim();
+  if (!raw) return false;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const lower = raw.toLowerCase();
+  if (['true', 'false'].includes(lower)) return lower === 'true';
+  if (!/^[0-9a-fA-F.:/, ]+$/.test(raw)) throw new ConfigError(`TRUST_PROXY must be true, false, a hop count or a list of addresses, got "${raw}"`);
+  return raw;
 }
 
 function redisUrl(env: Env): string | null {

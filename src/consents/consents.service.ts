@@ -6,6 +6,7 @@ import { TokensService } from '../tokens/tokens.service';
 import { AuthorizationCodesService } from '../authorization-codes/authorization-codes.service';
 import { ConsentGrant } from './consent-grant.entity';
 import { ConsentsRepository } from './consents.repository';
+import { AuditService } from '../audit/audit.service';
 
 /**
  * Remembered consent: what a user approved for a client. A request for the same or fewer scopes
@@ -19,6 +20,7 @@ export class ConsentsService {
     private readonly codes: AuthorizationCodesService,
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
   ) {}
 
   /** True when this user already approved every scope of `scope` for this client. */
@@ -31,6 +33,7 @@ export class ConsentsService {
 
   /** Stores the approval, or widens the stored one to the union of both scopes. */
   async remember(userId: number, clientId: string, scope: string): Promise<void> {
+    this.audit.record({ type: 'consent.given', userId, clientId, detail: { scope } });
     // Optimistic: a concurrent approval either wins the unique key or changes the scope under us; read again.
     for (let attempt = 0; attempt < 5; attempt++) {
       const now = this.clock.now();
@@ -59,12 +62,14 @@ export class ConsentsService {
    * Withdraws consent: forgets the grant, revokes every token it let the client get, and burns codes
    * not yet redeemed (a redeemed-after-revocation code would mint new tokens). False if none was given.
    */
-  revoke(userId: number, clientId: string): Promise<boolean> {
-    return this.db.transaction(async () => {
+  async revoke(userId: number, clientId: string): Promise<boolean> {
+    const withdrawn = await this.db.transaction(async () => {
       const deleted = await this.consents.delete(userId, clientId);
       await this.codes.invalidateForUserAndClient(userId, clientId);
       const revoked = await this.tokens.revokeForUserAndClient(userId, clientId);
       return deleted || revoked > 0;
     });
+    if (withdrawn) this.audit.record({ type: 'consent.withdrawn', userId, clientId });
+    return withdrawn;
   }
 }

@@ -7,8 +7,9 @@ import { Client } from '../clients/client.entity';
 import { AuthorizationCode } from '../authorization-codes/authorization-code.entity';
 import { Token } from '../tokens/token.entity';
 import { ConsentGrant } from '../consents/consent-grant.entity';
+import { AuditEventRow } from '../audit/audit-event.entity';
 
-export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant];
+export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow];
 import { migrations } from './migrations';
 
 
@@ -25,6 +26,8 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
       supportBigNumbers: true,
       bigNumberStrings: false,
       timezone: 'Z',
+      // An unreachable host is reported within seconds, not after mysql2's default 10 s.
+      connectTimeout: 3000,
     };
   }
   if (db.path !== ':memory:') mkdirSync(dirname(db.path), { recursive: true });

@@ -1,8 +1,16 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
 import { Db } from './db';
+
+const ranAtStart = new WeakMap<DataSource, string[]>();
+
+/** The migrations this process applied when it opened the database (empty: it was up to date). */
+export function migrationsRanAtStart(dataSource: DataSource): string[] {
+  return ranAtStart.get(dataSource) ?? [];
+}
 
 /** Opens the DataSource and runs pending migrations at start (both databases, same files). */
 @Global()
@@ -10,7 +18,14 @@ import { Db } from './db';
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config.database), migrationsRun: true }),
+      // A wrong URL fails at once with one clear line (main.ts); retrying only delays that.
+      useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config.database), retryAttempts: 0 }),
+      dataSourceFactory: async (options) => {
+        const dataSource = await new DataSource(options!).initialize();
+        const ran = await dataSource.runMigrations({ transaction: 'each' });
+        ranAtStart.set(dataSource, ran.map((m) => m.name));
+        return dataSource;
+      },
     }),
   ],
   providers: [Db],

@@ -32,6 +32,13 @@ interface MysqlPool {
   query(sql: string, params: unknown[], cb: (err: Error | null, result: unknown[] | { affectedRows: number; insertId: number }) => void): void;
 }
 
+/** The mysql2 pool's own counters (not public API, read only for the pool gauge). */
+interface MysqlPoolState {
+  _allConnections?: { length: number };
+  _freeConnections?: { length: number };
+  config?: { connectionLimit?: number };
+}
+
 @Injectable()
 export class Db {
   readonly isSqlite: boolean;
@@ -93,6 +100,16 @@ export class Db {
     if (statement.reader) return statement.all(...bound);
     const info = statement.run(...bound);
     return { affected: info.changes, insertId: Number(info.lastInsertRowid) };
+  }
+
+  /** Connections of this process: the mysql2 pool's, or SQLite's single one. */
+  poolStats(): { inUse: number; idle: number; max: number } {
+    if (this.isSqlite) return { inUse: this.openTransactions > 0 ? 1 : 0, idle: this.openTransactions > 0 ? 0 : 1, max: 1 };
+    const pool = (this.dataSource.driver as unknown as { pool?: MysqlPoolState }).pool;
+    if (!pool) return { inUse: 0, idle: 0, max: 0 };
+    const all = pool._allConnections?.length ?? 0;
+    const free = pool._freeConnections?.length ?? 0;
+    return { inUse: all - free, idle: free, max: pool.config?.connectionLimit ?? 0 };
   }
 
   /** better-sqlite3 binds neither booleans nor undefined. */

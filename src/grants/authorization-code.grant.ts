@@ -14,6 +14,7 @@ import { OAuthError } from './oauth-error';
 import { AuthorizationGrant, AuthorizationRequest, TokenGrant, TokenRequest, TokenResponse } from './grant';
 import { CodeChallengeMethod, isValidCodeChallenge, verifyCodeVerifier } from './pkce';
 import { toTokenResponse } from './token-response';
+import { AuditService } from '../audit/audit.service';
 
 @Injectable()
 export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
@@ -26,6 +27,7 @@ export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
     private readonly codes: AuthorizationCodesService,
     private readonly tokens: TokensService,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   /** RFC 7636 §4.3: the challenge, when sent or required, is well formed and of an allowed method. */
@@ -71,7 +73,8 @@ export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
     if (!code || code.clientId !== client.clientId) throw OAuthError.invalidGrant('authorization code is invalid');
     if (code.usedAt !== null) {
       // §4.1.2: a code used twice revokes what was issued from it.
-      await this.tokens.revokeByCodeId(code.id);
+      const revoked = await this.tokens.revokeByCodeId(code.id);
+      this.audit.record({ type: 'code.replayed', clientId: client.clientId, userId: code.userId, detail: { code_id: code.id, tokens_revoked: revoked } });
       throw OAuthError.invalidGrant('authorization code was already used');
     }
     if (this.codes.isExpired(code)) throw OAuthError.invalidGrant('authorization code expired');
@@ -93,7 +96,8 @@ export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
     const issued = await this.tokens.redeemCode(code, clientRules.allowsGrantType(client, 'refresh_token'));
     if (!issued) {
       // Lost the race to a concurrent redemption: that one is the replay victim.
-      await this.tokens.revokeByCodeId(code.id);
+      const revoked = await this.tokens.revokeByCodeId(code.id);
+      this.audit.record({ type: 'code.replayed', clientId: client.clientId, userId: code.userId, detail: { code_id: code.id, tokens_revoked: revoked, concurrent: true } });
       throw OAuthError.invalidGrant('authorization code was already used');
     }
     return toTokenResponse(issued);

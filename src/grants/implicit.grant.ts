@@ -28,7 +28,7 @@ export class ImplicitGrant implements AuthorizationGrant {
 
   /** §4.2.2: access_token, token_type, expires_in, scope and state, in the fragment. */
   async authorize(request: AuthorizationRequest, user: User): Promise<Record<string, string>> {
-    const issued = await this.tokens.issue({ clientId: request.clientId, userId: user.id, scope: request.scope, withRefreshToken: false });
+    const issued = await this.tokens.issue({ clientId: request.clientId, userId: user.id, scope: request.scope, withRefreshToken: false, grantType: 'implicit' });
     return {
       access_token: issued.accessToken,
       token_type: issued.tokenType,

@@ -33,6 +33,7 @@ export class PasswordGrant implements TokenGrant {
     const user = await this.users.verifyPassword(request.username, request.password);
     if (!user) throw OAuthError.invalidGrant('invalid username or password');
     const issued = await this.tokens.issue({
+      grantType: this.grantType,
       clientId: client.clientId,
       userId: user.id,
       scope,

@@ -12,13 +12,17 @@ import { TokenGrant, TokenRequest, TokenResponse } from './grant';
 import { resolveScope } from './scope';
 import { parseScope } from '../common/oauth-types';
 import { toTokenResponse } from './token-response';
+import { AuditService } from '../audit/audit.service';
 
 @Injectable()
 export class RefreshTokenGrant implements TokenGrant {
   readonly grantType = 'refresh_token';
   readonly enabled = true;
 
-  constructor(private readonly tokens: TokensService) {}
+  constructor(
+    private readonly tokens: TokensService,
+    private readonly audit: AuditService,
+  ) {}
 
   async handle(request: TokenRequest, client: Client): Promise<TokenResponse> {
     if (!request.refresh_token) throw OAuthError.invalidRequest('refresh_token is required');
@@ -28,7 +32,8 @@ export class RefreshTokenGrant implements TokenGrant {
     const state = this.tokens.refreshTokenState(token);
     if (state === 'revoked') {
       // RFC 9700 §4.14.2: a retired refresh token came back — someone holds a copy.
-      await this.tokens.revokeFamily(token.familyId);
+      const revoked = await this.tokens.revokeFamily(token.familyId);
+      this.audit.record({ type: 'refresh_token.replayed', clientId: client.clientId, userId: token.userId, detail: { token_id: token.id, tokens_revoked: revoked } });
       throw OAuthError.invalidGrant('refresh token is invalid');
     }
     if (state === 'expired') throw OAuthError.invalidGrant('refresh token expired');
@@ -41,7 +46,9 @@ export class RefreshTokenGrant implements TokenGrant {
     const scope = resolveScope(request.scope, allowed.join(' '));
     const issued = await this.tokens.rotate(token, scope);
     if (!issued) {
-      await this.tokens.revokeFamily(token.familyId);
+      // Lost the race to a concurrent rotation of the same refresh token: a replay as well.
+      const revoked = await this.tokens.revokeFamily(token.familyId);
+      this.audit.record({ type: 'refresh_token.replayed', clientId: client.clientId, userId: token.userId, detail: { token_id: token.id, tokens_revoked: revoked, concurrent: true } });
       throw OAuthError.invalidGrant('refresh token is invalid');
     }
     return toTokenResponse(issued);

@@ -2,12 +2,19 @@ import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Db } from '../database/db';
+import { ShutdownState } from './shutdown-state';
 
-/** Liveness and database reachability, for load balancers and operators. */
+/**
+ * Probes for load balancers and orchestrators: `/health/live` (the process answers: restart it if
+ * not), `/health/ready` (send it traffic), and `/health` (liveness plus database reachability).
+ */
 @ApiExcludeController()
 @Controller('health')
 export class HealthController {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly shutdown: ShutdownState,
+  ) {}
 
   @Get()
   async health(@Res() reply: FastifyReply): Promise<void> {
@@ -18,5 +25,28 @@ export class HealthController {
     } catch {
       reply.status(HttpStatus.SERVICE_UNAVAILABLE).header('Cache-Control', 'no-store').send({ status: 'error', database: { type, status: 'down' } });
     }
+  }
+
+  /** Never touches the database: a database outage must not get every instance restarted. */
+  @Get('live')
+  live(@Res() reply: FastifyReply): void {
+    reply.header('Cache-Control', 'no-store').send({ status: 'ok' });
+  }
+
+  @Get('ready')
+  async ready(@Res() reply: FastifyReply): Promise<void> {
+    const checks = { database: 'down', migrations: 'unknown', shutting_down: this.shutdown.shuttingDown };
+    try {
+      await this.db.query('SELECT 1');
+      checks.database = 'up';
+      checks.migrations = (await this.db.dataSource.showMigrations()) ? 'pending' : 'applied';
+    } catch {
+      // The check that failed stays "down"/"unknown".
+    }
+    const ready = checks.database === 'up' && checks.migrations === 'applied' && !checks.shutting_down;
+    reply
+      .status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
+      .header('Cache-Control', 'no-store')
+      .send({ status: ready ? 'ok' : 'unavailable', ...checks });
   }
 }

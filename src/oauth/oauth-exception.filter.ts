@@ -14,6 +14,8 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const error = OAuthError.from(exception);
     logOAuthError(this.logger, error);
+    // The access line and the token-error counter report the code (never the description).
+    (host.switchToHttp().getRequest<{ oauthErrorCode?: string }>()).oauthErrorCode = error.code;
     reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
     if (error.code === 'invalid_client') {
       // §5.2 requires the challenge when Basic was tried; RFC 7235 §3.1 wants one on every 401.

@@ -7,6 +7,7 @@ import { ClientAuthGuard, CurrentClient } from './client-auth.guard';
 import { formParams } from '../web/form-params';
 import { OAuthError } from '../grants/oauth-error';
 import { ProtocolEndpoint } from './protocol-endpoint.decorator';
+import { AuditService } from '../audit/audit.service';
 
 /**
  * Token revocation (RFC 7009). Revoking an access token also revokes the refresh token issued
@@ -16,7 +17,10 @@ import { ProtocolEndpoint } from './protocol-endpoint.decorator';
 @ApiExcludeController()
 @Controller('oauth')
 export class RevokeController {
-  constructor(private readonly tokens: TokensService) {}
+  constructor(
+    private readonly tokens: TokensService,
+    private readonly audit: AuditService,
+  ) {}
 
   @Post('revoke')
   @ProtocolEndpoint()
@@ -32,6 +36,12 @@ export class RevokeController {
     if (found && found.token.clientId === client.clientId) {
       if (found.type === 'refresh_token') await this.tokens.revokeFamily(found.token.familyId);
       else await this.tokens.revokeById(found.token.id);
+      this.audit.record({
+        type: 'token.revoked',
+        clientId: client.clientId,
+        userId: found.token.userId,
+        detail: { token_id: found.token.id, token_type: found.type, by: 'client' },
+      });
     }
     return {};
   }

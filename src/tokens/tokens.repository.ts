@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
 import { nullableNumber as n, Row, TableColumns } from '../database/table';
 import { Token } from './token.entity';
+import { MetricsService } from '../metrics/metrics.service';
 
 const TOKEN = new TableColumns<Token, Exclude<keyof Token, 'owner'>>('oauth2_token', {
   id: 'id',
@@ -59,7 +60,10 @@ const MAX_BATCH = 200;
 export class TokensRepository {
   private readonly queued: Array<{ values: unknown[]; resolve: () => void; reject: (err: unknown) => void }> = [];
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly metrics: MetricsService,
+  ) {}
 
   /**
    * Stores a token row. Inside a transaction the INSERT runs at once; otherwise concurrent inserts
@@ -80,6 +84,7 @@ export class TokensRepository {
   private async flush(): Promise<void> {
     const batch = this.queued.splice(0, MAX_BATCH);
     if (this.queued.length > 0) setImmediate(() => void this.flush());
+    this.metrics.groupCommitBatch.observe(batch.length);
     try {
       await this.db.execute(TOKEN.insert(batch.length), batch.flatMap((b) => b.values));
       for (const b of batch) b.resolve();

@@ -8,8 +8,12 @@ import { AuthorizationCode } from '../authorization-codes/authorization-code.ent
 import { AuthorizationCodesService } from '../authorization-codes/authorization-codes.service';
 import { Token } from './token.entity';
 import { TokensRepository } from './tokens.repository';
+import { AuditService } from '../audit/audit.service';
+import { MetricsService } from '../metrics/metrics.service';
 
 export interface IssueTokenInput {
+  /** How the token was obtained (audit events and metrics); told by the grant. */
+  grantType?: 'authorization_code' | 'implicit' | 'password' | 'client_credentials' | 'refresh_token';
   clientId: string;
   userId: number | null;
   scope: string;
@@ -39,6 +43,8 @@ export class TokensService {
     private readonly db: Db,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async issue(input: IssueTokenInput): Promise<IssuedToken> {
@@ -59,6 +65,14 @@ export class TokensService {
       codeId: input.parent?.codeId ?? input.codeId ?? null,
       familyId: input.parent?.familyId ?? randomUUID(),
       parentId: input.parent?.id ?? null,
+    });
+    const grantType = input.grantType ?? (input.parent ? 'refresh_token' : input.codeId ? 'authorization_code' : input.userId === null ? 'client_credentials' : 'unknown');
+    this.metrics.tokensIssued.inc({ grant_type: grantType });
+    this.audit.record({
+      type: 'token.issued',
+      clientId: input.clientId,
+      userId: input.userId,
+      detail: { grant_type: grantType, scope: input.scope, with_refresh_token: refreshToken !== null },
     });
     return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn, scope: input.scope };
   }
@@ -121,7 +135,7 @@ export class TokensService {
   rotate(old: Token, scope: string): Promise<IssuedToken | null> {
     return this.db.transaction(async () => {
       if (!(await this.tokens.retireRefreshToken(old.id, this.clock.now()))) return null;
-      return this.issue({ clientId: old.clientId, userId: old.userId, scope, withRefreshToken: true, parent: old });
+      return this.issue({ clientId: old.clientId, userId: old.userId, scope, withRefreshToken: true, parent: old, grantType: 'refresh_token' });
     });
   }
 
@@ -132,7 +146,7 @@ export class TokensService {
   redeemCode(code: AuthorizationCode, withRefreshToken: boolean): Promise<IssuedToken | null> {
     return this.db.transaction(async () => {
       if (!(await this.codes.markUsed(code))) return null;
-      return this.issue({ clientId: code.clientId, userId: code.userId, scope: code.scope, withRefreshToken, codeId: code.id });
+      return this.issue({ clientId: code.clientId, userId: code.userId, scope: code.scope, withRefreshToken, codeId: code.id, grantType: 'authorization_code' });
     });
   }
 

@@ -4,6 +4,7 @@ import { Clock } from '../common/clock';
 import { hashPassword, verifyPassword } from '../common/crypto';
 import { User } from './user.entity';
 import { UsersRepository } from './users.repository';
+import { AuditService } from '../audit/audit.service';
 
 export interface NewUser {
   username: string;
@@ -27,6 +28,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
   ) {}
 
   findById(id: number): Promise<User | null> {
@@ -41,12 +43,14 @@ export class UsersService {
     if (await this.users.findByUsername(input.username)) throw new UsernameTakenError();
     const passwordHash = await hashPassword(input.password, this.config.argon2);
     try {
-      return await this.users.insert({
+      const user = await this.users.insert({
         username: input.username,
         email: input.email ?? null,
         passwordHash,
         createdAt: this.clock.now(),
       });
+      this.audit.record({ type: 'user.created', userId: user.id });
+      return user;
     } catch (err) {
       // Two concurrent creates: the unique index decides.
       if (await this.users.findByUsername(input.username)) throw new UsernameTakenError();
@@ -64,12 +68,18 @@ export class UsersService {
     }
     if (changes.email !== undefined) patch.email = changes.email;
     if (changes.password !== undefined) patch.passwordHash = await hashPassword(changes.password, this.config.argon2);
-    if (Object.keys(patch).length > 0) await this.users.update(id, patch);
+    if (Object.keys(patch).length > 0) {
+      await this.users.update(id, patch);
+      // Which fields changed, never their values.
+      this.audit.record({ type: 'user.changed', userId: id, detail: { fields: Object.keys(changes).filter((k) => changes[k as keyof typeof changes] !== undefined).sort().join(' ') } });
+    }
     return { ...user, ...patch };
   }
 
-  delete(id: number): Promise<boolean> {
-    return this.users.delete(id);
+  async delete(id: number): Promise<boolean> {
+    const deleted = await this.users.delete(id);
+    if (deleted) this.audit.record({ type: 'user.deleted', userId: id });
+    return deleted;
   }
 
   /**

@@ -1,5 +1,5 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../../src/app.factory';
+import { CreateAppOptions, createApp } from '../../src/app.factory';
 import { AppConfig } from '../../src/config/app-config';
 import { loadConfig } from '../../src/config/env.validation';
 import { FixedClock } from '../../src/common/clock';
@@ -32,7 +32,7 @@ let mysqlDbCounter = 0;
  * Starts the real application on a loopback port with a fresh database: an in-memory SQLite,
  * or a new database on the test MySQL server, dropped on close.
  */
-export async function startApp(databaseUrl = 'sqlite::memory:', env: Record<string, string> = {}): Promise<TestApp> {
+export async function startApp(databaseUrl = 'sqlite::memory:', env: Record<string, string> = {}, options: CreateAppOptions = {}): Promise<TestApp> {
   let dropDatabase: (() => Promise<void>) | undefined;
   if (databaseUrl.startsWith('mysql')) {
     const { createConnection } = await import('mysql2/promise');
@@ -61,7 +61,7 @@ export async function startApp(databaseUrl = 'sqlite::memory:', env: Record<stri
     ...env,
   });
   const clock = new FixedClock(Math.floor(Date.now() / 1000));
-  const app = await createApp(config, clock);
+  const app = await createApp(config, clock, options);
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;

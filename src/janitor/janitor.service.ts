@@ -1,0 +1,140 @@
+import { Injectable, OnApplicationShutdown, Optional } from '@nestjs/common';
+import pino, { Logger } from 'pino';
+import { AppConfig } from '../config/app-config';
+import { Clock } from '../common/clock';
+import { Db } from '../database/db';
+import { AppLogger } from '../logging/app-logger';
+
+/**
+ * Rows of one table the purge may delete: `where` is an SQL condition over that table's columns,
+ * given the current time in epoch seconds.
+ */
+export interface PurgeTarget {
+  /** Name in reports (`codes`, `tokens`, ...). */
+  name: string;
+  table: string;
+  where(now: number): { sql: string; params: unknown[] };
+}
+
+export interface PurgeReport {
+  deleted: Record<string, number>;
+  ms: number;
+}
+
+/** Rows per DELETE: small enough that no statement holds its locks for long. */
+const BATCH = 1000;
+
+/**
+ * Deletes rows nobody can use any more: expired codes, tokens past their refresh lifetime,
+ * revoked ones after a grace period, old audit events (and what other features register, e.g.
+ * ended sign-in sessions). Each table is walked once in primary-key order: a plain SELECT finds
+ * the next ids (no locks on MySQL's consistent read), then `DELETE ... WHERE id IN (...)` locks
+ * those rows only, so token inserts at the end of the table never wait on a gap lock.
+ */
+@Injectable()
+export class JanitorService implements OnApplicationShutdown {
+  private readonly targets: PurgeTarget[];
+  private readonly log: Logger;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<PurgeReport> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+    @Optional() logger?: AppLogger,
+  ) {
+    this.log = (logger?.pino ?? pino({ level: 'silent' })).child({ log: 'janitor' });
+    const grace = config.purgeRevokedGrace;
+    this.targets = [
+      // Kept for the grace period after expiry: a used code presented again within it still
+      // revokes what was issued from it (RFC 6749 §4.1.2).
+      { name: 'codes', table: 'oauth2_code', where: (now) => ({ sql: 'expires_at < ?', params: [now - grace] }) },
+      {
+        name: 'tokens',
+        table: 'oauth2_token',
+        // Past the refresh lifetime (or the access lifetime of a token without refresh token);
+        // or revoked (both halves) more than the grace period ago. A rotated row (only its refresh
+        // token retired) stays until its lifetime ends: a replay of it must still be recognised.
+        where: (now) => ({
+          sql:
+            '((refresh_token_hash IS NULL AND issued_at + expires_in < ?) OR issued_at + ? * expires_in < ? ' +
+            'OR (access_token_revoked_at < ? AND (refresh_token_hash IS NULL OR refresh_token_revoked_at < ?)))',
+          params: [now, config.refreshTokenTtlFactor, now, now - grace, now - grace],
+        }),
+      },
+      {
+        name: 'audit_events',
+        table: 'audit_event',
+        where: (now) => ({ sql: 'occurred_at < ?', params: [now - config.auditRetentionDays * 86_400] }),
+      },
+    ];
+  }
+
+  /** Another feature's expired rows (sign-in sessions, ...) join the purge. */
+  addTarget(target: PurgeTarget): void {
+    this.targets.push(target);
+  }
+
+  /** One full purge; a second call while one runs joins it. */
+  purge(): Promise<PurgeReport> {
+    this.running ??= this.purgeAll().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  /** Purges every `seconds` (PURGE_INTERVAL) until shutdown. */
+  schedule(seconds: number): void {
+    const tick = () => {
+      this.timer = setTimeout(() => {
+        this.purge()
+          .then((report) => this.log.info({ ...report }, 'purge done'))
+          .catch((err: Error) => this.log.error({ err: { message: err.message } }, 'purge failed'))
+          .finally(() => {
+            if (!this.stopped) tick();
+          });
+      }, seconds * 1000);
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  private async purgeAll(): Promise<PurgeReport> {
+    const started = Date.now();
+    const now = this.clock.now();
+    const deleted: Record<string, number> = {};
+    for (const target of this.targets) {
+      if (this.stopped) break;
+      deleted[target.name] = await this.purgeTable(target, now);
+    }
+    return { deleted, ms: Date.now() - started };
+  }
+
+  private async purgeTable(target: PurgeTarget, now: number): Promise<number> {
+    const { sql, params } = target.where(now);
+    let after = 0;
+    let total = 0;
+    for (;;) {
+      const rows = await this.db.query<{ id: number }>(
+        `SELECT id FROM ${target.table} WHERE id > ? AND ${sql} ORDER BY id LIMIT ${BATCH}`,
+        [after, ...params],
+      );
+      if (!rows.length) return total;
+      const ids = rows.map((r) => Number(r.id));
+      const { affected } = await this.db.execute(`DELETE FROM ${target.table} WHERE id IN (${ids.map(() => '?').join(', ')}) AND ${sql}`, [...ids, ...params]);
+      total += affected;
+      after = ids[ids.length - 1];
+      if (rows.length < BATCH || this.stopped) return total;
+      // Let waiting requests run between batches.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+}

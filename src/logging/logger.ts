@@ -1,0 +1,106 @@
+import { LoggerService } from '@nestjs/common';
+import pino, { DestinationStream, Logger, LevelWithSilent } from 'pino';
+import { AppConfig } from '../config/app-config';
+
+/**
+ * Where a secret could sit in something logged. Nothing on the request path logs headers or
+ * bodies, so these are a second line of defence: a stray `logger.info({ req })` still prints no
+ * token, password, code or cookie.
+ */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["proxy-authorization"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["set-cookie"]',
+  'body',
+  'req.body',
+  'query',
+  'req.query',
+  ...['password', 'client_secret', 'secret', 'code_verifier', 'token', 'access_token', 'refresh_token', 'cookie', 'authorization', 'adminApiKey', 'cookieSecret'].flatMap(
+    (k) => [k, `*.${k}`],
+  ),
+];
+
+const LEVELS: Record<AppConfig['logLevel'], LevelWithSilent> = { silent: 'silent', error: 'error', warn: 'warn', info: 'info', debug: 'debug' };
+
+/**
+ * The one pino logger of the process: Fastify's request logger and Nest's Logger both write
+ * through it. JSON lines unless LOG_FORMAT=pretty.
+ */
+export function createRootLogger(config: Pick<AppConfig, 'logLevel' | 'logFormat'>, destination?: DestinationStream): Logger {
+  const options = {
+    level: LEVELS[config.logLevel],
+    base: { service: 'gatehouse' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  if (destination) return pino(options, destination);
+  if (config.logFormat === 'pretty') {
+    // Loaded only when asked for: production images need not ship it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pretty = require('pino-pretty') as (o: object) => DestinationStream;
+    return pino(options, pretty({ colorize: process.stdout.isTTY === true, sync: true, ignore: 'pid,hostname,service' }));
+  }
+  return pino(options, pino.destination({ dest: 1, sync: true }));
+}
+
+/**
+ * Nest's framework chatter that says nothing an operator needs: one line per module and per
+ * mapped route (~70 lines at each start). Kept at debug.
+ */
+const QUIET_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
+/** Start-up failures are reported once by main.ts in one line; these repeat them with stacks. */
+const STARTUP_FAILURE_CONTEXTS = new Set(['TypeOrmModule', 'ExceptionHandler']);
+
+/** Nest's LoggerService on top of the pino logger, so Nest's own lines are JSON too. */
+export class NestPinoLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    const context = contextOf(rest);
+    this.write(QUIET_CONTEXTS.has(context ?? '') ? 'debug' : 'info', message, context);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    const context = contextOf(rest);
+    if (STARTUP_FAILURE_CONTEXTS.has(context ?? '')) return this.write('debug', message, context);
+    const stack = rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : undefined;
+    this.write('error', message, context, stack);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, contextOf(rest));
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, contextOf(rest));
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, contextOf(rest));
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, contextOf(rest));
+  }
+
+  private write(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal', message: unknown, context?: string, stack?: string): void {
+    if (!this.logger.isLevelEnabled(level)) return;
+    const fields: Record<string, unknown> = {};
+    if (context) fields.context = context;
+    if (stack) fields.stack = stack;
+    if (message instanceof Error) {
+      fields.err = message;
+      this.logger[level](fields, message.message);
+    } else if (typeof message === 'object' && message !== null) {
+      this.logger[level]({ ...fields, ...(message as object) });
+    } else {
+      this.logger[level](fields, String(message));
+    }
+  }
+}
+
+/** Nest passes the context as the last extra argument. */
+function contextOf(rest: unknown[]): string | undefined {
+  const last = rest[rest.length - 1];
+  return typeof last === 'string' ? last : undefined;
+}

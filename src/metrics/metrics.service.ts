@@ -1,0 +1,110 @@
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { createServer, Server } from 'node:http';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Db } from '../database/db';
+
+/**
+ * Prometheus metrics of this process, in a registry of its own (several apps in one test process
+ * must not share counters). Other features increment what they own, e.g. `metrics.lockouts.inc()`.
+ */
+@Injectable()
+export class MetricsService implements OnApplicationShutdown {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'gatehouse_http_requests_total',
+    help: 'HTTP requests answered, by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'gatehouse_http_request_duration_seconds',
+    help: 'Time from request to response, by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly tokensIssued = new Counter({
+    name: 'gatehouse_tokens_issued_total',
+    help: 'Access tokens issued, by grant type',
+    labelNames: ['grant_type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly tokenErrors = new Counter({
+    name: 'gatehouse_token_endpoint_errors_total',
+    help: 'Error answers of the token endpoint, by RFC 6749 §5.2 error code',
+    labelNames: ['error'] as const,
+    registers: [this.registry],
+  });
+
+  readonly lockouts = new Counter({
+    name: 'gatehouse_lockouts_total',
+    help: 'Accounts or addresses locked out after repeated failed credentials',
+    registers: [this.registry],
+  });
+
+  readonly groupCommitBatch = new Histogram({
+    name: 'gatehouse_token_group_commit_batch_size',
+    help: 'Token rows per grouped INSERT',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200],
+    registers: [this.registry],
+  });
+
+  readonly auditQueued = new Gauge({
+    name: 'gatehouse_audit_events_queued',
+    help: 'Audit events waiting to be written',
+    registers: [this.registry],
+  });
+
+  private server: Server | null = null;
+
+  constructor(db: Db) {
+    new Gauge({
+      name: 'gatehouse_db_pool_connections',
+      help: 'Database connections of this process, by state (MySQL pool; SQLite has one)',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const stats = db.poolStats();
+        this.set({ state: 'in_use' }, stats.inUse);
+        this.set({ state: 'idle' }, stats.idle);
+        this.set({ state: 'max' }, stats.max);
+      },
+    });
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** Serves GET /metrics alone on its own port (METRICS_PORT), so it need not be public. */
+  async listen(port: number, host: string): Promise<number> {
+    const server = createServer((req, res) => {
+      if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+        return;
+      }
+      this.text().then(
+        (body) => res.writeHead(200, { 'content-type': this.contentType, 'cache-control': 'no-store' }).end(body),
+        () => res.writeHead(500).end(),
+      );
+    });
+    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
+    this.server = server;
+    return (server.address() as { port: number }).port;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (server) await new Promise((resolve) => server.close(resolve));
+  }
+}
