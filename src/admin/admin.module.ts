@@ -4,13 +4,14 @@ import { ClientsModule } from '../clients/clients.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { AdminApiKeyGuard } from './admin-api-key.guard';
 import { AdminClientsController } from './admin-clients.controller';
+import { AdminEventsController } from './admin-events.controller';
 import { AdminTokensController } from './admin-tokens.controller';
 import { AdminUsersController } from './admin-users.controller';
 
-/** The operator's REST API under /admin (users, clients, tokens), behind ADMIN_API_KEY. */
+/** The operator's REST API under /admin (users, clients, tokens, audit events), behind ADMIN_API_KEY. */
 @Module({
   imports: [UsersModule, ClientsModule, TokensModule],
-  controllers: [AdminUsersController, AdminClientsController, AdminTokensController],
+  controllers: [AdminUsersController, AdminClientsController, AdminTokensController, AdminEventsController],
   providers: [AdminApiKeyGuard],
 })
 export class AdminModule {}
