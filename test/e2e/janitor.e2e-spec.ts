@@ -1,0 +1,125 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DATABASES, TestApp, startApp } from '../support/start-app';
+import { basic, postForm } from '../support/http';
+import { obtainCode, obtainTokens, provision, Provisioned } from '../support/oauth-flow';
+import { Db } from '../../src/database/db';
+import { JanitorService } from '../../src/janitor/janitor.service';
+import { ensureBuilt, startServer } from '../support/server-process';
+
+async function count(t: TestApp, table: string): Promise<number> {
+  const [{ n }] = await t.app.get(Db).query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`);
+  return Number(n);
+}
+
+describe.each(DATABASES)('janitor: db:purge (%s)', (_name, databaseUrl) => {
+  let t: TestApp;
+  let janitor: JanitorService;
+  let p: Provisioned;
+
+  beforeAll(async () => {
+    // Access tokens live 1000 s, refresh tokens 2000 s, codes 60 s; revoked rows stay 100 s; events 1 day.
+    t = await startApp(databaseUrl, { ACCESS_TOKEN_TTL: '1000', PURGE_REVOKED_GRACE: '100', AUDIT_RETENTION_DAYS: '1' });
+    janitor = t.app.get(JanitorService);
+    p = await provision(t, { grant_types: ['authorization_code', 'refresh_token', 'client_credentials'] });
+  });
+  afterAll(() => t.close());
+
+  const setClock = (at: number) => t.clock.advance(at - t.clock.now());
+
+  it('deletes each kind of row when, and only when, nobody can use it any more', async () => {
+    const auth = { authorization: basic(p.clientId, p.secret!) };
+    const t0 = t.clock.now();
+    const cc = async () => ((await (await postForm(`${t.url}/oauth/token`, { grant_type: 'client_credentials' }, auth)).json()) as { access_token: string }).access_token;
+    await cc(); // an access token alone
+    const revoked = await cc();
+    expect((await postForm(`${t.url}/oauth/revoke`, { token: revoked }, auth)).status).toBe(200);
+    const pair = await obtainTokens(t, p); // access + refresh, from a used code
+    await obtainCode(t, p); // a code never redeemed
+    const rotated = await postForm(`${t.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: pair.refresh_token }, auth);
+    expect(rotated.status).toBe(200); // pair's row is now rotated (its refresh token retired), a new row carries on
+    expect([await count(t, 'oauth2_token'), await count(t, 'oauth2_code')]).toEqual([4, 2]);
+    const events = await count(t, 'audit_event');
+    expect(events).toBeGreaterThan(5);
+
+    expect((await janitor.purge()).deleted).toEqual({ codes: 0, tokens: 0, audit_events: 0 });
+
+    // Revoked more than the grace period ago: gone. Codes: expired (60 s) more than the grace ago: gone.
+    setClock(t0 + 161);
+    expect((await janitor.purge()).deleted).toEqual({ codes: 2, tokens: 1, audit_events: 0 });
+
+    // The lone access token has expired; the rotated row's refresh lifetime (2000 s) still runs.
+    setClock(t0 + 1001);
+    expect((await janitor.purge()).deleted).toEqual({ codes: 0, tokens: 1, audit_events: 0 });
+    // The rotated refresh token presented again is still recognised as a replay.
+    const replay = await postForm(`${t.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: pair.refresh_token }, auth);
+    expect([replay.status, await replay.json()]).toEqual([400, { error: 'invalid_grant', error_description: 'refresh token is invalid' }]);
+
+    // Past the refresh lifetime (and the family, revoked by the replay, past the grace period): gone.
+    setClock(t0 + 2001);
+    expect((await janitor.purge()).deleted).toEqual({ codes: 0, tokens: 2, audit_events: 0 });
+    expect(await count(t, 'oauth2_token')).toBe(0);
+
+    setClock(t0 + 86_400 + 2002);
+    const last = await janitor.purge();
+    expect(last.deleted.audit_events).toBeGreaterThanOrEqual(events);
+    expect(await count(t, 'audit_event')).toBe(0);
+  });
+
+  it('walks large tables in batches of 1000 rows', async () => {
+    const db = t.app.get(Db);
+    const old = t.clock.now() - 10 * 86_400;
+    for (let i = 0; i < 25; i++) {
+      await db.execute(
+        `INSERT INTO audit_event (type, occurred_at, user_id, client_id, ip, detail) VALUES ${Array.from({ length: 100 }, () => '(?, ?, NULL, NULL, NULL, NULL)').join(', ')}`,
+        Array.from({ length: 100 }, () => ['token.issued', old]).flat(),
+      );
+    }
+    await db.execute('INSERT INTO audit_event (type, occurred_at, user_id, client_id, ip, detail) VALUES (?, ?, NULL, NULL, NULL, NULL)', ['token.issued', t.clock.now()]);
+    expect((await janitor.purge()).deleted.audit_events).toBe(2500);
+    expect(await count(t, 'audit_event')).toBe(1);
+  });
+
+  it('runs every PURGE_INTERVAL seconds when asked to', async () => {
+    const other = await startApp(databaseUrl, { PURGE_INTERVAL: '1' });
+    try {
+      const j = other.app.get(JanitorService);
+      const spy = jest.spyOn(j, 'purge');
+      const started = Date.now();
+      j.schedule(1);
+      while (spy.mock.calls.length === 0 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 50));
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(990);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
+describe('npm run cli -- db:purge (built CLI, sqlite file)', () => {
+  beforeAll(() => ensureBuilt(), 180_000);
+
+  it('prints what it deleted as JSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gh-purge-'));
+    const databaseUrl = `sqlite:${join(dir, 'g.sqlite')}`;
+    // The schema comes from a server start; then one stale event.
+    const server = await startServer({ DATABASE_URL: databaseUrl }, dir);
+    server.proc.kill('SIGTERM');
+    await server.exited;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Database = require('better-sqlite3') as new (file: string) => { prepare(sql: string): { run(...p: unknown[]): unknown }; close(): void };
+    const sqlite = new Database(join(dir, 'g.sqlite'));
+    sqlite.prepare("INSERT INTO audit_event (type, occurred_at) VALUES ('user.created', 1000)").run();
+    sqlite.close();
+    const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile(process.execPath, [join(__dirname, '../../dist/src/cli.js'), 'db:purge'], { cwd: dir, env: { PATH: process.env.PATH, NODE_ENV: 'test', DATABASE_URL: databaseUrl } }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      ),
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual({ deleted: { codes: 0, tokens: 0, audit_events: 1 }, ms: expect.any(Number) });
+  });
+});
