@@ -82,7 +82,7 @@ async function bootstrap(): Promise<void> {
         process.exit(0);
       },
       (err: unknown) => {
-        log.error({ err: { message: (err as Error).message } }, 'shutdown failed');
+        log.error({ error: (err as Error).message }, 'shutdown failed');
         process.exit(1);
       },
     );

@@ -116,7 +116,7 @@ export class AuditService implements OnApplicationShutdown {
           await this.events.insertMany(batch);
         } catch (err) {
           // The log line of each event is already written; the rows are lost, and we say so once.
-          this.log.error({ err: { message: (err as Error).message }, lost: batch.length }, 'could not store audit events');
+          this.log.error({ error: (err as Error).message, lost: batch.length }, 'could not store audit events');
         }
       }
       if (this.dropped) {

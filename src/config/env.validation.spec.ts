@@ -144,3 +144,54 @@ describe('loadConfig', () => {
     expect(refusal(env)).toBe(message);
   });
 });
+
+describe('loadConfig: running it as a service', () => {
+  it('defaults: JSON logs off a terminal, 10 s shutdown, metrics on the main port, 90-day audit, no periodic purge, 1-day grace, no trusted proxy', () => {
+    const tty = process.stdout.isTTY;
+    process.stdout.isTTY = false;
+    try {
+      expect(loadConfig({})).toMatchObject({
+        logFormat: 'json',
+        shutdownTimeout: 10,
+        metricsPort: null,
+        auditRetentionDays: 90,
+        purgeInterval: 0,
+        purgeRevokedGrace: 86_400,
+        trustProxy: false,
+      });
+    } finally {
+      process.stdout.isTTY = tty;
+    }
+  });
+
+  it('pretty logs by default only for development on a terminal', () => {
+    const tty = process.stdout.isTTY;
+    process.stdout.isTTY = true;
+    try {
+      expect(loadConfig({}).logFormat).toBe('pretty');
+      expect(loadConfig({ NODE_ENV: 'test' }).logFormat).toBe('json');
+      expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    } finally {
+      process.stdout.isTTY = tty;
+    }
+  });
+
+  it.each([
+    [{ TRUST_PROXY: 'true' }, true],
+    [{ TRUST_PROXY: '2' }, 2],
+    [{ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }, '10.0.0.0/8, 127.0.0.1'],
+  ])('TRUST_PROXY %j', (env, value) => {
+    expect(loadConfig(env).trustProxy).toEqual(value);
+  });
+
+  it.each([
+    [{ LOG_FORMAT: 'xml' }, 'LOG_FORMAT must be one of json, pretty, got "xml"'],
+    [{ TRUST_PROXY: 'everyone' }, 'TRUST_PROXY must be true, false, a hop count or a list of addresses, got "everyone"'],
+    [{ SHUTDOWN_TIMEOUT: '0' }, 'SHUTDOWN_TIMEOUT must be between 1 and 3600, got 0'],
+    [{ METRICS_PORT: 'x' }, 'METRICS_PORT must be an integer, got "x"'],
+    [{ AUDIT_RETENTION_DAYS: '0' }, 'AUDIT_RETENTION_DAYS must be between 1 and 36500, got 0'],
+    [{ PURGE_INTERVAL: '-1' }, 'PURGE_INTERVAL must be an integer, got "-1"'],
+  ])('refuses %j', (env, message) => {
+    expect(refusal(env)).toBe(message);
+  });
+});

@@ -91,7 +91,7 @@ export class JanitorService implements OnApplicationShutdown {
       this.timer = setTimeout(() => {
         this.purge()
           .then((report) => this.log.info({ ...report }, 'purge done'))
-          .catch((err: Error) => this.log.error({ err: { message: err.message } }, 'purge failed'))
+          .catch((err: Error) => this.log.error({ error: err.message }, 'purge failed'))
           .finally(() => {
             if (!this.stopped) tick();
           });

@@ -1,0 +1,76 @@
+import { Test, TestingModule } from '@nestjs/testing';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { FixedClock } from '../common/clock';
+import { ConfigModule } from '../config/config.module';
+import { loadConfig } from '../config/env.validation';
+import { DatabaseModule } from '../database/database.module';
+import { Db } from '../database/db';
+import { LoggingModule } from '../logging/logging.module';
+import { requestContext } from '../logging/request-context';
+import { AuditModule } from './audit.module';
+import { AuditService } from './audit.service';
+
+describe(AuditService.name, () => {
+  let moduleRef: TestingModule;
+  let audit: AuditService;
+  let db: Db;
+  const lines: Array<Record<string, unknown>> = [];
+
+  beforeEach(async () => {
+    lines.splice(0);
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'sqlite::memory:' });
+    moduleRef = await Test.createTestingModule({
+      imports: [ConfigModule.forRoot(config, new FixedClock(1_700_000_000)), LoggingModule.forRoot(pino({ level: 'info' }, sink)), DatabaseModule, AuditModule],
+    }).compile();
+    await moduleRef.init();
+    audit = moduleRef.get(AuditService);
+    db = moduleRef.get(Db);
+  });
+  afterEach(() => moduleRef.close());
+
+  const rows = () => db.query('SELECT type, occurred_at, user_id, client_id, ip, detail FROM audit_event ORDER BY id');
+
+  it('writes the log line at once and the row later, off the caller’s path', async () => {
+    audit.record({ type: 'token.issued', userId: 7, clientId: 'c1', ip: '192.0.2.1', detail: { grant_type: 'password' } });
+    expect(lines).toEqual([
+      expect.objectContaining({ log: 'audit', audit: 'token.issued', user_id: 7, client_id: 'c1', ip: '192.0.2.1', detail: { grant_type: 'password' }, msg: 'audit token.issued' }),
+    ]);
+    expect(await rows()).toEqual([]);
+    await audit.flush();
+    expect(await rows()).toEqual([
+      { type: 'token.issued', occurred_at: 1_700_000_000, user_id: 7, client_id: 'c1', ip: '192.0.2.1', detail: '{"grant_type":"password"}' },
+    ]);
+  });
+
+  it('groups events recorded together into few INSERTs and keeps them all', async () => {
+    const execute = jest.spyOn(db, 'execute');
+    for (let i = 0; i < 1200; i++) audit.record({ type: 'sign_in.failed', detail: { n: i } });
+    await audit.flush();
+    expect(execute.mock.calls.length).toBe(3); // 500 + 500 + 200
+    const [{ n }] = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM audit_event');
+    expect(Number(n)).toBe(1200);
+  });
+
+  it('takes the IP of the request being served when the caller gives none', async () => {
+    requestContext.run({ ip: '198.51.100.9' }, () => audit.record({ type: 'user.deleted', userId: 3 }));
+    await audit.flush();
+    expect(await rows()).toEqual([{ type: 'user.deleted', occurred_at: 1_700_000_000, user_id: 3, client_id: null, ip: '198.51.100.9', detail: null }]);
+  });
+
+  it('logs and drops a batch the database refuses, and carries on', async () => {
+    jest.spyOn(db, 'execute').mockRejectedValueOnce(new Error('database went away'));
+    audit.record({ type: 'client.deleted', clientId: 'gone' });
+    await audit.flush();
+    expect(lines.at(-1)).toEqual(expect.objectContaining({ level: 50, lost: 1, msg: 'could not store audit events', error: 'database went away' }));
+    audit.record({ type: 'client.created', clientId: 'next' });
+    await audit.flush();
+    expect((await rows()).map((r) => r.type)).toEqual(['client.created']);
+  });
+});

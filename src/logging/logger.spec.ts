@@ -1,0 +1,67 @@
+import { Writable } from 'node:stream';
+import { createRootLogger, NestPinoLogger } from './logger';
+
+function sink() {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, stream };
+}
+
+describe('createRootLogger', () => {
+  it('writes one JSON object per line with an ISO time and the level name', () => {
+    const { lines, stream } = sink();
+    createRootLogger({ logLevel: 'info', logFormat: 'json' }, stream).info({ a: 1 }, 'hello');
+    expect(lines).toEqual([{ level: 'info', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), service: 'gatehouse', a: 1, msg: 'hello' }]);
+  });
+
+  it('redacts credentials wherever a logged object carries them', () => {
+    const { lines, stream } = sink();
+    createRootLogger({ logLevel: 'info', logFormat: 'json' }, stream).info({
+      req: { headers: { authorization: 'Basic c2VjcmV0', cookie: 'gh_session=abc', host: 'x' }, body: { password: 'p' } },
+      res: { headers: { 'set-cookie': 'gh_session=abc' } },
+      detail: { client_secret: 's', refresh_token: 'r', access_token: 'a', code_verifier: 'v', scope: 'profile' },
+      password: 'p',
+    });
+    expect(lines[0]).toMatchObject({
+      req: { headers: { authorization: '[redacted]', cookie: '[redacted]', host: 'x' }, body: '[redacted]' },
+      res: { headers: { 'set-cookie': '[redacted]' } },
+      detail: { client_secret: '[redacted]', refresh_token: '[redacted]', access_token: '[redacted]', code_verifier: '[redacted]', scope: 'profile' },
+      password: '[redacted]',
+    });
+  });
+
+  it('honours LOG_LEVEL', () => {
+    const { lines, stream } = sink();
+    const logger = createRootLogger({ logLevel: 'warn', logFormat: 'json' }, stream);
+    logger.info('no');
+    logger.warn('yes');
+    expect(lines.map((l) => l.msg)).toEqual(['yes']);
+  });
+});
+
+describe(NestPinoLogger.name, () => {
+  it('writes Nest lines as JSON with their context, and route mapping only at debug', () => {
+    const { lines, stream } = sink();
+    const nest = new NestPinoLogger(createRootLogger({ logLevel: 'info', logFormat: 'json' }, stream));
+    nest.log('Mapped {/oauth/token, POST} route', 'RouterExplorer');
+    nest.log('AppModule dependencies initialized', 'InstanceLoader');
+    nest.warn('careful', 'OAuth');
+    nest.error('boom', 'Error: boom\n    at x', 'Pages');
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'warn', context: 'OAuth', msg: 'careful' }),
+      expect.objectContaining({ level: 'error', context: 'Pages', msg: 'boom', stack: 'Error: boom\n    at x' }),
+    ]);
+  });
+
+  it('leaves start-up failures to the one line main.ts prints', () => {
+    const { lines, stream } = sink();
+    const nest = new NestPinoLogger(createRootLogger({ logLevel: 'info', logFormat: 'json' }, stream));
+    nest.error('Unable to connect to the database.', 'Error: ...', 'TypeOrmModule');
+    expect(lines).toEqual([]);
+  });
+});
