@@ -23,6 +23,7 @@ const ROUTES: Array<[string, string, string, string | null, string[]]> = [
   ['post', '/admin/clients/{client_id}/secret', '200', null, ['401', '404', '409']],
   ['get', '/admin/tokens', '200', null, ['400', '401']],
   ['delete', '/admin/tokens/{id}', '204', null, ['400', '401', '404']],
+  ['get', '/admin/events', '200', null, ['400', '401']],
 ];
 
 describe.each(DATABASES)('admin API documentation (%s)', (_name, databaseUrl) => {
