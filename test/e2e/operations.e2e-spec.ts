@@ -11,7 +11,8 @@ function parseMetrics(text: string): Map<string, number> {
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{.*\})?) (\S+)$/.exec(line);
-    if (!match || !/^(-?[0-9.]+(e[+-]?[0-9]+)?|NaN|[+-]Inf)$/.test(match[2])) throw new Error(`not a Prometheus sample line: ${JSON.stringify(line)}`);
+    // Values as Prometheus parses them (Go's ParseFloat: NaN and Inf in any case; prom-client writes "Nan").
+    if (!match || !/^(-?[0-9.]+(e[+-]?[0-9]+)?|nan|[+-]inf)$/i.test(match[2])) throw new Error(`not a Prometheus sample line: ${JSON.stringify(line)}`);
     samples.set(match[1], Number(match[2]));
   }
   return samples;
