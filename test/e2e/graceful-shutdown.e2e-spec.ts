@@ -67,8 +67,11 @@ describe.each(DATABASES)('graceful shutdown under load (%s)', (name, createDatab
             if (++answered === SIGNAL_AFTER) {
               inFlightAtSignal = BURST - answered;
               first.proc.kill('SIGTERM');
-              // Readiness turns 503 at once (a connection the server still had open may answer it).
-              new Promise((r) => setTimeout(r, 100))
+              // Once the server has logged that it is shutting down, readiness answers 503 (or the
+              // listener is already closed and the connection is refused).
+              (async () => {
+                for (let i = 0; i < 400 && !first.stdout.some((l) => l.includes('SIGTERM: shutting down')); i++) await new Promise((r) => setTimeout(r, 25));
+              })()
                 .then(() => fetch(`${first.url}/health/ready`))
                 .then((r) => (readyAfterSignal = r.status))
                 .catch(() => (readyAfterSignal = 0))
