@@ -56,7 +56,7 @@ export class SignupController {
   }
 
   private returnTo(value: unknown): string {
-    const safe = safeReturnTo(value);
+    const safe = safeReturnTo(value, this.config.issuer);
     return safe === '/' ? '/console' : safe;
   }
 }

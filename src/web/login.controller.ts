@@ -26,14 +26,14 @@ export class LoginController {
 
   @Get('login')
   form(@Query('return_to') returnTo: unknown, @Res() reply: FastifyReply): void {
-    sendPage(reply, 200, loginView({ csrfToken: reply.generateCsrf(), returnTo: safeReturnTo(returnTo), signupEnabled: this.config.signupEnabled }));
+    sendPage(reply, 200, loginView({ csrfToken: reply.generateCsrf(), returnTo: safeReturnTo(returnTo, this.config.issuer), signupEnabled: this.config.signupEnabled }));
   }
 
   @Post('login')
   @UseGuards(CsrfGuard)
   async login(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const body = singleValued(req.body);
-    const returnTo = safeReturnTo(body.return_to);
+    const returnTo = safeReturnTo(body.return_to, this.config.issuer);
     const user = body.username && body.password ? await this.users.verifyPassword(body.username, body.password) : null;
     if (!user) {
       const error = body.username && body.password ? 'Wrong username or password.' : 'Enter your username and password.';
