@@ -10,7 +10,8 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifyCsrf from '@fastify/csrf-protection';
 import { parse as parseQuery } from 'node:querystring';
 import { CORS_ROUTES, CorsPolicy } from './oauth/cors.policy';
-import { CSRF_COOKIE } from './web/csrf.guard';
+import { CSRF_COOKIE, bindCsrfSecretToSession } from './web/csrf.guard';
+import { sessionCookieId } from './web/session.service';
 import { FrameworkErrorFilter } from './oauth/framework-error.filter';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
@@ -122,10 +123,8 @@ export async function createApp(config: AppConfig, clock?: Clock, options: Creat
   await app.register(fastifyCors, { hook: 'preHandler', delegator: app.get(CorsPolicy).options });
   await app.register(fastifyCookie, { secret: config.cookieSecret });
   // Forms get their token from reply.generateCsrf(); CsrfGuard checks it (double submit, signed cookie).
-  await app.register(fastifyCsrf, {
-    cookieKey: CSRF_COOKIE,
-    cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure: config.secureCookies, signed: true },
-  });
+  const csrfCookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies, signed: true };
+  await app.register(fastifyCsrf, { cookieKey: CSRF_COOKIE, cookieOpts: csrfCookie });
   await app.register(fastifyHelmet, {
     // CSP is the constant below: helmet would rebuild the same header on every request.
     contentSecurityPolicy: false,
@@ -136,8 +135,9 @@ export async function createApp(config: AppConfig, clock?: Clock, options: Creat
   app
     .getHttpAdapter()
     .getInstance()
-    .addHook('onRequest', (_request, reply, done) => {
+    .addHook('onRequest', (request, reply, done) => {
       reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+      bindCsrfSecretToSession(request, reply, sessionCookieId(request), config.cookieSecret, csrfCookie);
       done();
     });
 

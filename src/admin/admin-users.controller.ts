@@ -9,6 +9,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { AdminRoute } from './admin-route.decorator';
 import { IdParamDto, PaginationQueryDto } from '../common/dto/page.dto';
@@ -20,7 +21,10 @@ import { ErrorDto, ValidationErrorDto } from './dto/error.dto';
 @ApiBadRequestResponse({ description: 'Invalid body, query or path parameter: each bad field is named', type: ValidationErrorDto })
 @Controller('admin/users')
 export class AdminUsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly sessions: SessionsService,
+  ) {}
 
   @Post()
   @ApiOperation({ summary: 'Create a user (the password is stored as an argon2id hash)' })
@@ -49,22 +53,26 @@ export class AdminUsersController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Change username, password or email' })
+  @ApiOperation({ summary: "Change username, password or email (a new password ends the user's sign-in sessions)" })
   @ApiOkResponse({ type: UserDto })
   @ApiNotFoundResponse({ type: ErrorDto })
   @ApiConflictResponse({ description: 'Username already taken', type: ErrorDto })
   async update(@Param() { id }: IdParamDto, @Body() dto: UpdateUserDto): Promise<UserDto> {
     const user = await this.users.update(id, { username: dto.username, password: dto.password, email: dto.email });
     if (!user) throw userNotFound(id);
+    // Whoever knew the old password may hold a session: it ends with the password.
+    if (dto.password !== undefined) await this.sessions.endAllForUser(id, 'password_changed');
     return UserDto.from(user);
   }
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({ summary: 'Delete a user with their codes, tokens and owned clients' })
+  @ApiOperation({ summary: 'Delete a user with their sessions, codes, tokens and owned clients' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ type: ErrorDto })
   async delete(@Param() { id }: IdParamDto): Promise<void> {
+    // The rows go with the user (ON DELETE CASCADE); ending them first records it in the audit trail.
+    await this.sessions.endAllForUser(id, 'user_deleted');
     if (!(await this.users.delete(id))) throw userNotFound(id);
   }
 }

@@ -2,16 +2,18 @@ import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module';
 import { ClientsModule } from '../clients/clients.module';
 import { TokensModule } from '../tokens/tokens.module';
+import { SessionsModule } from '../sessions/sessions.module';
 import { AdminApiKeyGuard } from './admin-api-key.guard';
 import { AdminClientsController } from './admin-clients.controller';
 import { AdminEventsController } from './admin-events.controller';
 import { AdminTokensController } from './admin-tokens.controller';
 import { AdminUsersController } from './admin-users.controller';
+import { AdminSessionsController } from './admin-sessions.controller';
 
 /** The operator's REST API under /admin (users, clients, tokens, audit events), behind ADMIN_API_KEY. */
 @Module({
-  imports: [UsersModule, ClientsModule, TokensModule],
-  controllers: [AdminUsersController, AdminClientsController, AdminTokensController, AdminEventsController],
+  imports: [UsersModule, ClientsModule, TokensModule, SessionsModule],
+  controllers: [AdminUsersController, AdminSessionsController, AdminClientsController, AdminTokensController, AdminEventsController],
   providers: [AdminApiKeyGuard],
 })
 export class AdminModule {}

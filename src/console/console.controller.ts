@@ -186,7 +186,7 @@ export class ConsoleController {
 
   /** The signed-in user, or null after redirecting to the sign-in page (which comes back here). */
   private async signedIn(req: FastifyRequest, reply: FastifyReply): Promise<User | null> {
-    const session = this.sessions.read(req);
+    const session = await this.sessions.read(req);
     const user = session && (await this.users.findById(session.userId));
     if (user) return user;
     const returnTo = req.method === 'GET' ? req.url : '/console';

@@ -43,7 +43,7 @@ export class SignupController {
     if (Object.keys(errors).length) return again(errors);
     try {
       const user = await this.users.create({ username: value.username, password: value.password, email: value.email ?? null });
-      this.sessions.start(reply, user.id);
+      await this.sessions.start(req, reply, user.id);
       reply.redirect(returnTo, 303);
     } catch (err) {
       if (err instanceof UsernameTakenError) return again({ username: 'is already taken' });

@@ -8,8 +8,10 @@ import { AuthorizationCode } from '../authorization-codes/authorization-code.ent
 import { Token } from '../tokens/token.entity';
 import { ConsentGrant } from '../consents/consent-grant.entity';
 import { AuditEventRow } from '../audit/audit-event.entity';
+import { UserSession } from '../sessions/user-session.entity';
+import { PendingRequestRow } from '../authorization-requests/pending-request.entity';
 
-export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow];
+export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow];
 import { migrations } from './migrations';
 
 

@@ -70,7 +70,7 @@ export class AuthorizeController {
 
   private async begin(params: Params, repeated: string[], returnTo: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const { client, request } = await this.authorize.parse(params, repeated);
-    const session = this.sessions.read(req);
+    const session = await this.sessions.read(req);
     const user = session && (await this.users.findById(session.userId));
     if (!session || !user) {
       const login = `/login?return_to=${encodeURIComponent(returnTo)}`;
@@ -85,7 +85,7 @@ export class AuthorizeController {
       reply.redirect(await this.authorize.approve(request, user, session.authTime), 302);
       return;
     }
-    const requestId = this.pending.save(reply, user.id, session.authTime, request);
+    const requestId = await this.pending.save(reply, user.id, session.authTime, request);
     sendPage(
       reply,
       200,
@@ -103,8 +103,8 @@ export class AuthorizeController {
   /** The consent form's answer: `decision` = approve | deny. */
   private async decide(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const body = singleValued(req.body);
-    const session = this.sessions.read(req);
-    const pending = this.pending.load(req, body.request_id);
+    const session = await this.sessions.read(req);
+    const pending = await this.pending.load(req, body.request_id);
     if (!session || !pending || pending.userId !== session.userId) {
       throw new UnverifiableRequestError('this authorization request has expired or belongs to another session; start again from the application');
     }
@@ -115,7 +115,8 @@ export class AuthorizeController {
     }
     const user = await this.users.findById(session.userId);
     if (!user) throw new UnverifiableRequestError('the signed-in user no longer exists');
-    this.pending.clear(reply);
+    // Single use: of two submissions of one page, only the one that removes the request goes on.
+    if (!(await this.pending.clear(req, reply))) throw new UnverifiableRequestError('this authorization request was already answered; start again from the application');
     if (body.decision === 'approve') {
       await this.consents.remember(user.id, client.clientId, pending.request.scope);
       reply.redirect(await this.authorize.approve(pending.request, user, pending.authTime), 302);

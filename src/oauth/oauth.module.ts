@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuthorizationRequestsModule } from '../authorization-requests/authorization-requests.module';
 import { ClientsModule } from '../clients/clients.module';
 import { ConsentsModule } from '../consents/consents.module';
 import { GrantsModule } from '../grants/grants.module';
@@ -16,7 +17,7 @@ import { RevokeController } from './revoke.controller';
 import { TokenController } from './token.controller';
 
 @Module({
-  imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule],
+  imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule, AuthorizationRequestsModule],
   controllers: [AuthorizeController, TokenController, RevokeController, IntrospectController, MetadataController],
   providers: [AuthorizeService, ClientAuthGuard, PendingRequestService, CorsPolicy],
 })

@@ -1,55 +1,52 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { randomToken, safeEqual } from '../common/crypto';
-import { Clock } from '../common/clock';
+import { PendingRequest as StoredRequest, PendingRequestsService } from '../authorization-requests/pending-requests.service';
 import { AuthorizationRequest } from '../grants/grant';
 import { SessionService } from '../web/session.service';
 
 /** An authorization request waiting for the user's decision on the consent page. */
-export interface PendingRequest {
-  id: string;
-  userId: number;
-  authTime: number;
-  expiresAt: number;
-  request: AuthorizationRequest;
-}
+export type PendingRequest = StoredRequest<AuthorizationRequest>;
 
 const COOKIE = 'gh_authz';
 const LIFETIME = 600;
 
 /**
- * Carries the pending request between the consent page and its POST in a signed cookie: it is
- * bound to the browser that started it, and any instance can finish what another began.
+ * Carries the pending request between the consent page and its POST: the request itself is in the
+ * database, the browser holds a signed cookie with a random key to it. So it is bound to the browser
+ * that started it, any instance can finish what another began, and the cookie stays small whatever
+ * the size of `state` and `redirect_uri`.
  */
 @Injectable()
 export class PendingRequestService {
   constructor(
     private readonly sessions: SessionService,
-    private readonly clock: Clock,
+    private readonly pending: PendingRequestsService,
   ) {}
 
-  save(reply: FastifyReply, userId: number, authTime: number, request: AuthorizationRequest): string {
-    const pending: PendingRequest = { id: randomToken(16), userId, authTime, expiresAt: this.clock.now() + LIFETIME, request };
-    reply.setCookie(COOKIE, Buffer.from(JSON.stringify(pending)).toString('base64url'), { ...this.sessions.cookieOptions(), maxAge: LIFETIME });
+  async save(reply: FastifyReply, userId: number, authTime: number, request: AuthorizationRequest): Promise<string> {
+    const { key, pending } = await this.pending.save(userId, authTime, request, LIFETIME);
+    reply.setCookie(COOKIE, key, { ...this.sessions.cookieOptions(), maxAge: LIFETIME });
     return pending.id;
   }
 
   /** The pending request with this id, if this browser holds it and it has not expired. */
-  load(request: FastifyRequest, id: string | undefined): PendingRequest | null {
-    const raw = request.cookies[COOKIE];
-    if (!raw || !id) return null;
-    const unsigned = request.unsignCookie(raw);
-    if (!unsigned.valid || !unsigned.value) return null;
-    try {
-      const pending = JSON.parse(Buffer.from(unsigned.value, 'base64url').toString('utf8')) as PendingRequest;
-      if (!safeEqual(pending.id, id) || pending.expiresAt <= this.clock.now()) return null;
-      return pending;
-    } catch {
-      return null;
-    }
+  async load(request: FastifyRequest, id: string | undefined): Promise<PendingRequest | null> {
+    const key = this.key(request);
+    if (!key || !id) return null;
+    return this.pending.find<AuthorizationRequest>(key, id);
   }
 
-  clear(reply: FastifyReply): void {
+  /** Forgets this browser's pending request: true only for the one submission that removed it. */
+  async clear(request: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    const key = this.key(request);
     reply.clearCookie(COOKIE, this.sessions.cookieOptions());
+    return key ? this.pending.remove(key) : false;
+  }
+
+  private key(request: FastifyRequest): string | null {
+    const raw = request.cookies[COOKIE];
+    if (!raw) return null;
+    const unsigned = request.unsignCookie(raw);
+    return unsigned.valid && unsigned.value && /^[A-Za-z0-9_-]{43}$/.test(unsigned.value) ? unsigned.value : null;
   }
 }

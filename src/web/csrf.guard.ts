@@ -1,20 +1,56 @@
 import { CanActivate, ExecutionContext, HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import { createHmac } from 'node:crypto';
 import CSRF from '@fastify/csrf';
 import '@fastify/csrf-protection'; // reply.generateCsrf()
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 export const CSRF_COOKIE = '_csrf';
+const FORM_TYPE = 'application/x-www-form-urlencoded';
 const tokens = new CSRF({ userInfo: false });
 
 /**
- * Checks the `_csrf` form field against the secret cookie that @fastify/csrf-protection's
- * `reply.generateCsrf()` set when the form was rendered (a 403 otherwise). The plugin's own
- * `csrfProtection` hook answers by itself, which a Nest guard cannot compose with.
+ * The CSRF secret of a signed-in browser: derived from its session id with COOKIE_SECRET. A secret
+ * planted or minted before sign-in (double-submit cookies trust whatever secret the browser
+ * holds) is not this one, so its tokens stop verifying the moment the user signs in.
+ */
+export function csrfSecretFor(sessionId: string, cookieSecret: string): string {
+  return createHmac('sha256', cookieSecret).update(`csrf:${sessionId}`).digest('base64url');
+}
+
+/**
+ * An onRequest hook: while the browser holds a session cookie, its `_csrf` cookie is the secret
+ * derived from that session (restored when missing, e.g. after a browser restart, and replaced when
+ * it is anything else), before any form is rendered or checked.
+ */
+export function bindCsrfSecretToSession(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  sessionId: string | null,
+  cookieSecret: string,
+  cookieOptions: Record<string, unknown>,
+): void {
+  if (!sessionId) return;
+  const wanted = csrfSecretFor(sessionId, cookieSecret);
+  const raw = request.cookies[CSRF_COOKIE];
+  const current = raw ? request.unsignCookie(raw) : undefined;
+  if (current?.valid && current.value === wanted) return;
+  request.cookies[CSRF_COOKIE] = reply.signCookie(wanted);
+  reply.setCookie(CSRF_COOKIE, wanted, cookieOptions);
+}
+
+/**
+ * Guards every page POST: the body must be an HTML form (415 otherwise: a JSON body is no form and
+ * its fields need not be strings), and its `_csrf` field must match the secret cookie that
+ * @fastify/csrf-protection's `reply.generateCsrf()` set when the form was rendered (403 otherwise).
+ * The plugin's own `csrfProtection` hook answers by itself, which a Nest guard cannot compose with.
  */
 @Injectable()
 export class CsrfGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    verifyCsrf(context.switchToHttp().getRequest<FastifyRequest>());
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    if (type !== FORM_TYPE) throw new HttpException(`the form must be sent as ${FORM_TYPE}`, HttpStatus.UNSUPPORTED_MEDIA_TYPE);
+    verifyCsrf(request);
     return true;
   }
 }

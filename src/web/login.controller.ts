@@ -40,7 +40,7 @@ export class LoginController {
       sendPage(reply, 401, loginView({ csrfToken: reply.generateCsrf(), returnTo, username: body.username, error, signupEnabled: this.config.signupEnabled }));
       return;
     }
-    this.sessions.start(reply, user.id);
+    await this.sessions.start(req, reply, user.id);
     reply.redirect(returnTo, 302);
   }
 
@@ -62,14 +62,14 @@ export class LoginController {
 
   @Post('logout')
   @UseGuards(CsrfGuard)
-  logout(@Res() reply: FastifyReply): void {
-    this.sessions.end(reply);
+  async logout(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    await this.sessions.end(req, reply);
     sendPage(reply, 200, layout('Signed out', html`<h1>You are signed out</h1><p><a href="/login">Sign in again</a></p>`));
   }
 
   @Get()
   async home(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const session = this.sessions.read(req);
+    const session = await this.sessions.read(req);
     const user = session && (await this.users.findById(session.userId));
     if (!user) {
       reply.redirect('/login', 302);

@@ -22,7 +22,8 @@ export class PageExceptionFilter implements ExceptionFilter {
       reply.redirect(buildRedirect(redirectUri, responseMode, { error: error.code, error_description: error.description, state, iss }), 302);
       return;
     }
-    const status = error.code === 'server_error' ? HttpStatus.INTERNAL_SERVER_ERROR : error.status === HttpStatus.FORBIDDEN ? 403 : HttpStatus.BAD_REQUEST;
+    // A refusal keeps its own 4xx (403 CSRF, 415 not a form, ...); a protocol error on a page is a 400.
+    const status = error.code === 'server_error' ? HttpStatus.INTERNAL_SERVER_ERROR : [403, 404, 415].includes(error.status) ? error.status : HttpStatus.BAD_REQUEST;
     reply.status(status).type('text/html; charset=utf-8').send(errorView(error.code, error.description));
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { SessionsModule } from '../sessions/sessions.module';
 import { UsersModule } from '../users/users.module';
 import { AssetsController } from './assets.controller';
 import { CsrfGuard } from './csrf.guard';
@@ -7,7 +8,7 @@ import { SessionService } from './session.service';
 
 /** The browser layer: the sign-in session, CSRF, the page layout and stylesheet, /login and /logout. */
 @Module({
-  imports: [UsersModule],
+  imports: [UsersModule, SessionsModule],
   controllers: [LoginController, AssetsController],
   providers: [SessionService, CsrfGuard],
   exports: [SessionService, CsrfGuard],

@@ -15,6 +15,8 @@ const ROUTES: Array<[string, string, string, string | null, string[]]> = [
   ['get', '/admin/users/{id}', '200', null, ['400', '401', '404']],
   ['patch', '/admin/users/{id}', '200', 'UpdateUserDto', ['400', '401', '404', '409']],
   ['delete', '/admin/users/{id}', '204', null, ['400', '401', '404']],
+  ['get', '/admin/users/{id}/sessions', '200', null, ['400', '401', '404']],
+  ['delete', '/admin/users/{id}/sessions', '204', null, ['400', '401', '404']],
   ['post', '/admin/clients', '201', 'CreateClientDto', ['400', '401']],
   ['get', '/admin/clients', '200', null, ['400', '401']],
   ['get', '/admin/clients/{client_id}', '200', null, ['401', '404']],
