@@ -1,6 +1,7 @@
 import { Controller, Get, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { clientRules } from '../clients/client.entity';
 import { ClientsService } from '../clients/clients.service';
 import { ConsentsService } from '../consents/consents.service';
 import { UsersService } from '../users/users.service';
@@ -79,9 +80,10 @@ export class AuthorizeController {
       reply.redirect(login, 302);
       return;
     }
-    // Remembered consent: a request within what this user already approved for this client goes
-    // straight through; a wider one asks.
-    if (client.metadata.skip_consent || (await this.consents.covers(user.id, client.clientId, request.scope))) {
+    // Remembered consent: a request within what this user already approved for this confidential
+    // client goes straight through; a wider one asks. A public client's identity is not assured
+    // (anyone can present its client_id, RFC 6749 §10.2, RFC 8252 §8.6), so it is asked every time.
+    if (client.metadata.skip_consent || (!clientRules.isPublic(client) && (await this.consents.covers(user.id, client.clientId, request.scope)))) {
       reply.redirect(await this.authorize.approve(request, user, session.authTime), 302);
       return;
     }

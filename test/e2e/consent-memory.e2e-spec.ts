@@ -3,7 +3,7 @@ import { Db } from '../../src/database/db';
 import { DATABASES, startApp, TestApp } from '../support/start-app';
 import { UserAgent, basic, parseForm, postForm } from '../support/http';
 import { adminRequest } from '../factories/admin-request';
-import { authorize, provision, Provisioned } from '../support/oauth-flow';
+import { authorize, pkcePair, provision, Provisioned } from '../support/oauth-flow';
 
 /** Column name → nullable, the unique keys and the foreign keys of oauth2_consent, as either database reports them. */
 async function consentTable(db: Db): Promise<{ columns: Record<string, boolean>; unique: string[]; foreignKeys: string[] }> {
@@ -148,5 +148,63 @@ describe.each(DATABASES)('remembered consent (%s)', (_name, db) => {
     const res = await postForm(`${t.url}/oauth/token`, { grant_type: 'authorization_code', code, redirect_uri: p.redirectUri }, { authorization: basic(p.clientId, p.secret!) });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: 'invalid_grant', error_description: 'authorization code was already used' });
+  });
+  describe('public clients (token_endpoint_auth_method none)', () => {
+    const publicClient = (extra: Record<string, unknown> = {}) =>
+      provision(t, { token_endpoint_auth_method: 'none', redirect_uris: ['http://127.0.0.1/callback'], grant_types: ['authorization_code'], ...extra });
+    const codeParams = (p: Provisioned, port: number, state: string) => ({
+      response_type: 'code',
+      client_id: p.clientId,
+      redirect_uri: `http://127.0.0.1:${port}/callback`,
+      scope: 'profile',
+      state,
+      code_challenge: pkcePair().challenge,
+      code_challenge_method: 'S256',
+    });
+
+    it('asks again after an approval: another port with its own PKCE pair gets the consent page, not a code', async () => {
+      const p = await publicClient();
+      const agent = new UserAgent(t.url);
+      const first = await authorize(agent, codeParams(p, 50001, 'one'), p, 'approve');
+      expect(first.searchParams.get('code')).toBeTruthy();
+      // The approval is stored (the console lists it, to withdraw), but it does not speak for the next request.
+      expect(await t.app.get(ConsentsService).listForUser(p.userId)).toHaveLength(1);
+      const second = await agent.get(`/oauth/authorize?${new URLSearchParams(codeParams(p, 50002, 'two'))}`);
+      expect(second.status).toBe(200);
+      const form = parseForm(await second.text());
+      expect(form.buttons.decision).toEqual(['deny', 'approve']);
+      const approved = await agent.postForm(form.action, { ...form.fields, decision: 'approve' });
+      expect(approved.status).toBe(302);
+      const cb = new URL(approved.headers.get('location')!);
+      expect(cb.origin).toBe('http://127.0.0.1:50002');
+      expect(cb.searchParams.get('state')).toBe('two');
+    });
+
+    it('asks every time for an implicit request too', async () => {
+      const p = await publicClient({ grant_types: ['implicit'], response_types: ['token'] });
+      const agent = new UserAgent(t.url);
+      const params = { response_type: 'token', client_id: p.clientId, redirect_uri: 'http://127.0.0.1:50003/callback', scope: 'profile', state: 'i1' };
+      const first = await authorize(agent, params, p, 'approve');
+      expect(new URLSearchParams(first.hash.slice(1)).get('access_token')).toBeTruthy();
+      const again = await agent.get(`/oauth/authorize?${new URLSearchParams({ ...params, state: 'i2' })}`);
+      expect(again.status).toBe(200);
+      expect(parseForm(await again.text()).buttons.decision).toEqual(['deny', 'approve']);
+    });
+
+    it('never asks when the operator set skip_consent', async () => {
+      const p = await publicClient({ skip_consent: true });
+      const agent = new UserAgent(t.url);
+      const first = await authorize(agent, codeParams(p, 50004, 'a'), p);
+      expect(first.searchParams.get('code')).toBeTruthy();
+      const res = await agent.get(`/oauth/authorize?${new URLSearchParams(codeParams(p, 50005, 'b'))}`);
+      expect(res.status).toBe(302);
+      expect(new URL(res.headers.get('location')!).searchParams.get('code')).toBeTruthy();
+    });
+
+    it('a confidential client is still remembered', async () => {
+      const p = await provision(t);
+      const agent = await approvedOnce(p, 'profile');
+      expect((await agent.get(`/oauth/authorize?${new URLSearchParams(params(p, 'profile', 'x'))}`)).status).toBe(302);
+    });
   });
 });
