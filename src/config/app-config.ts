@@ -9,6 +9,23 @@ export interface Argon2Config {
   parallelism: number;
 }
 
+/** Brute-force protection (see ThrottleService); seconds unless named otherwise. */
+export interface ThrottleConfig {
+  enabled: boolean;
+  /** Failures of one account from one IP before it locks there. */
+  accountIpFailures: number;
+  /** How long those failures are remembered, from the first. */
+  accountIpWindow: number;
+  /** Failures of one account from every IP within `window` before it locks everywhere. */
+  accountFailures: number;
+  /** Failures from one IP over every account within `window`. */
+  ipFailures: number;
+  window: number;
+  /** The first lock; each further failure doubles it. */
+  lockSeconds: number;
+  maxLockSeconds: number;
+}
+
 export class AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
@@ -54,6 +71,7 @@ export class AppConfig {
   purgeInterval: number;
   /** Revoked tokens are kept this many seconds before the purge deletes them. */
   purgeRevokedGrace: number;
+  throttle: ThrottleConfig;
 
   get secureCookies(): boolean {
     return this.issuer.startsWith('https:');

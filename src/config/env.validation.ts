@@ -142,6 +142,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.auditRetentionDays = int(env, 'AUDIT_RETENTION_DAYS', 90, 1, 36_500);
   config.purgeInterval = int(env, 'PURGE_INTERVAL', 0, 0, 31_536_000);
   config.purgeRevokedGrace = int(env, 'PURGE_REVOKED_GRACE', 86_400, 0, 31_536_000);
+  config.throttle = throttle(env);
   return config;
 }
 
@@ -157,6 +158,24 @@ function trustProxy(env: Env): boolean | number | string {
   if (['true', 'false'].includes(lower)) return lower === 'true';
   if (!/^[0-9a-fA-F.:/, ]+$/.test(raw)) throw new ConfigError(`TRUST_PROXY must be true, false, a hop count or a list of addresses, got "${raw}"`);
   return raw;
+}
+
+function throttle(env: Env): AppConfig['throttle'] {
+  const settings = {
+    enabled: bool(env, 'THROTTLE_ENABLED', true),
+    accountIpFailures: int(env, 'THROTTLE_ACCOUNT_IP_FAILURES', 5, 1, 1000),
+    accountIpWindow: int(env, 'THROTTLE_ACCOUNT_IP_WINDOW', 43_200, 1, 31_536_000),
+    accountFailures: int(env, 'THROTTLE_ACCOUNT_FAILURES', 30, 1, 100_000),
+    ipFailures: int(env, 'THROTTLE_IP_FAILURES', 20, 1, 100_000),
+    window: int(env, 'THROTTLE_WINDOW', 900, 1, 31_536_000),
+    lockSeconds: int(env, 'THROTTLE_LOCK_SECONDS', 60, 1, 86_400),
+    maxLockSeconds: int(env, 'THROTTLE_MAX_LOCK_SECONDS', 900, 1, 86_400),
+  };
+  if (settings.maxLockSeconds < settings.lockSeconds) throw new ConfigError('THROTTLE_MAX_LOCK_SECONDS must be at least THROTTLE_LOCK_SECONDS');
+  if (settings.accountFailures < settings.accountIpFailures) {
+    throw new ConfigError('THROTTLE_ACCOUNT_FAILURES (every IP) must be at least THROTTLE_ACCOUNT_IP_FAILURES (one IP)');
+  }
+  return settings;
 }
 
 function redisUrl(env: Env): string | null {

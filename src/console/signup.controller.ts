@@ -8,6 +8,9 @@ import { safeReturnTo } from '../web/return-to';
 import { SessionService } from '../web/session.service';
 import { sendPage } from '../web/views/send-page';
 import { UsernameTakenError, UsersService } from '../users/users.service';
+import { ThrottleService } from '../throttle/throttle.service';
+import { waitText } from '../web/views/wait-text';
+import { messageView } from './views/message.view';
 import { formBody, one, validateAs } from './console-form';
 import { ConsolePageFilter } from './console-page.filter';
 import { signupView } from './views/signup.view';
@@ -21,6 +24,7 @@ export class SignupController {
     private readonly config: AppConfig,
     private readonly users: UsersService,
     private readonly sessions: SessionService,
+    private readonly throttle: ThrottleService,
   ) {}
 
   @Get()
@@ -41,12 +45,21 @@ export class SignupController {
     const again = (fields: Record<string, string>) =>
       sendPage(reply, 400, signupView({ csrfToken: reply.generateCsrf(), returnTo, values, errors: fields }));
     if (Object.keys(errors).length) return again(errors);
+    // "is already taken" stays (people need to know), so every answer that tells whether a
+    // username exists, a new account included, counts against this IP like a failed sign-in.
+    const attempt = await this.throttle.begin('signup', null, req.ip);
+    const tooMany = (retryAfter: number) => {
+      reply.header('Retry-After', String(retryAfter));
+      sendPage(reply, 429, messageView('Too many attempts', `Too many sign-up attempts from your network. Try again in ${waitText(retryAfter)}.`));
+    };
+    if (attempt.retryAfter > 0) return tooMany(attempt.retryAfter);
+    const retryAfter = await attempt.failed();
     try {
       const user = await this.users.create({ username: value.username, password: value.password, email: value.email ?? null });
       await this.sessions.start(req, reply, user.id);
       reply.redirect(returnTo, 303);
     } catch (err) {
-      if (err instanceof UsernameTakenError) return again({ username: 'is already taken' });
+      if (err instanceof UsernameTakenError) return retryAfter > 0 ? tooMany(retryAfter) : again({ username: 'is already taken' });
       throw err;
     }
   }

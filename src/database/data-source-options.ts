@@ -10,8 +10,9 @@ import { ConsentGrant } from '../consents/consent-grant.entity';
 import { AuditEventRow } from '../audit/audit-event.entity';
 import { UserSession } from '../sessions/user-session.entity';
 import { PendingRequestRow } from '../authorization-requests/pending-request.entity';
+import { ThrottleCounterRow } from '../throttle/throttle-counter.entity';
 
-export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow];
+export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow];
 import { migrations } from './migrations';
 
 

@@ -35,6 +35,8 @@ export class OAuthError extends Error {
   redirect?: ErrorRedirect;
   /** RFC 6750 §3: the scope a bearer request lacked. */
   requiredScope?: string;
+  /** Seconds for a `Retry-After` header (RFC 9110 §10.2.3). */
+  retryAfter?: number;
 
   constructor(
     readonly code: OAuthErrorCode,
@@ -102,6 +104,15 @@ export class OAuthError extends Error {
   }
   static serverError(detail?: string) {
     return new OAuthError('server_error', 'the server could not complete the request', HttpStatus.INTERNAL_SERVER_ERROR, detail);
+  }
+  /**
+   * Too many failed credential checks: 429 with Retry-After. RFC 6749 §5.2 has no code for this;
+   * temporarily_unavailable (§4.1.2.1) is the closest in meaning, and clients already handle it.
+   */
+  static tooManyAttempts(retryAfter: number) {
+    const err = new OAuthError('temporarily_unavailable', `too many failed attempts; retry after ${retryAfter} seconds`, HttpStatus.TOO_MANY_REQUESTS);
+    err.retryAfter = retryAfter;
+    return err;
   }
   /** RFC 6750 §3.1: unknown, expired, revoked or malformed bearer token (401). */
   static invalidToken(description = 'the access token is invalid, expired or revoked') {

@@ -5,6 +5,9 @@ import { Client, clientRules } from '../clients/client.entity';
 import { ClientsService } from '../clients/clients.service';
 import { formParams } from '../web/form-params';
 import { OAuthError } from '../grants/oauth-error';
+import { AuditService } from '../audit/audit.service';
+import { ThrottleService } from '../throttle/throttle.service';
+import type { Params } from '../web/form-params';
 
 const CONFIDENTIAL_ONLY = 'gatehouse:confidential-only';
 /** The endpoint serves only clients that authenticate with a secret (e.g. introspection). */
@@ -46,20 +49,47 @@ export function namedClientId(request: FastifyRequest): string | undefined {
 /**
  * Client authentication (RFC 6749 §2.3, §3.2.1): exactly one method per request —
  * `client_secret_basic`, `client_secret_post`, or `none` (client_id alone, public clients) — and it
- * must be the method the client registered. Any failure is invalid_client (401).
+ * must be the method the client registered. Any failure is invalid_client (401). Failures are
+ * counted per client_id, per (client_id, IP) and per IP; past the limits the answer is 429
+ * temporarily_unavailable with Retry-After, and the secret is not even checked.
  */
 @Injectable()
 export class ClientAuthGuard implements CanActivate {
   constructor(
     private readonly clients: ClientsService,
     private readonly reflector: Reflector,
+    private readonly throttle: ThrottleService,
+    private readonly audit: AuditService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const params = formParams(request);
-    const authorization = request.headers.authorization;
     const confidentialOnly = this.reflector.get<boolean>(CONFIDENTIAL_ONLY, context.getHandler()) ?? false;
+    const claimed = (request.headers.authorization !== undefined ? parseBasic(request.headers.authorization)?.clientId : params.client_id) ?? null;
+    const endpoint = request.url.split('?')[0];
+    const attempt = await this.throttle.begin('client', claimed, request.ip);
+    const lockedOut = (retryAfter: number) => {
+      this.audit.record({ type: 'client.authentication_failed', clientId: claimed?.slice(0, 64), ip: request.ip, detail: { endpoint, locked_out: true, retry_after: retryAfter } });
+      return OAuthError.tooManyAttempts(retryAfter);
+    };
+    if (attempt.retryAfter > 0) throw lockedOut(attempt.retryAfter);
+    try {
+      request.oauthClient = await this.authenticate(request, params, confidentialOnly);
+    } catch (err) {
+      if (err instanceof OAuthError && err.code === 'invalid_client') {
+        const retryAfter = await attempt.failed();
+        this.audit.record({ type: 'client.authentication_failed', clientId: claimed?.slice(0, 64), ip: request.ip, detail: { endpoint } });
+        if (retryAfter > 0) throw lockedOut(retryAfter);
+      }
+      throw err;
+    }
+    await attempt.succeeded();
+    return true;
+  }
+
+  private async authenticate(request: FastifyRequest, params: Params, confidentialOnly: boolean): Promise<Client> {
+    const authorization = request.headers.authorization;
 
     let client: Client | null;
     if (authorization !== undefined) {
@@ -82,7 +112,6 @@ export class ClientAuthGuard implements CanActivate {
     } else {
       throw OAuthError.invalidClient('client authentication is required');
     }
-    request.oauthClient = client;
-    return true;
+    return client;
   }
 }

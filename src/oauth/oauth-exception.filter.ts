@@ -21,6 +21,7 @@ export class OAuthExceptionFilter implements ExceptionFilter {
       // §5.2 requires the challenge when Basic was tried; RFC 7235 §3.1 wants one on every 401.
       reply.header('WWW-Authenticate', 'Basic realm="gatehouse", charset="UTF-8"');
     }
+    if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
     const body: Record<string, string> = { error: error.code };
     if (error.description) body.error_description = error.description;
     reply.status(error.status).type('application/json; charset=utf-8').send(body);

@@ -5,6 +5,7 @@ import { ConsentsModule } from '../consents/consents.module';
 import { GrantsModule } from '../grants/grants.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
+import { ThrottleModule } from '../throttle/throttle.module';
 import { WebModule } from '../web/web.module';
 import { AuthorizeController } from './authorize.controller';
 import { AuthorizeService } from './authorize.service';
@@ -17,7 +18,7 @@ import { RevokeController } from './revoke.controller';
 import { TokenController } from './token.controller';
 
 @Module({
-  imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule, AuthorizationRequestsModule],
+  imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule, AuthorizationRequestsModule, ThrottleModule],
   controllers: [AuthorizeController, TokenController, RevokeController, IntrospectController, MetadataController],
   providers: [AuthorizeService, ClientAuthGuard, PendingRequestService, CorsPolicy],
 })

@@ -3,6 +3,8 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { html } from '../common/html';
 import { AppConfig } from '../config/app-config';
+import { AuditService } from '../audit/audit.service';
+import { ThrottleService } from '../throttle/throttle.service';
 import { UsersService } from '../users/users.service';
 import { CsrfGuard } from './csrf.guard';
 import { singleValued } from './form-params';
@@ -12,6 +14,7 @@ import { SessionService } from './session.service';
 import { layout } from './views/layout.view';
 import { loginView } from './views/login.view';
 import { sendPage } from './views/send-page';
+import { waitText } from './views/wait-text';
 
 /** The server's own sign-in session: /login, /logout, and a small home page. */
 @ApiExcludeController()
@@ -22,6 +25,8 @@ export class LoginController {
     private readonly users: UsersService,
     private readonly sessions: SessionService,
     private readonly config: AppConfig,
+    private readonly throttle: ThrottleService,
+    private readonly audit: AuditService,
   ) {}
 
   @Get('login')
@@ -34,12 +39,27 @@ export class LoginController {
   async login(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const body = singleValued(req.body);
     const returnTo = safeReturnTo(body.return_to, this.config.issuer);
-    const user = body.username && body.password ? await this.users.verifyPassword(body.username, body.password) : null;
+    const again = (status: number, error: string) =>
+      sendPage(reply, status, loginView({ csrfToken: reply.generateCsrf(), returnTo, username: body.username, error, signupEnabled: this.config.signupEnabled }));
+    if (!body.username || !body.password) return again(401, 'Enter your username and password.');
+    const username = body.username.slice(0, 64);
+    const attempt = await this.throttle.begin('password', body.username, req.ip);
+    const lockedOut = (retryAfter: number) => {
+      this.audit.record({ type: 'sign_in.locked_out', ip: req.ip, detail: { via: 'login', username, retry_after: retryAfter } });
+      reply.header('Retry-After', String(retryAfter));
+      again(429, `Too many failed sign-in attempts. Try again in ${waitText(retryAfter)}.`);
+    };
+    // Locked: the password is not even checked, so guessing on gains nothing.
+    if (attempt.retryAfter > 0) return lockedOut(attempt.retryAfter);
+    const user = await this.users.verifyPassword(body.username, body.password);
     if (!user) {
-      const error = body.username && body.password ? 'Wrong username or password.' : 'Enter your username and password.';
-      sendPage(reply, 401, loginView({ csrfToken: reply.generateCsrf(), returnTo, username: body.username, error, signupEnabled: this.config.signupEnabled }));
-      return;
+      const retryAfter = await attempt.failed();
+      this.audit.record({ type: 'sign_in.failed', ip: req.ip, detail: { via: 'login', username } });
+      if (retryAfter > 0) return lockedOut(retryAfter);
+      return again(401, 'Wrong username or password.');
     }
+    await attempt.succeeded();
+    this.audit.record({ type: 'sign_in.succeeded', userId: user.id, ip: req.ip, detail: { via: 'login' } });
     await this.sessions.start(req, reply, user.id);
     reply.redirect(returnTo, 302);
   }
@@ -87,3 +107,4 @@ export class LoginController {
     );
   }
 }
+

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions/sessions.module';
+import { ThrottleModule } from '../throttle/throttle.module';
 import { UsersModule } from '../users/users.module';
 import { AssetsController } from './assets.controller';
 import { CsrfGuard } from './csrf.guard';
@@ -8,7 +9,7 @@ import { SessionService } from './session.service';
 
 /** The browser layer: the sign-in session, CSRF, the page layout and stylesheet, /login and /logout. */
 @Module({
-  imports: [UsersModule, SessionsModule],
+  imports: [UsersModule, SessionsModule, ThrottleModule],
   controllers: [LoginController, AssetsController],
   providers: [SessionService, CsrfGuard],
   exports: [SessionService, CsrfGuard],

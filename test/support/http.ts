@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+
 /**
  * HTTP helpers for e2e tests: a cookie-keeping user agent that does not follow redirects, and a
  * generic reader of the server's HTML forms (a test completes the pages without knowing their markup).
@@ -5,13 +7,17 @@
 export class UserAgent {
   readonly cookies = new Map<string, string>();
 
-  constructor(readonly base: string) {}
+  /** `localAddress`: connect from another loopback address (127.0.0.2, ...), as another client IP. */
+  constructor(
+    readonly base: string,
+    readonly localAddress?: string,
+  ) {}
 
   async request(path: string, init: RequestInit = {}): Promise<Response> {
     const headers = new Headers(init.headers);
     if (this.cookies.size) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
     const url = path.startsWith('http') ? path : this.base + path;
-    const res = await fetch(url, { ...init, headers, redirect: 'manual' });
+    const res = this.localAddress ? await requestFrom(this.localAddress, url, { ...init, headers }) : await fetch(url, { ...init, headers, redirect: 'manual' });
     for (const line of res.headers.getSetCookie()) {
       const [pair, ...attrs] = line.split(';');
       const eq = pair.indexOf('=');
@@ -83,6 +89,39 @@ export function postForm(url: string, fields: Record<string, string>, headers: R
   return fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(fields).toString(),
+  });
+}
+
+/** A request from a chosen local address (fetch cannot bind one), answered as a fetch Response. */
+export function requestFrom(localAddress: string, url: string, init: { method?: string; headers?: Headers; body?: unknown } = {}): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = {};
+    init.headers?.forEach((value, name) => (headers[name] = value));
+    const body = typeof init.body === 'string' ? init.body : undefined;
+    if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+    const req = httpRequest(url, { method: init.method ?? 'GET', headers, localAddress }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const out = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) {
+          for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) out.append(name, v);
+        }
+        const status = res.statusCode ?? 0;
+        resolve(new Response(status === 204 || status === 304 ? null : Buffer.concat(chunks), { status, headers: out }));
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** POST a form from a chosen local address. */
+export function postFormFrom(localAddress: string, url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+  return requestFrom(localAddress, url, {
+    method: 'POST',
+    headers: new Headers({ 'content-type': 'application/x-www-form-urlencoded', ...headers }),
     body: new URLSearchParams(fields).toString(),
   });
 }

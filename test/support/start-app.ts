@@ -32,9 +32,10 @@ let mysqlDbCounter = 0;
  * Starts the real application on a loopback port with a fresh database: an in-memory SQLite,
  * or a new database on the test MySQL server, dropped on close.
  */
-export async function startApp(databaseUrl = 'sqlite::memory:', env: Record<string, string> = {}, options: CreateAppOptions = {}): Promise<TestApp> {
+export async function startApp(databaseUrl = 'sqlite::memory:', env: Record<string, string> = {}, options: CreateAppOptions & { shareDatabase?: boolean } = {}): Promise<TestApp> {
   let dropDatabase: (() => Promise<void>) | undefined;
-  if (databaseUrl.startsWith('mysql')) {
+  // shareDatabase: a second instance on another app's MySQL database (which that app drops).
+  if (databaseUrl.startsWith('mysql') && !options.shareDatabase) {
     const { createConnection } = await import('mysql2/promise');
     const url = new URL(databaseUrl);
     const name = `gatehouse_t${process.pid}_${Date.now() % 1e6}_${mysqlDbCounter++}`;
@@ -58,6 +59,9 @@ export async function startApp(databaseUrl = 'sqlite::memory:', env: Record<stri
     // Cheap argon2 parameters keep the suite fast; production defaults are OWASP's.
     ARGON2_MEMORY_KIB: '1024',
     ARGON2_TIME_COST: '1',
+    // Suites about other rules fail credentials on purpose, all from 127.0.0.1; the brute-force
+    // suites turn the throttle on with THROTTLE_ENABLED=true.
+    THROTTLE_ENABLED: 'false',
     ...env,
   });
   const clock = new FixedClock(Math.floor(Date.now() / 1000));
