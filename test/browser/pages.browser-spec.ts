@@ -42,7 +42,7 @@ describeWithBrowser.each(DATABASES)('sign-in, console and consent in a browser (
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    [t, browser] = await Promise.all([startApp(db), launch()]);
+    [t, browser] = await Promise.all([startApp(db, { THROTTLE_ENABLED: 'true' }), launch()]);
     const metadata = await discover(t);
     app = new ThirdPartyApp({ authorization_endpoint: metadata.authorization_endpoint, token_endpoint: metadata.token_endpoint, profile_endpoint: `${t.url}/api/profile` });
     await app.listen();
@@ -148,6 +148,20 @@ describeWithBrowser.each(DATABASES)('sign-in, console and consent in a browser (
     await shot('10-third-party-denied');
   });
 
+  it('completes a consent whose state is as long as the server accepts (2048 characters)', async () => {
+    authorizeStatuses = [];
+    await page.goto(`${app.url}/start?scope=${encodeURIComponent('profile email')}&state_length=2048`);
+    expect(await page.title()).toBe('Authorize Photo Printer · Gatehouse');
+    // The pending request is in the database: the browser holds a short key, whatever the state's size.
+    const pendingCookie = (await context.cookies(t.url)).find((c) => c.name === 'gh_authz')!;
+    expect(pendingCookie.value.length).toBeLessThan(200);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL((u) => u.pathname === '/callback');
+    expect(await page.locator('#status').textContent()).toBe('200');
+    expect(JSON.parse((await page.locator('#profile').textContent())!)).toMatchObject({ username });
+    expect(authorizeStatuses).toEqual([200]);
+  });
+
   it('lists the app under "Authorized apps"; revoking it makes the profile call fail with 401', async () => {
     await page.goto(`${t.url}/console`);
     const apps = page.getByRole('list', { name: 'Authorized apps' });
@@ -195,6 +209,39 @@ describeWithBrowser.each(DATABASES)('sign-in, console and consent in a browser (
       await shot('17-phone-console', p);
     } finally {
       await phone.close();
+    }
+  });
+
+  it('locks sign-in after five wrong passwords, says how long to wait, and signs in once the wait is over', async () => {
+    const { user } = await userFactory.create(t);
+    const own = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+    const p = await own.newPage();
+    p.on('console', (m) => consoleMessages.push(`${m.type()}: ${m.text()}`));
+    try {
+      await p.goto(`${t.url}/login?return_to=/console`);
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        await p.getByLabel('Username').fill(user.username);
+        await p.getByLabel('Password').fill(`wrong ${i}`);
+        const [response] = await Promise.all([p.waitForResponse((r) => r.url() === `${t.url}/login` && r.request().method() === 'POST'), p.getByRole('button', { name: 'Sign in' }).click()]);
+        statuses.push(response.status());
+        if (i === 4) expect(response.headers()['retry-after']).toBe('60');
+      }
+      expect(statuses).toEqual([401, 401, 401, 401, 429]);
+      await expect(p.getByRole('alert').textContent()).resolves.toBe('Too many failed sign-in attempts. Try again in 1 minute.');
+      await shot('18-login-locked-out', p);
+      // The right password while locked: still the lockout page.
+      await p.getByLabel('Password').fill('correct horse battery staple');
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await expect(p.getByRole('alert').textContent()).resolves.toContain('Too many failed sign-in attempts');
+      // The wait passes (the server's clock), and the same form signs in.
+      t.clock.advance(60);
+      await p.getByLabel('Password').fill('correct horse battery staple');
+      await p.getByRole('button', { name: 'Sign in' }).click();
+      await p.waitForURL(`${t.url}/console`);
+      await expect(p.locator('h1').textContent()).resolves.toContain(user.username);
+    } finally {
+      await own.close();
     }
   });
 

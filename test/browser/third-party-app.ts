@@ -47,7 +47,10 @@ export class ThirdPartyApp {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     if (url.pathname === '/start') {
-      const state = randomBytes(16).toString('base64url');
+      // ?state_length=N pads the state to N characters (the server accepts up to 2048).
+      const length = Number(url.searchParams.get('state_length') ?? 0);
+      const random = randomBytes(16).toString('base64url');
+      const state = length > random.length ? random + 's'.repeat(length - random.length) : random;
       const verifier = randomBytes(32).toString('base64url');
       this.pending.set(state, verifier);
       const authorize = new URL(this.endpoints.authorization_endpoint);
