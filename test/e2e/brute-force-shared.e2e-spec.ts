@@ -91,7 +91,7 @@ describe('two instances sharing Redis (REDIS_URL)', () => {
   let a: TestApp;
   let b: TestApp;
   beforeAll(async () => {
-    const env = { ...THROTTLE, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: `gh-test-${process.pid}-${Date.now()}-${prefixes++}:` };
+    const env = { ...THROTTLE, REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: `gh-test-${process.pid}-${Date.now()}-${prefixes++}:` };
     a = await startApp('sqlite::memory:', env);
     b = await startApp('sqlite::memory:', env);
     alignClocks(a, b);
