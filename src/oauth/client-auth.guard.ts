@@ -50,8 +50,8 @@ export function namedClientId(request: FastifyRequest): string | undefined {
  * Client authentication (RFC 6749 §2.3, §3.2.1): exactly one method per request —
  * `client_secret_basic`, `client_secret_post`, or `none` (client_id alone, public clients) — and it
  * must be the method the client registered. Any failure is invalid_client (401). Failures are
- * counted per client_id, per (client_id, IP) and per IP; past the limits the answer is 429
- * temporarily_unavailable with Retry-After, and the secret is not even checked.
+ * counted per client_id, per (client_id, IP) and per IP; past the limits a failure is answered
+ * 429 temporarily_unavailable with Retry-After instead of 401.
  */
 @Injectable()
 export class ClientAuthGuard implements CanActivate {
@@ -72,28 +72,21 @@ export class ClientAuthGuard implements CanActivate {
       this.audit.record({ type: 'client.authentication_failed', clientId: claimed?.slice(0, 64), ip: request.ip, detail: { endpoint, locked_out: true, retry_after: retryAfter } });
       return OAuthError.tooManyAttempts(retryAfter);
     };
-    // A client secret is a 256-bit server-made value, not a password: checking it while the
-    // counters are read costs nothing in security and keeps the lookup off the request's latency.
-    // A locked client is refused whatever the outcome.
-    const [attempt, outcome] = await Promise.all([
-      this.throttle.begin('client', claimed, request.ip),
-      this.authenticate(request, params, confidentialOnly).then(
-        (client) => ({ client }),
-        (error: unknown) => ({ error }),
-      ),
-    ]);
-    if (attempt.retryAfter > 0) throw lockedOut(attempt.retryAfter);
-    if ('error' in outcome) {
-      if (outcome.error instanceof OAuthError && outcome.error.code === 'invalid_client') {
-        const retryAfter = await attempt.failed();
-        this.audit.record({ type: 'client.authentication_failed', clientId: claimed?.slice(0, 64), ip: request.ip, detail: { endpoint } });
-        if (retryAfter > 0) throw lockedOut(retryAfter);
-      }
-      throw outcome.error;
+    try {
+      request.oauthClient = await this.authenticate(request, params, confidentialOnly);
+      return true;
+    } catch (err) {
+      if (!(err instanceof OAuthError) || err.code !== 'invalid_client') throw err;
+      // Only failures are throttled. A client secret is a 256-bit value the server made, not a
+      // password: the right one cannot be guessed, so it is never refused, and an attacker who
+      // knows a client_id (they are public) cannot lock the client out. Successes touch no counter.
+      const attempt = await this.throttle.begin('client', claimed, request.ip);
+      if (attempt.retryAfter > 0) throw lockedOut(attempt.retryAfter);
+      const retryAfter = await attempt.failed();
+      this.audit.record({ type: 'client.authentication_failed', clientId: claimed?.slice(0, 64), ip: request.ip, detail: { endpoint } });
+      if (retryAfter > 0) throw lockedOut(retryAfter);
+      throw err;
     }
-    request.oauthClient = outcome.client;
-    await attempt.succeeded();
-    return true;
   }
 
   private async authenticate(request: FastifyRequest, params: Params, confidentialOnly: boolean): Promise<Client> {

@@ -161,7 +161,7 @@ describe.each(DATABASES)('brute-force protection (%s)', (_name, db) => {
   });
 
   describe('client authentication', () => {
-    it('locks a client_id after five wrong secrets at the token, revocation and introspection endpoints together', async () => {
+    it('answers wrong secrets with 429 after five failures at the token, revocation and introspection endpoints together; the right secret still works', async () => {
       const p = await provision(t, { grant_types: ['client_credentials'], redirect_uris: [] });
       const wrong = { authorization: basic(p.clientId, 'not the secret') };
       expect((await postForm(`${t.url}/oauth/token`, { grant_type: 'client_credentials' }, wrong)).status).toBe(401);
@@ -173,11 +173,16 @@ describe.each(DATABASES)('brute-force protection (%s)', (_name, db) => {
       expect(locked.headers.get('retry-after')).toBe('60');
       expect(locked.headers.get('cache-control')).toBe('no-store');
       expect(await locked.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'too many failed attempts; retry after 60 seconds' });
+      expect((await postForm(`${t.url}/oauth/token`, { grant_type: 'client_credentials' }, wrong)).status).toBe(429);
+      // A 256-bit secret cannot be guessed: the right one is never refused, so an attacker cannot lock the client out.
       const right = { authorization: basic(p.clientId, p.secret!) };
-      expect((await postForm(`${t.url}/oauth/token`, { grant_type: 'client_credentials' }, right)).status).toBe(429);
-      t.clock.advance(60);
       expect((await postForm(`${t.url}/oauth/token`, { grant_type: 'client_credentials' }, right)).status).toBe(200);
       expect((await postForm(`${t.url}/oauth/revoke`, { token: 'x' }, right)).status).toBe(200);
+      t.clock.advance(60);
+      // The lock over, the next wrong secret locks again, twice as long.
+      const again = await postForm(`${t.url}/oauth/token`, { grant_type: 'client_credentials' }, wrong);
+      expect(again.status).toBe(429);
+      expect(again.headers.get('retry-after')).toBe('120');
     });
 
     it('records client.authentication_failed without the secret', async () => {
