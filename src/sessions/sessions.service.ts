@@ -51,10 +51,11 @@ export class SessionsService {
     return session;
   }
 
-  async end(id: string, ip?: string | null): Promise<void> {
+  /** Ends this session (`reason`: sign_out, or signed_in_again when a new sign-in replaces it). */
+  async end(id: string, ip?: string | null, reason: 'sign_out' | 'signed_in_again' = 'sign_out'): Promise<void> {
     const session = await this.sessions.findByIdHash(sha256(id));
     if (session && (await this.sessions.endByIdHash(session.idHash, this.clock.now()))) {
-      this.audit.record({ type: 'session.ended', userId: session.userId, ip, detail: { reason: 'sign_out', session_id: session.id } });
+      this.audit.record({ type: 'session.ended', userId: session.userId, ip, detail: { reason, session_id: session.id } });
     }
   }
 

@@ -49,7 +49,7 @@ export class SessionService {
    */
   async start(request: FastifyRequest, reply: FastifyReply, userId: number): Promise<SignInSession> {
     const previous = this.cookieValue(request);
-    if (previous) await this.sessions.end(previous, request.ip);
+    if (previous) await this.sessions.end(previous, request.ip, 'signed_in_again');
     const { id, session } = await this.sessions.start(userId, this.config.sessionTtl, {
       ip: request.ip,
       userAgent: typeof request.headers['user-agent'] === 'string' ? request.headers['user-agent'] : null,
