@@ -34,7 +34,7 @@ describe(SessionsService.name, () => {
   it('starts a session with a 256-bit id and stores only its digest', async () => {
     const { id, session } = await sessions.start(userId, 3600, { ip: '203.0.113.1', userAgent: 'test' });
     expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(session).toMatchObject({ userId, authTime: 1_700_000_000, expiresAt: 1_700_003_600, idHash: sha256(id) });
+    expect(session).toEqual({ id: 1, userId, authTime: 1_700_000_000, expiresAt: 1_700_003_600, endedAt: null, idHash: sha256(id), ip: '203.0.113.1', userAgent: 'test' });
     const rows = await moduleRef.get(Db).query<{ id_hash: string }>('SELECT id_hash FROM user_session');
     expect(rows).toEqual([{ id_hash: sha256(id) }]);
   });

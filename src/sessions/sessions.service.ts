@@ -38,10 +38,10 @@ export class SessionsService {
       userAgent: client.userAgent?.slice(0, 255) ?? null,
       endedAt: null,
     };
-    await this.sessions.insert(session);
+    const rowId = await this.sessions.insert(session);
     // Housekeeping on the write path, which is rare next to reads.
     if (Math.random() < 0.05) await this.sessions.deleteStale(now - KEEP_ENDED);
-    return { id, session: { ...session, id: 0 } };
+    return { id, session: { ...session, id: rowId } };
   }
 
   /** The open session with this cookie id, or null (unknown, ended or expired). */
