@@ -6,7 +6,7 @@
  */
 import { AuditEvent, AuditService } from '../../src/audit/audit.service';
 import { DATABASES, TestApp, startApp } from '../support/start-app';
-import { UserAgent, basic, parseForm, postForm, postFormFrom } from '../support/http';
+import { UserAgent, basic, parseForm, postForm } from '../support/http';
 import { userFactory } from '../factories/user.factory';
 import { provision } from '../support/oauth-flow';
 
