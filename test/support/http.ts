@@ -117,11 +117,3 @@ export function requestFrom(localAddress: string, url: string, init: { method?: 
   });
 }
 
-/** POST a form from a chosen local address. */
-export function postFormFrom(localAddress: string, url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
-  return requestFrom(localAddress, url, {
-    method: 'POST',
-    headers: new Headers({ 'content-type': 'application/x-www-form-urlencoded', ...headers }),
-    body: new URLSearchParams(fields).toString(),
-  });
-}
