@@ -143,6 +143,40 @@ describe('loadConfig', () => {
   ])('refuses %j with a ConfigError naming the setting', (env, message) => {
     expect(refusal(env)).toBe(message);
   });
+
+  it('applies the brute-force defaults and reads each setting', () => {
+    expect(loadConfig({}).throttle).toEqual({
+      enabled: true,
+      accountIpFailures: 5,
+      accountIpWindow: 43_200,
+      accountFailures: 30,
+      ipFailures: 20,
+      window: 900,
+      lockSeconds: 60,
+      maxLockSeconds: 900,
+    });
+    const config = loadConfig({
+      THROTTLE_ENABLED: 'false',
+      THROTTLE_ACCOUNT_IP_FAILURES: '3',
+      THROTTLE_ACCOUNT_IP_WINDOW: '3600',
+      THROTTLE_ACCOUNT_FAILURES: '10',
+      THROTTLE_IP_FAILURES: '50',
+      THROTTLE_WINDOW: '600',
+      THROTTLE_LOCK_SECONDS: '30',
+      THROTTLE_MAX_LOCK_SECONDS: '3600',
+    });
+    expect(config.throttle).toEqual({ enabled: false, accountIpFailures: 3, accountIpWindow: 3600, accountFailures: 10, ipFailures: 50, window: 600, lockSeconds: 30, maxLockSeconds: 3600 });
+  });
+
+  it.each([
+    [{ THROTTLE_ENABLED: 'maybe' }, 'THROTTLE_ENABLED must be true or false, got "maybe"'],
+    [{ THROTTLE_ACCOUNT_IP_FAILURES: '0' }, 'THROTTLE_ACCOUNT_IP_FAILURES must be between 1 and 1000, got 0'],
+    [{ THROTTLE_LOCK_SECONDS: 'soon' }, 'THROTTLE_LOCK_SECONDS must be an integer, got "soon"'],
+    [{ THROTTLE_LOCK_SECONDS: '600', THROTTLE_MAX_LOCK_SECONDS: '60' }, 'THROTTLE_MAX_LOCK_SECONDS must be at least THROTTLE_LOCK_SECONDS'],
+    [{ THROTTLE_ACCOUNT_IP_FAILURES: '10', THROTTLE_ACCOUNT_FAILURES: '5' }, 'THROTTLE_ACCOUNT_FAILURES (every IP) must be at least THROTTLE_ACCOUNT_IP_FAILURES (one IP)'],
+  ])('refuses brute-force setting %j', (env, message) => {
+    expect(refusal(env)).toBe(message);
+  });
 });
 
 describe('loadConfig: running it as a service', () => {
