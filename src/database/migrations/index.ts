@@ -2,9 +2,17 @@ import { InitialSchema1764400000000 } from './1764400000000-initial-schema';
 import { ConsentGrants1795982351395 } from './1795982351395-consent-grants';
 import { DropCodeResponseType1796110355854 } from './1796110355854-drop-code-response-type';
 import { AuditEvents1796120000000 } from './1796120000000-audit-events';
-import { UserSessions1796100000000 } from './1796100000000-user-sessions';
-import { PendingAuthorizationRequests1796100000001 } from './1796100000001-pending-authorization-requests';
-import { AuthThrottle1796100000002 } from './1796100000002-auth-throttle';
+import { UserSessions1796130000000 } from './1796130000000-user-sessions';
+import { PendingAuthorizationRequests1796130000001 } from './1796130000001-pending-authorization-requests';
+import { AuthThrottle1796130000002 } from './1796130000002-auth-throttle';
 
 /** Every migration, in order. Released migrations are never edited: add a new one. */
-export const migrations = [InitialSchema1764400000000, ConsentGrants1795982351395, DropCodeResponseType1796110355854, AuditEvents1796120000000, UserSessions1796100000000, PendingAuthorizationRequests1796100000001, AuthThrottle1796100000002];
+export const migrations = [
+  InitialSchema1764400000000,
+  ConsentGrants1795982351395,
+  DropCodeResponseType1796110355854,
+  AuditEvents1796120000000,
+  UserSessions1796130000000,
+  PendingAuthorizationRequests1796130000001,
+  AuthThrottle1796130000002,
+];

@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner, Table, TableIndex } from 'typeorm';
  * (account, IP) and per IP, so every instance sees the same counts. Keys are SHA-256 digests of
  * the counter's name: no username or address is stored in clear.
  */
-export class AuthThrottle1796100000002 implements MigrationInterface {
-  name = 'AuthThrottle1796100000002';
+export class AuthThrottle1796130000002 implements MigrationInterface {
+  name = 'AuthThrottle1796130000002';
 
   async up(q: QueryRunner): Promise<void> {
     await q.createTable(

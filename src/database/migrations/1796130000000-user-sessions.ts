@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner, Table, TableForeignKey, TableIndex } f
  * keeps only its SHA-256 digest, so a copy of the table signs no one in. A session ends when its row
  * is ended (sign-out, password change, admin call) or expires; it goes with its user (CASCADE).
  */
-export class UserSessions1796100000000 implements MigrationInterface {
-  name = 'UserSessions1796100000000';
+export class UserSessions1796130000000 implements MigrationInterface {
+  name = 'UserSessions1796130000000';
 
   async up(q: QueryRunner): Promise<void> {
     await q.createTable(

@@ -5,8 +5,8 @@ import { MigrationInterface, QueryRunner, Table, TableForeignKey, TableIndex } f
  * only a random key in a small cookie (the table keeps its SHA-256 digest), so the largest `state`
  * and `redirect_uri` the server accepts fit, and any instance can finish what another began.
  */
-export class PendingAuthorizationRequests1796100000001 implements MigrationInterface {
-  name = 'PendingAuthorizationRequests1796100000001';
+export class PendingAuthorizationRequests1796130000001 implements MigrationInterface {
+  name = 'PendingAuthorizationRequests1796130000001';
 
   async up(q: QueryRunner): Promise<void> {
     await q.createTable(
