@@ -1,11 +1,14 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /** Table `oauth2_pending_request`: an authorization request waiting for the user's decision. */
 @Entity('oauth2_pending_request')
 @Index('IDX_oauth2_pending_request_expires', ['expiresAt'])
 export class PendingRequestRow {
+  @PrimaryGeneratedColumn()
+  id: number;
+
   /** SHA-256 of the random key in the browser's cookie. */
-  @PrimaryColumn({ name: 'key_hash', type: 'varchar', length: 64 })
+  @Column({ name: 'key_hash', type: 'varchar', length: 64, unique: true })
   keyHash: string;
 
   /** The id the consent form posts back. */

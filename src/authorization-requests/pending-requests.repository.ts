@@ -1,11 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
+import { Row, TableColumns } from '../database/table';
 import { PendingRequestRow } from './pending-request.entity';
 
-const COLUMNS = 'key_hash, request_id, user_id, auth_time, expires_at, request';
+const PENDING = new TableColumns<PendingRequestRow>('oauth2_pending_request', {
+  id: 'id',
+  keyHash: 'key_hash',
+  requestId: 'request_id',
+  userId: 'user_id',
+  authTime: 'auth_time',
+  expiresAt: 'expires_at',
+  request: 'request',
+});
 
-function toRow(r: Record<string, unknown>): PendingRequestRow {
+function toPendingRequest(r: Row): PendingRequestRow {
   return Object.assign(new PendingRequestRow(), {
+    id: Number(r.id),
     keyHash: r.key_hash as string,
     requestId: r.request_id as string,
     userId: Number(r.user_id),
@@ -15,33 +25,27 @@ function toRow(r: Record<string, unknown>): PendingRequestRow {
   });
 }
 
+/** Table `oauth2_pending_request`, through raw SQL built from its one column list. */
 @Injectable()
 export class PendingRequestsRepository {
   constructor(private readonly db: Db) {}
 
-  async insert(row: PendingRequestRow): Promise<void> {
-    await this.db.execute(`INSERT INTO oauth2_pending_request (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`, [
-      row.keyHash,
-      row.requestId,
-      row.userId,
-      row.authTime,
-      row.expiresAt,
-      row.request,
-    ]);
+  async insert(row: Omit<PendingRequestRow, 'id'>): Promise<void> {
+    await this.db.execute(PENDING.insert(), PENDING.insertValues(row));
   }
 
   async find(keyHash: string): Promise<PendingRequestRow | null> {
-    const rows = await this.db.query(`SELECT ${COLUMNS} FROM oauth2_pending_request WHERE key_hash = ?`, [keyHash]);
-    return rows.length ? toRow(rows[0]) : null;
+    const rows = await this.db.query(`SELECT ${PENDING.list} FROM ${PENDING.table} WHERE key_hash = ?`, [keyHash]);
+    return rows.length ? toPendingRequest(rows[0]) : null;
   }
 
   /** One conditional DELETE: true for exactly one of two concurrent submissions. */
   async delete(keyHash: string): Promise<boolean> {
-    const { affected } = await this.db.execute('DELETE FROM oauth2_pending_request WHERE key_hash = ?', [keyHash]);
+    const { affected } = await this.db.execute(`DELETE FROM ${PENDING.table} WHERE key_hash = ?`, [keyHash]);
     return affected === 1;
   }
 
   async deleteExpired(now: number): Promise<void> {
-    await this.db.execute('DELETE FROM oauth2_pending_request WHERE expires_at <= ?', [now]);
+    await this.db.execute(`DELETE FROM ${PENDING.table} WHERE expires_at <= ?`, [now]);
   }
 }

@@ -1,17 +1,28 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
+import { Row, TableColumns } from '../database/table';
+import { ThrottleCounterRow } from './throttle-counter.entity';
 import { ThrottleCounter, ThrottlePolicy, counterExpiresAt, nextCounter } from './throttle-policy';
 import { ThrottleStore } from './throttle.store';
 
 const ATTEMPTS = 10;
 
-function toCounter(r: Record<string, unknown>): ThrottleCounter {
+const THROTTLE = new TableColumns<ThrottleCounterRow>('auth_throttle', {
+  id: 'id',
+  keyHash: 'key_hash',
+  failures: 'failures',
+  windowStart: 'window_start',
+  lockedUntil: 'locked_until',
+  expiresAt: 'expires_at',
+});
+
+function toCounter(r: Row): ThrottleCounter {
   return { failures: Number(r.failures), windowStart: Number(r.window_start), lockedUntil: Number(r.locked_until) };
 }
 
 /**
  * Counters in `auth_throttle`. A failure is read-then-compare-and-set (the UPDATE matches only the
- * row as read; the INSERT loses to a concurrent one on the primary key), retried until it lands:
+ * row as read; the INSERT loses to a concurrent one on the unique key_hash), retried until it lands:
  * portable across SQLite and MySQL, and every concurrent failure is counted once.
  */
 @Injectable()
@@ -23,7 +34,7 @@ export class DatabaseThrottleStore extends ThrottleStore {
   async read(keys: string[]): Promise<Array<ThrottleCounter | null>> {
     if (keys.length === 0) return [];
     const rows = await this.db.query(
-      `SELECT key_hash, failures, window_start, locked_until FROM auth_throttle WHERE key_hash IN (${keys.map(() => '?').join(', ')})`,
+      `SELECT ${THROTTLE.list} FROM ${THROTTLE.table} WHERE key_hash IN (${keys.map(() => '?').join(', ')})`,
       keys,
     );
     const byKey = new Map(rows.map((r) => [r.key_hash as string, toCounter(r)]));
@@ -37,21 +48,15 @@ export class DatabaseThrottleStore extends ThrottleStore {
       const expiresAt = counterExpiresAt(next, policy);
       if (!previous) {
         try {
-          await this.db.execute('INSERT INTO auth_throttle (key_hash, failures, window_start, locked_until, expires_at) VALUES (?, ?, ?, ?, ?)', [
-            key,
-            next.failures,
-            next.windowStart,
-            next.lockedUntil,
-            expiresAt,
-          ]);
-          if (Math.random() < 0.02) await this.db.execute('DELETE FROM auth_throttle WHERE expires_at < ?', [now]);
+          await this.db.execute(THROTTLE.insert(), THROTTLE.insertValues({ keyHash: key, ...next, expiresAt }));
+          if (Math.random() < 0.02) await this.db.execute(`DELETE FROM ${THROTTLE.table} WHERE expires_at < ?`, [now]);
           return next;
         } catch {
           continue; // another instance inserted it first: count on top of theirs
         }
       }
       const { affected } = await this.db.execute(
-        'UPDATE auth_throttle SET failures = ?, window_start = ?, locked_until = ?, expires_at = ? WHERE key_hash = ? AND failures = ? AND window_start = ?',
+        `UPDATE ${THROTTLE.table} SET failures = ?, window_start = ?, locked_until = ?, expires_at = ? WHERE key_hash = ? AND failures = ? AND window_start = ?`,
         [next.failures, next.windowStart, next.lockedUntil, expiresAt, key, previous.failures, previous.windowStart],
       );
       if (affected === 1) return next;
@@ -61,6 +66,6 @@ export class DatabaseThrottleStore extends ThrottleStore {
 
   async reset(keys: string[]): Promise<void> {
     if (keys.length === 0) return;
-    await this.db.execute(`DELETE FROM auth_throttle WHERE key_hash IN (${keys.map(() => '?').join(', ')})`, keys);
+    await this.db.execute(`DELETE FROM ${THROTTLE.table} WHERE key_hash IN (${keys.map(() => '?').join(', ')})`, keys);
   }
 }

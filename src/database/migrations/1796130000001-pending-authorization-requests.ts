@@ -13,7 +13,8 @@ export class PendingAuthorizationRequests1796130000001 implements MigrationInter
       new Table({
         name: 'oauth2_pending_request',
         columns: [
-          { name: 'key_hash', type: 'varchar', length: '64', isPrimary: true },
+          { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
+          { name: 'key_hash', type: 'varchar', length: '64', isUnique: true },
           { name: 'request_id', type: 'varchar', length: '64' },
           { name: 'user_id', type: 'integer' },
           { name: 'auth_time', type: 'bigint' },

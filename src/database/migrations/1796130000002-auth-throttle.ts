@@ -13,7 +13,8 @@ export class AuthThrottle1796130000002 implements MigrationInterface {
       new Table({
         name: 'auth_throttle',
         columns: [
-          { name: 'key_hash', type: 'varchar', length: '64', isPrimary: true },
+          { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
+          { name: 'key_hash', type: 'varchar', length: '64', isUnique: true },
           { name: 'failures', type: 'integer' },
           { name: 'window_start', type: 'bigint' },
           { name: 'locked_until', type: 'bigint' },
