@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import CSRF from '@fastify/csrf';
 import '@fastify/csrf-protection'; // reply.generateCsrf()
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isFormEncoded } from './form-params';
 
 export const CSRF_COOKIE = '_csrf';
 const FORM_TYPE = 'application/x-www-form-urlencoded';
@@ -47,16 +48,14 @@ export function bindCsrfSecretToSession(
 @Injectable()
 export class CsrfGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    if (type !== FORM_TYPE) throw new HttpException(`the form must be sent as ${FORM_TYPE}`, HttpStatus.UNSUPPORTED_MEDIA_TYPE);
-    verifyCsrf(request);
+    verifyCsrf(context.switchToHttp().getRequest<FastifyRequest>());
     return true;
   }
 }
 
-/** The guard's check, for a handler that protects only some of its POSTs (throws 403). */
+/** The guard's check, for a handler that protects only some of its POSTs (throws 415 or 403). */
 export function verifyCsrf(request: FastifyRequest): void {
+  if (!isFormEncoded(request)) throw new HttpException(`the form must be sent as ${FORM_TYPE}`, HttpStatus.UNSUPPORTED_MEDIA_TYPE);
   const cookie = request.cookies[CSRF_COOKIE];
   const secret = cookie ? request.unsignCookie(cookie) : undefined;
   const body = request.body as Record<string, unknown> | undefined;

@@ -42,7 +42,7 @@ async function consentTable(db: Db): Promise<{ columns: Record<string, boolean>;
 
 describe.each(DATABASES)('remembered consent (%s)', (_name, db) => {
   let t: TestApp;
-  beforeAll(async () => (t = await startApp(db)));
+  beforeAll(async () => (t = await startApp(db, { IMPLICIT_ENABLED: 'true' })));
   afterAll(() => t.close());
 
   const params = (p: Provisioned, scope: string, state = 's1') => ({ response_type: 'code', client_id: p.clientId, redirect_uri: p.redirectUri, scope, state });

@@ -28,7 +28,8 @@ describe.each(DATABASES)('page forms (%s)', (_name, db) => {
   ] as const;
 
   it.each(['/login', '/logout', '/signup', '/console/clients', '/oauth/authorize'])('POST %s with a JSON body is 415 for every field shape', async (path) => {
-    for (const [what, body] of ODD_JSON) {
+    // A JSON body without the consent form's fields is an authorization request at /oauth/authorize (its own 400 page).
+    for (const [what, body] of ODD_JSON.filter(([, b]) => path !== '/oauth/authorize' || b !== null)) {
       const res = await agent.request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body === null ? null : { ...body, _csrf: csrf }) });
       expect({ what, status: res.status }).toEqual({ what, status: 415 });
       expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
