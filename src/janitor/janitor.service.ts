@@ -26,8 +26,8 @@ const BATCH = 1000;
 
 /**
  * Deletes rows nobody can use any more: expired codes, tokens past their refresh lifetime,
- * revoked ones after a grace period, old audit events (and what other features register, e.g.
- * ended sign-in sessions). Each table is walked once in primary-key order: a plain SELECT finds
+ * revoked ones after a grace period, ended sign-in sessions, expired pending authorization requests
+ * and brute-force counters, old audit events. Each table is walked once in primary-key order: a plain SELECT finds
  * the next ids (no locks on MySQL's consistent read), then `DELETE ... WHERE id IN (...)` locks
  * those rows only, so token inserts at the end of the table never wait on a gap lock.
  */
@@ -64,17 +64,20 @@ export class JanitorService implements OnApplicationShutdown {
           params: [now, config.refreshTokenTtlFactor, now, now - grace, now - grace],
         }),
       },
+      // Sign-in sessions ended or expired more than the grace period ago (the admin API lists them until then).
+      {
+        name: 'sessions',
+        table: 'user_session',
+        where: (now) => ({ sql: '(ended_at < ? OR expires_at < ?)', params: [now - grace, now - grace] }),
+      },
+      { name: 'pending_requests', table: 'oauth2_pending_request', where: (now) => ({ sql: 'expires_at < ?', params: [now] }) },
+      { name: 'throttle_counters', table: 'auth_throttle', where: (now) => ({ sql: 'expires_at < ?', params: [now] }) },
       {
         name: 'audit_events',
         table: 'audit_event',
         where: (now) => ({ sql: 'occurred_at < ?', params: [now - config.auditRetentionDays * 86_400] }),
       },
     ];
-  }
-
-  /** Another feature's expired rows (sign-in sessions, ...) join the purge. */
-  addTarget(target: PurgeTarget): void {
-    this.targets.push(target);
   }
 
   /** One full purge; a second call while one runs joins it. */

@@ -44,28 +44,56 @@ describe.each(DATABASES)('janitor: db:purge (%s)', (_name, databaseUrl) => {
     const events = await count(t, 'audit_event');
     expect(events).toBeGreaterThan(5);
 
-    expect((await janitor.purge()).deleted).toEqual({ codes: 0, tokens: 0, audit_events: 0 });
+    expect((await janitor.purge()).deleted).toMatchObject({ codes: 0, tokens: 0, audit_events: 0 });
 
     // Revoked more than the grace period ago: gone. Codes: expired (60 s) more than the grace ago: gone.
     setClock(t0 + 161);
-    expect((await janitor.purge()).deleted).toEqual({ codes: 2, tokens: 1, audit_events: 0 });
+    expect((await janitor.purge()).deleted).toMatchObject({ codes: 2, tokens: 1, audit_events: 0 });
 
     // The lone access token has expired; the rotated row's refresh lifetime (2000 s) still runs.
     setClock(t0 + 1001);
-    expect((await janitor.purge()).deleted).toEqual({ codes: 0, tokens: 1, audit_events: 0 });
+    expect((await janitor.purge()).deleted).toMatchObject({ codes: 0, tokens: 1, audit_events: 0 });
     // The rotated refresh token presented again is still recognised as a replay.
     const replay = await postForm(`${t.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: pair.refresh_token }, auth);
     expect([replay.status, await replay.json()]).toEqual([400, { error: 'invalid_grant', error_description: 'refresh token is invalid' }]);
 
     // Past the refresh lifetime (and the family, revoked by the replay, past the grace period): gone.
     setClock(t0 + 2001);
-    expect((await janitor.purge()).deleted).toEqual({ codes: 0, tokens: 2, audit_events: 0 });
+    expect((await janitor.purge()).deleted).toMatchObject({ codes: 0, tokens: 2, audit_events: 0 });
     expect(await count(t, 'oauth2_token')).toBe(0);
 
     setClock(t0 + 86_400 + 2002);
     const last = await janitor.purge();
     expect(last.deleted.audit_events).toBeGreaterThanOrEqual(events);
     expect(await count(t, 'audit_event')).toBe(0);
+  });
+
+  it('deletes ended or expired sessions after the grace period, expired pending requests and brute-force counters', async () => {
+    const db = t.app.get(Db);
+    const now = t.clock.now();
+    const userId = p.userId;
+    const session = (hash: string, expiresAt: number, endedAt: number | null) =>
+      db.execute('INSERT INTO user_session (id_hash, user_id, auth_time, expires_at, ended_at) VALUES (?, ?, ?, ?, ?)', [hash, userId, now - 10, expiresAt, endedAt]);
+    await session('a'.repeat(64), now + 3600, now - 101); // ended more than the grace (100 s) ago
+    await session('b'.repeat(64), now - 101, null); // expired more than the grace ago
+    await session('c'.repeat(64), now + 3600, now - 50); // ended within the grace
+    await session('d'.repeat(64), now + 3600, null); // live
+    const pending = (hash: string, expiresAt: number) =>
+      db.execute('INSERT INTO oauth2_pending_request (key_hash, request_id, user_id, auth_time, expires_at, request) VALUES (?, ?, ?, ?, ?, ?)', [hash, hash.slice(0, 8), userId, now, expiresAt, '{}']);
+    await pending('e'.repeat(64), now - 1);
+    await pending('f'.repeat(64), now + 600);
+    const counter = (hash: string, expiresAt: number) =>
+      db.execute('INSERT INTO auth_throttle (key_hash, failures, window_start, locked_until, expires_at) VALUES (?, ?, ?, ?, ?)', [hash, 3, now - 100, 0, expiresAt]);
+    await counter('1'.repeat(64), now - 1);
+    await counter('2'.repeat(64), now + 600);
+    const before = { sessions: await count(t, 'user_session'), pending: await count(t, 'oauth2_pending_request'), counters: await count(t, 'auth_throttle') };
+
+    expect((await janitor.purge()).deleted).toMatchObject({ sessions: 2, pending_requests: 1, throttle_counters: 1 });
+    expect(await count(t, 'user_session')).toBe(before.sessions - 2);
+    expect(await count(t, 'oauth2_pending_request')).toBe(before.pending - 1);
+    expect(await count(t, 'auth_throttle')).toBe(before.counters - 1);
+    const left = await db.query<{ id_hash: string }>('SELECT id_hash FROM user_session WHERE id_hash IN (?, ?)', ['c'.repeat(64), 'd'.repeat(64)]);
+    expect(left).toHaveLength(2);
   });
 
   it('walks large tables in batches of 1000 rows', async () => {
@@ -120,6 +148,9 @@ describe('npm run cli -- db:purge (built CLI, sqlite file)', () => {
     );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ deleted: { codes: 0, tokens: 0, audit_events: 1 }, ms: expect.any(Number) });
+    expect(JSON.parse(result.stdout)).toEqual({
+      deleted: { codes: 0, tokens: 0, sessions: 0, pending_requests: 0, throttle_counters: 0, audit_events: 1 },
+      ms: expect.any(Number),
+    });
   });
 });
