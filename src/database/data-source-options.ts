@@ -8,8 +8,9 @@ import { AuthorizationCode } from '../authorization-codes/authorization-code.ent
 import { Token } from '../tokens/token.entity';
 import { ConsentGrant } from '../consents/consent-grant.entity';
 import { AuditEventRow } from '../audit/audit-event.entity';
+import { SigningKey } from '../keys/signing-key.entity';
 
-export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow];
+export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, SigningKey];
 import { migrations } from './migrations';
 
 
