@@ -12,6 +12,8 @@ export interface TokenResponse {
   expires_in: number;
   refresh_token?: string;
   scope: string;
+  /** OpenID Connect Core §3.1.3.3: with the `openid` scope. */
+  id_token?: string;
 }
 
 /** A grant the token endpoint serves, keyed by `grant_type`. */
@@ -45,5 +47,5 @@ export interface AuthorizationGrant {
   /** Checks the grant's own parameters (PKCE, …); throws OAuthError (the caller adds the redirect). */
   validate(params: Readonly<Record<string, string | undefined>>, client: Client): Pick<AuthorizationRequest, 'codeChallenge' | 'codeChallengeMethod'>;
   /** The resource owner approved: the parameters to send back to the redirect URI. */
-  authorize(request: AuthorizationRequest, user: User, authTime: number): Promise<Record<string, string>>;
+  authorize(request: AuthorizationRequest, user: User, authTime: number, client: Client): Promise<Record<string, string>>;
 }

@@ -19,6 +19,17 @@ export class UnverifiableRequestError extends OAuthError {
 }
 
 const MAX_STATE = 2048;
+const FRAGMENT_TYPES: readonly string[] = ['token', 'id_token', 'id_token token'];
+
+/**
+ * RFC 6749 §3.1.1: response_type values of several words are order-insensitive, so
+ * `token id_token` is `id_token token`. Unknown combinations pass through unchanged.
+ */
+function normalizeResponseType(raw: string | undefined): string | undefined {
+  if (!raw) return raw;
+  const words = raw.split(' ').filter(Boolean).sort();
+  return words.length === 2 && words[0] === 'id_token' && words[1] === 'token' ? 'id_token token' : raw;
+}
 
 /** The authorization endpoint's rules (RFC 6749 §3.1, §4.1.1, §4.2.1), independent of HTTP. */
 @Injectable()
@@ -54,10 +65,11 @@ export class AuthorizeService {
     // A repeated state has no one value to send back, and an overlong one is not echoed.
     const stateTooLong = params.state !== undefined && params.state.length > MAX_STATE;
     const state = repeated.includes('state') || stateTooLong ? undefined : params.state;
-    const grant = params.response_type ? this.registry.authorizationGrant(params.response_type) : undefined;
+    const responseType = normalizeResponseType(params.response_type);
+    const grant = responseType ? this.registry.authorizationGrant(responseType) : undefined;
     // §4.2.2.1: response_type=token asks for fragment answers, unsupported_response_type included,
-    // even when no enabled grant serves it (IMPLICIT_ENABLED=false).
-    const responseMode = grant?.responseMode ?? (params.response_type === 'token' ? ('fragment' as const) : ('query' as const));
+    // even when no enabled grant serves it (IMPLICIT_ENABLED=false); so do OpenID Connect's id_token types.
+    const responseMode = grant?.responseMode ?? (FRAGMENT_TYPES.includes(responseType ?? '') ? ('fragment' as const) : ('query' as const));
     const redirect = { redirectUri, state, responseMode, iss: this.config.issuer };
     const fail = (err: OAuthError) => err.withRedirect(redirect);
 
@@ -92,7 +104,9 @@ export class AuthorizeService {
   /** The user approved: the URL to send the browser to, with the code or token (and RFC 9207 `iss`). */
   async approve(request: AuthorizationRequest, user: User, authTime: number): Promise<string> {
     const grant = this.grantFor(request.responseType);
-    const result = await grant.authorize(request, user, authTime);
+    const client = await this.clients.findByClientId(request.clientId);
+    if (!client) throw new UnverifiableRequestError('the client is no longer registered');
+    const result = await grant.authorize(request, user, authTime, client);
     return buildRedirect(request.redirectUri, grant.responseMode, { ...result, iss: this.config.issuer });
   }
 
