@@ -126,7 +126,7 @@ export class SigningKeysService implements OnApplicationBootstrap {
     return k.activatesAt <= now ? 'active' : 'pending';
   }
 
-  /** The key that signs now for this algorithm: the oldest active one. */
+  /** The key that signs now for this algorithm: the oldest active one. Inside a transaction, its reads join it. */
   async signingKey(alg: SigningAlg): Promise<ActiveKey> {
     const now = this.clock.now();
     let key = (await this.load()).find((k) => k.alg === alg && this.state(k, now) === 'active');
