@@ -36,6 +36,18 @@ export interface AuthorizationRequest {
   codeChallenge?: string;
   codeChallengeMethod?: 'S256' | 'plain';
   nonce?: string;
+  /** OpenID Connect Core §3.1.2.1 parameters, read only for an `openid` request. */
+  oidc?: OidcRequestParams;
+}
+
+/** What an `openid` authorization request asks of the sign-in and consent steps. */
+export interface OidcRequestParams {
+  prompt?: Array<'none' | 'login' | 'consent' | 'select_account'>;
+  /** Seconds: an older sign-in must be repeated. */
+  maxAge?: number;
+  loginHint?: string;
+  /** `sub` of a verified id_token_hint. */
+  idTokenHintSub?: string;
 }
 
 /** A grant the authorization endpoint serves, keyed by `response_type`. */

@@ -5,6 +5,7 @@ import { GrantsModule } from '../grants/grants.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
 import { WebModule } from '../web/web.module';
+import { KeysModule } from '../keys/keys.module';
 import { AuthorizeController } from './authorize.controller';
 import { AuthorizeService } from './authorize.service';
 import { ClientAuthGuard } from './client-auth.guard';
@@ -16,7 +17,7 @@ import { RevokeController } from './revoke.controller';
 import { TokenController } from './token.controller';
 
 @Module({
-  imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule],
+  imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule, KeysModule],
   controllers: [AuthorizeController, TokenController, RevokeController, IntrospectController, MetadataController],
   providers: [AuthorizeService, ClientAuthGuard, PendingRequestService, CorsPolicy],
 })
