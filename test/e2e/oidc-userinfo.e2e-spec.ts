@@ -79,4 +79,24 @@ describe.each(DATABASES)('OpenID Connect userinfo (%s)', (_name, db) => {
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ error: 'invalid_token', error_description: 'this token was not issued for a user' });
   });
+
+  it("answers CORS for the token's client origins only; discovery and JWKS for any origin", async () => {
+    const spa = 'http://127.0.0.1:5173';
+    const p = await provision(t, { scope: 'openid profile', token_endpoint_auth_method: 'none', redirect_uris: [`${spa}/cb`] });
+    const tokens = await obtainTokens(t, { ...p, authMethod: 'none' } as never, { scope: 'openid' });
+    const call = (origin: string) => fetch(`${t.url}/oauth/userinfo`, { headers: { authorization: `Bearer ${tokens.access_token}`, origin } });
+    const allowed = await call(spa);
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(spa);
+    const foreign = await call('https://evil.example');
+    expect(foreign.status).toBe(200);
+    expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+    const preflight = await fetch(`${t.url}/oauth/userinfo`, { method: 'OPTIONS', headers: { origin: spa, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(spa);
+    expect(preflight.headers.get('access-control-allow-methods')).toBe('GET, POST');
+    for (const path of ['/oauth/jwks', '/.well-known/openid-configuration']) {
+      const res = await fetch(`${t.url}${path}`, { headers: { origin: 'https://anyone.example' } });
+      expect(res.headers.get('access-control-allow-origin')).toBe('https://anyone.example');
+    }
+  });
 });
