@@ -16,6 +16,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { JanitorModule } from './janitor/janitor.module';
 import { ShutdownState } from './health/shutdown-state';
 import type { Logger } from 'pino';
+import { OidcModule } from './oidc/oidc.module';
 
 @Module({})
 export class AppModule {
@@ -23,7 +24,7 @@ export class AppModule {
   static forRoot(config?: AppConfig, clock?: Clock, logger?: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config, clock), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, RedisModule, AuditModule, JanitorModule, WebModule, AdminModule, OAuthModule, ApiModule, ConsoleModule],
+      imports: [ConfigModule.forRoot(config, clock), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, RedisModule, AuditModule, JanitorModule, WebModule, AdminModule, OAuthModule, OidcModule, ApiModule, ConsoleModule],
       controllers: [HealthController],
       providers: [ShutdownState],
     };

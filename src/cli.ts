@@ -26,6 +26,9 @@ import { AuditModule } from './audit/audit.module';
 import { AuditService } from './audit/audit.service';
 import { JanitorModule } from './janitor/janitor.module';
 import { JanitorService } from './janitor/janitor.service';
+import { KeysModule } from './keys/keys.module';
+import { SigningKeysService } from './keys/signing-keys.service';
+import { SigningKeyDto } from './keys/dto/signing-key.dto';
 
 const HELP = `Gatehouse operator CLI. Reads .env and the environment like the server (DATABASE_URL, ...),
 runs pending migrations, and prints JSON. Secrets are printed once and never stored in the clear.
@@ -47,6 +50,8 @@ Commands:
   token:revoke <id>
   db:purge      delete expired codes, tokens past their lifetime, revoked tokens past
                 PURGE_REVOKED_GRACE, audit events older than AUDIT_RETENTION_DAYS (in batches)
+  keys:list
+  keys:rotate   publish new signing keys; they sign after KEY_ROTATION_OVERLAP seconds
   --help
 
 An id that starts with "-" goes after "--": npm run cli -- client:delete -- -AbC...
@@ -63,7 +68,7 @@ class CliModule {
     const logger = createRootLogger({ logLevel: config.logLevel === 'debug' ? 'debug' : 'warn', logFormat: 'json' }, pino.destination({ dest: 2, sync: true }));
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, AuditModule, JanitorModule, UsersModule, ClientsModule, TokensModule],
+      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, AuditModule, JanitorModule, UsersModule, ClientsModule, TokensModule, KeysModule],
     };
   }
 }
@@ -307,6 +312,27 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     async prepare() {
       return async (app) => app.get(JanitorService).purge();
+    },
+  },
+
+  'keys:list': {
+    options: {},
+    async prepare() {
+      return async (app) => {
+        const keys = await app.get(SigningKeysService).list();
+        return { data: keys.map((k) => SigningKeyDto.from(k)), total: keys.length };
+      };
+    },
+  },
+
+  'keys:rotate': {
+    options: {},
+    async prepare() {
+      return async (app) => {
+        const keys = await app.get(SigningKeysService).rotate();
+        process.stderr.write('New signing keys are published now and sign after KEY_ROTATION_OVERLAP seconds.\n');
+        return { data: keys.map((k) => SigningKeyDto.from(k)), total: keys.length };
+      };
     },
   },
 };

@@ -3,6 +3,8 @@ import { UsersModule } from '../users/users.module';
 import { ClientsModule } from '../clients/clients.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { SessionsModule } from '../sessions/sessions.module';
+import { KeysModule } from '../keys/keys.module';
+import { AdminKeysController } from './admin-keys.controller';
 import { AdminApiKeyGuard } from './admin-api-key.guard';
 import { AdminClientsController } from './admin-clients.controller';
 import { AdminEventsController } from './admin-events.controller';
@@ -10,10 +12,10 @@ import { AdminTokensController } from './admin-tokens.controller';
 import { AdminUsersController } from './admin-users.controller';
 import { AdminSessionsController } from './admin-sessions.controller';
 
-/** The operator's REST API under /admin (users, clients, tokens, audit events), behind ADMIN_API_KEY. */
+/** The operator's REST API under /admin (users, clients, tokens, audit events, signing keys), behind ADMIN_API_KEY. */
 @Module({
-  imports: [UsersModule, ClientsModule, TokensModule, SessionsModule],
-  controllers: [AdminUsersController, AdminSessionsController, AdminClientsController, AdminTokensController, AdminEventsController],
+  imports: [UsersModule, ClientsModule, TokensModule, SessionsModule, KeysModule],
+  controllers: [AdminUsersController, AdminSessionsController, AdminClientsController, AdminTokensController, AdminEventsController, AdminKeysController],
   providers: [AdminApiKeyGuard],
 })
 export class AdminModule {}

@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { TokensModule } from '../tokens/tokens.module';
+import { KeysModule } from '../keys/keys.module';
 import { BearerTokenGuard } from './bearer-token.guard';
 import { ProfileController } from './profile.controller';
 
 @Module({
-  imports: [TokensModule],
+  imports: [TokensModule, KeysModule],
   controllers: [ProfileController],
   providers: [BearerTokenGuard],
+  exports: [BearerTokenGuard],
 })
 export class ApiModule {}

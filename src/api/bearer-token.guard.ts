@@ -7,6 +7,7 @@ import { OAuthError } from '../grants/oauth-error';
 import { MissingBearerTokenError } from './bearer-exception.filter';
 import { parseScope } from '../common/oauth-types';
 import { REQUIRED_SCOPES } from './require-scopes.decorator';
+import { JwtAccessTokenService, looksLikeJwt } from '../keys/jwt-access-token.service';
 
 type BearerRequest = FastifyRequest & { accessToken?: Token };
 
@@ -17,7 +18,7 @@ export const CurrentToken = createParamDecorator((_: unknown, ctx: ExecutionCont
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
- * RFC 6750 bearer tokens, from the Authorization header only (OAuth 2.1): a token in the query
+ * RFC 6750 bearer tokens, opaque or JWT (RFC 9068), from the Authorization header only (OAuth 2.1): a token in the query
  * or the body counts as no token. Unknown, expired or revoked → 401 invalid_token; missing scope
  * → 403 insufficient_scope.
  */
@@ -26,6 +27,7 @@ export class BearerTokenGuard implements CanActivate {
   constructor(
     private readonly tokens: TokensService,
     private readonly reflector: Reflector,
+    private readonly jwts: JwtAccessTokenService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -34,6 +36,8 @@ export class BearerTokenGuard implements CanActivate {
     if (!header) throw new MissingBearerTokenError();
     const match = BEARER.exec(header);
     if (!match) throw OAuthError.invalidToken('the Authorization header is not a Bearer token');
+    // A JWT access token (RFC 9068 §4) must carry our valid signature first; the row then says whether it was revoked.
+    if (looksLikeJwt(match[1]) && !(await this.jwts.verify(match[1]))) throw OAuthError.invalidToken();
     const token = await this.tokens.findByAccessToken(match[1]);
     if (!token || this.tokens.accessTokenState(token) !== 'active') throw OAuthError.invalidToken();
     const required = this.reflector.get<string[]>(REQUIRED_SCOPES, context.getHandler()) ?? [];

@@ -47,6 +47,11 @@ export class AuthorizationCodesRepository {
     return Object.assign(new AuthorizationCode(), { ...code, id: Number(insertId) });
   }
 
+  async findById(id: number): Promise<AuthorizationCode | null> {
+    const rows = await this.db.query(`SELECT ${CODE.list} FROM ${CODE.table} WHERE id = ?`, [id]);
+    return rows.length ? toAuthorizationCode(rows[0]) : null;
+  }
+
   async findByHash(codeHash: string): Promise<AuthorizationCode | null> {
     const rows = await this.db.query(`SELECT ${CODE.list} FROM ${CODE.table} WHERE code_hash = ?`, [codeHash]);
     return rows.length ? toAuthorizationCode(rows[0]) : null;

@@ -42,6 +42,11 @@ export class AuthorizationCodesService {
     return this.codes.findByHash(sha256(code));
   }
 
+  /** The code a token was redeemed from (its auth_time outlives the code's use). */
+  findById(id: number): Promise<AuthorizationCode | null> {
+    return this.codes.findById(id);
+  }
+
   isExpired(code: AuthorizationCode): boolean {
     return this.clock.now() >= code.expiresAt;
   }

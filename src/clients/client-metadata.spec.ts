@@ -27,6 +27,9 @@ describe('normalizeClientMetadata', () => {
         skip_consent: false,
         introspection: false,
         allowed_cors_origins: [],
+        post_logout_redirect_uris: [],
+        access_token_format: 'opaque',
+        id_token_signed_response_alg: 'RS256',
       });
     });
 
@@ -75,8 +78,31 @@ describe('normalizeClientMetadata', () => {
 
     it('refuses unknown grant and response types', () => {
       expect(problems({ ...base, grant_types: ['device_code' as never] })).toEqual({ grant_types: 'unsupported grant type "device_code"' });
-      expect(problems({ ...base, grant_types: ['authorization_code'], response_types: ['id_token' as never] })).toEqual({
-        response_types: 'unsupported response type "id_token"',
+      expect(problems({ ...base, grant_types: ['authorization_code'], response_types: ['code id_token' as never] })).toEqual({
+        response_types: 'unsupported response type "code id_token"',
+      });
+    });
+
+    it('pairs the OpenID Connect implicit response types with the implicit grant', () => {
+      expect(problems({ ...base, grant_types: ['authorization_code'], response_types: ['code', 'id_token'] })).toEqual({
+        response_types: 'response types "token", "id_token" and "id_token token" go with grant type "implicit"',
+      });
+      expect(normalizeClientMetadata({ ...base, response_types: ['id_token', 'id_token token'] }, policy).grant_types).toEqual(['implicit']);
+    });
+
+    it('checks post_logout_redirect_uris like redirect URIs, and the OpenID Connect enums', () => {
+      expect(problems({ ...base, post_logout_redirect_uris: ['http://evil.example.com/out'] })).toEqual({
+        post_logout_redirect_uris: '"http://evil.example.com/out" must use https (http only on a loopback host)',
+      });
+      expect(problems({ ...base, post_logout_redirect_uris: ['https://app.example.com/out#x'] })).toEqual({
+        post_logout_redirect_uris: '"https://app.example.com/out#x" must not contain a fragment',
+      });
+      expect(problems({ ...base, access_token_format: 'paseto' as never })).toEqual({ access_token_format: 'must be one of opaque, jwt' });
+      expect(problems({ ...base, id_token_signed_response_alg: 'none' as never })).toEqual({ id_token_signed_response_alg: 'must be one of RS256, ES256' });
+      expect(normalizeClientMetadata({ ...base, post_logout_redirect_uris: ['https://app.example.com/out', 'https://app.example.com/out'], access_token_format: 'jwt' }, policy)).toMatchObject({
+        post_logout_redirect_uris: ['https://app.example.com/out'],
+        access_token_format: 'jwt',
+        id_token_signed_response_alg: 'RS256',
       });
     });
 
@@ -123,7 +149,7 @@ describe('normalizeClientMetadata', () => {
     });
 
     it('refuses an unknown scope', () => {
-      expect(problems({ ...base, scope: 'profile openid' })).toEqual({ scope: 'unknown scope "openid" (supported: profile email)' });
+      expect(problems({ ...base, scope: 'profile offline_access' })).toEqual({ scope: 'unknown scope "offline_access" (supported: openid profile email)' });
     });
 
     it.each(['client_uri', 'logo_uri', 'tos_uri', 'policy_uri'] as const)('refuses a %s that is not an absolute http(s) URL', (field) => {

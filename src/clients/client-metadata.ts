@@ -1,5 +1,9 @@
 import {
+  ACCESS_TOKEN_FORMATS,
+  AccessTokenFormat,
   GRANT_TYPES,
+  ID_TOKEN_SIGNING_ALGS,
+  IdTokenSigningAlg,
   GrantType,
   RESPONSE_TYPES,
   ResponseType,
@@ -32,7 +36,20 @@ export interface ClientMetadata {
    * Absent on clients registered before it existed, which reads as empty.
    */
   allowed_cors_origins: string[];
+  /** OpenID Connect RP-Initiated Logout §3.1: where the end-session endpoint may send the browser back. */
+  post_logout_redirect_uris: string[];
+  /** `opaque` (default) or `jwt` (RFC 9068). */
+  access_token_format: AccessTokenFormat;
+  /** OpenID Connect Registration §2: the ID token's JWS algorithm (default RS256). */
+  id_token_signed_response_alg: IdTokenSigningAlg;
 }
+
+/** The OpenID Connect fields of a client stored before they existed read as their defaults. */
+export const clientOidcDefaults = {
+  accessTokenFormat: (m: Partial<ClientMetadata>): AccessTokenFormat => m.access_token_format ?? 'opaque',
+  idTokenAlg: (m: Partial<ClientMetadata>): IdTokenSigningAlg => m.id_token_signed_response_alg ?? 'RS256',
+  postLogoutRedirectUris: (m: Partial<ClientMetadata>): string[] => m.post_logout_redirect_uris ?? [],
+};
 
 export type ClientMetadataInput = Partial<ClientMetadata>;
 
@@ -132,7 +149,7 @@ export function normalizeClientMetadata(input: ClientMetadataInput, policy: Redi
   } else if (!grantTypes) {
     grantTypes = [];
     if (responseTypes!.includes('code')) grantTypes.push('authorization_code');
-    if (responseTypes!.includes('token')) grantTypes.push('implicit');
+    if (responseTypes!.some((r) => r !== 'code')) grantTypes.push('implicit');
   } else if (!responseTypes) {
     responseTypes = [];
     if (grantTypes.includes('authorization_code')) responseTypes.push('code');
@@ -147,8 +164,10 @@ export function normalizeClientMetadata(input: ClientMetadataInput, policy: Redi
   if (!errors.grant_types && !errors.response_types) {
     if (responses.includes('code') !== grants.includes('authorization_code')) {
       errors.response_types = 'response type "code" and grant type "authorization_code" go together';
-    } else if (responses.includes('token') !== grants.includes('implicit')) {
-      errors.response_types = 'response type "token" and grant type "implicit" go together';
+    } else if (responses.some((r) => r !== 'code') !== grants.includes('implicit')) {
+      errors.response_types = responses.some((r) => r.startsWith('id_token'))
+        ? 'response types "token", "id_token" and "id_token token" go with grant type "implicit"'
+        : 'response type "token" and grant type "implicit" go together';
     }
   }
   if (grants.length === 0) errors.grant_types = 'at least one grant type is required';
@@ -182,6 +201,18 @@ export function normalizeClientMetadata(input: ClientMetadataInput, policy: Redi
       break;
     }
   }
+  const postLogoutUris = input.post_logout_redirect_uris ? [...new Set(input.post_logout_redirect_uris)] : [];
+  for (const uri of postLogoutUris) {
+    const problem = redirectUriProblem(uri, policy);
+    if (problem) {
+      errors.post_logout_redirect_uris = `"${uri.slice(0, 200)}" ${problem}`;
+      break;
+    }
+  }
+  const accessTokenFormat = clientOidcDefaults.accessTokenFormat(input);
+  if (!ACCESS_TOKEN_FORMATS.includes(accessTokenFormat)) errors.access_token_format = `must be one of ${ACCESS_TOKEN_FORMATS.join(', ')}`;
+  const idTokenAlg = clientOidcDefaults.idTokenAlg(input);
+  if (!ID_TOKEN_SIGNING_ALGS.includes(idTokenAlg)) errors.id_token_signed_response_alg = `must be one of ${ID_TOKEN_SIGNING_ALGS.join(', ')}`;
 
   const scopes = input.scope === undefined ? ['profile'] : parseScope(input.scope);
   const unknownScope = scopes.find((s) => !SCOPES_SUPPORTED.includes(s));
@@ -210,6 +241,9 @@ export function normalizeClientMetadata(input: ClientMetadataInput, policy: Redi
     skip_consent: input.skip_consent ?? false,
     introspection: input.introspection ?? false,
     allowed_cors_origins: corsOrigins,
+    post_logout_redirect_uris: postLogoutUris,
+    access_token_format: accessTokenFormat,
+    id_token_signed_response_alg: idTokenAlg,
   };
   for (const field of ['client_uri', 'logo_uri', 'tos_uri', 'policy_uri'] as const) {
     if (input[field]) metadata[field] = input[field];

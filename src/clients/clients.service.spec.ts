@@ -47,6 +47,9 @@ describe(ClientsService.name, () => {
         skip_consent: false,
         introspection: false,
         allowed_cors_origins: [],
+        post_logout_redirect_uris: [],
+        access_token_format: 'opaque',
+        id_token_signed_response_alg: 'RS256',
       });
       expect(await clients.findByClientId(client.clientId)).toEqual(client);
     });

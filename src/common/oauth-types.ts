@@ -2,7 +2,8 @@
 export const GRANT_TYPES = ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token'] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
-export const RESPONSE_TYPES = ['code', 'token'] as const;
+/** `id_token` and `id_token token` are OpenID Connect's implicit flow (Core §3.2). */
+export const RESPONSE_TYPES = ['code', 'token', 'id_token', 'id_token token'] as const;
 export type ResponseType = (typeof RESPONSE_TYPES)[number];
 
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
@@ -10,6 +11,7 @@ export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[numbe
 
 /** The scopes this server knows, with the words the consent page shows for each. */
 export const SCOPES: Readonly<Record<string, string>> = {
+  openid: 'Sign you in with your account (your user id)',
   profile: 'See your user id and username',
   email: 'See your email address',
 };
@@ -20,3 +22,11 @@ export function parseScope(scope: string | null | undefined): string[] {
   if (!scope) return [];
   return [...new Set(scope.split(' ').filter((s) => s.length > 0))];
 }
+
+/** JWS algorithms of ID tokens and JWT access tokens (RS256 is OpenID Connect's default). */
+export const ID_TOKEN_SIGNING_ALGS = ['RS256', 'ES256'] as const;
+export type IdTokenSigningAlg = (typeof ID_TOKEN_SIGNING_ALGS)[number];
+
+/** How a client's access tokens look: random strings, or RFC 9068 JWTs a resource server can verify locally. */
+export const ACCESS_TOKEN_FORMATS = ['opaque', 'jwt'] as const;
+export type AccessTokenFormat = (typeof ACCESS_TOKEN_FORMATS)[number];

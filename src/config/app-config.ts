@@ -72,6 +72,14 @@ export class AppConfig {
   /** Revoked tokens are kept this many seconds before the purge deletes them. */
   purgeRevokedGrace: number;
   throttle: ThrottleConfig;
+  /** Secret the signing keys' private halves are encrypted under (AES-256-GCM, key derived by HKDF). */
+  keyEncryptionSecret: string;
+  /** Seconds a new signing key is published before it signs (and the old one still signs). */
+  keyRotationOverlap: number;
+  /** Lifetime of an ID token, in seconds. */
+  idTokenTtl: number;
+  /** `aud` of JWT access tokens (RFC 9068 §3): the resource server; empty means the issuer. */
+  resourceAudience: string;
 
   get secureCookies(): boolean {
     return this.issuer.startsWith('https:');

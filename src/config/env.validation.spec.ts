@@ -46,6 +46,10 @@ describe('loadConfig', () => {
       DATABASE_POOL_SIZE: '5',
       ADMIN_API_KEY: 'k'.repeat(16),
       COOKIE_SECRET: 'c'.repeat(32),
+      KEY_ENCRYPTION_SECRET: 'e'.repeat(32),
+      KEY_ROTATION_OVERLAP: '600',
+      ID_TOKEN_TTL: '900',
+      RESOURCE_AUDIENCE: 'https://api.example.com',
       ACCESS_TOKEN_TTL: '300',
       AUTHORIZATION_CODE_TTL: '600',
       REFRESH_TOKEN_TTL_FACTOR: '4',
@@ -65,6 +69,10 @@ describe('loadConfig', () => {
       adminApiKey: 'k'.repeat(16),
       adminApiKeyGenerated: false,
       cookieSecret: 'c'.repeat(32),
+      keyEncryptionSecret: 'e'.repeat(32),
+      keyRotationOverlap: 600,
+      idTokenTtl: 900,
+      resourceAudience: 'https://api.example.com',
       accessTokenTtl: 300,
       authorizationCodeTtl: 600,
       refreshTokenTtlFactor: 4,
@@ -78,13 +86,18 @@ describe('loadConfig', () => {
     expect(config.secureCookies).toBe(true);
   });
 
+  it('encrypts signing keys under COOKIE_SECRET outside production when KEY_ENCRYPTION_SECRET is unset', () => {
+    const config = loadConfig({ COOKIE_SECRET: 'c'.repeat(32) });
+    expect(config).toMatchObject({ keyEncryptionSecret: 'c'.repeat(32), keyRotationOverlap: 3600, idTokenTtl: 3600, resourceAudience: '' });
+  });
+
   it('reads a sqlite path, with or without //', () => {
     expect(loadConfig({ DATABASE_URL: 'sqlite:/tmp/x.sqlite' }).database).toEqual({ type: 'sqlite', path: '/tmp/x.sqlite' });
     expect(loadConfig({ DATABASE_URL: 'sqlite://data/x.sqlite' }).database).toEqual({ type: 'sqlite', path: 'data/x.sqlite' });
     expect(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).database).toEqual({ type: 'sqlite', path: ':memory:' });
   });
 
-  const production = { NODE_ENV: 'production', ADMIN_API_KEY: 'k'.repeat(16), COOKIE_SECRET: 'c'.repeat(32) };
+  const production = { NODE_ENV: 'production', ADMIN_API_KEY: 'k'.repeat(16), COOKIE_SECRET: 'c'.repeat(32), KEY_ENCRYPTION_SECRET: 'e'.repeat(32) };
 
   it('hides the API documentation in production unless DOCS_ENABLED=true', () => {
     expect(loadConfig(production).docsEnabled).toBe(false);
@@ -139,6 +152,10 @@ describe('loadConfig', () => {
     [{ NODE_ENV: 'production', COOKIE_SECRET: 'c'.repeat(32) }, 'ADMIN_API_KEY is required when NODE_ENV=production'],
     [{ COOKIE_SECRET: 'short' }, 'COOKIE_SECRET must be at least 32 characters'],
     [{ NODE_ENV: 'production', ADMIN_API_KEY: 'k'.repeat(16) }, 'COOKIE_SECRET is required when NODE_ENV=production (every instance needs the same one)'],
+    [{ NODE_ENV: 'production', ADMIN_API_KEY: 'k'.repeat(16), COOKIE_SECRET: 'c'.repeat(32) }, 'KEY_ENCRYPTION_SECRET is required when NODE_ENV=production (every instance needs the same one)'],
+    [{ KEY_ENCRYPTION_SECRET: 'short' }, 'KEY_ENCRYPTION_SECRET must be at least 32 characters'],
+    [{ KEY_ROTATION_OVERLAP: '-5' }, 'KEY_ROTATION_OVERLAP must be an integer, got "-5"'],
+    [{ ID_TOKEN_TTL: '86401' }, 'ID_TOKEN_TTL must be between 1 and 86400, got 86401'],
     [{ ARGON2_MEMORY_KIB: '512' }, 'ARGON2_MEMORY_KIB must be between 1024 and 4194304, got 512'],
   ])('refuses %j with a ConfigError naming the setting', (env, message) => {
     expect(refusal(env)).toBe(message);

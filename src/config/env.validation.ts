@@ -143,6 +143,20 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.purgeInterval = int(env, 'PURGE_INTERVAL', 0, 0, 31_536_000);
   config.purgeRevokedGrace = int(env, 'PURGE_REVOKED_GRACE', 86_400, 0, 31_536_000);
   config.throttle = throttle(env);
+
+  const keySecret = env.KEY_ENCRYPTION_SECRET?.trim();
+  if (keySecret) {
+    if (keySecret.length < 32) throw new ConfigError('KEY_ENCRYPTION_SECRET must be at least 32 characters');
+    config.keyEncryptionSecret = keySecret;
+  } else if (config.nodeEnv === 'production') {
+    throw new ConfigError('KEY_ENCRYPTION_SECRET is required when NODE_ENV=production (every instance needs the same one)');
+  } else {
+    // Outside production the signing keys are encrypted under COOKIE_SECRET (HKDF keeps the two uses apart).
+    config.keyEncryptionSecret = config.cookieSecret;
+  }
+  config.keyRotationOverlap = int(env, 'KEY_ROTATION_OVERLAP', 3600, 0, 31_536_000);
+  config.idTokenTtl = int(env, 'ID_TOKEN_TTL', 3600, 1, 86_400);
+  config.resourceAudience = env.RESOURCE_AUDIENCE?.trim() || '';
   return config;
 }
 

@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { InvalidInputError, validateInput } from '../common/dto/validation';
-import { ClientMetadataInput } from '../clients/client-metadata';
+import { ClientMetadataInput, clientOidcDefaults } from '../clients/client-metadata';
 import { Client } from '../clients/client.entity';
 import { CONSOLE_GRANT_TYPES, ClientFormValues } from './views/client-form.view';
 
@@ -35,6 +35,9 @@ export function clientFormValues(body: FormBody): ClientFormValues {
     response_types: many(body, 'response_types'),
     token_endpoint_auth_method: one(body, 'token_endpoint_auth_method'),
     allowed_cors_origins: one(body, 'allowed_cors_origins'),
+    post_logout_redirect_uris: many(body, 'post_logout_redirect_uris').join('\n'),
+    access_token_format: one(body, 'access_token_format'),
+    id_token_signed_response_alg: one(body, 'id_token_signed_response_alg'),
   };
 }
 
@@ -50,12 +53,16 @@ export function clientToFormValues(client: Client): ClientFormValues {
     response_types: [...m.response_types],
     token_endpoint_auth_method: m.token_endpoint_auth_method,
     allowed_cors_origins: (m.allowed_cors_origins ?? []).join('\n'),
+    post_logout_redirect_uris: clientOidcDefaults.postLogoutRedirectUris(m).join('\n'),
+    access_token_format: clientOidcDefaults.accessTokenFormat(m),
+    id_token_signed_response_alg: clientOidcDefaults.idTokenAlg(m),
   };
 }
 
 /**
- * The form as RFC 7591 metadata: the form's seven fields and the CORS origins (never skip_consent or
- * introspection, which only the operator sets). URIs and origins are one per line; blank lines are dropped.
+ * The form as RFC 7591 metadata: the form's seven fields, the CORS origins and the OpenID Connect
+ * three (never skip_consent or introspection, which only the operator sets). URIs and origins are
+ * one per line; blank lines are dropped.
  */
 export function clientMetadataFromForm(v: ClientFormValues): Record<string, unknown> {
   return {
@@ -67,6 +74,10 @@ export function clientMetadataFromForm(v: ClientFormValues): Record<string, unkn
     response_types: v.response_types,
     token_endpoint_auth_method: v.token_endpoint_auth_method,
     allowed_cors_origins: v.allowed_cors_origins.split(/\r?\n/).map((u) => u.trim()).filter(Boolean),
+    post_logout_redirect_uris: v.post_logout_redirect_uris.split(/\r?\n/).map((u) => u.trim()).filter(Boolean),
+    // Left out when the form did not send them: the stored value (or the default) stays.
+    ...(v.access_token_format ? { access_token_format: v.access_token_format } : {}),
+    ...(v.id_token_signed_response_alg ? { id_token_signed_response_alg: v.id_token_signed_response_alg } : {}),
   };
 }
 

@@ -11,8 +11,9 @@ import { AuditEventRow } from '../audit/audit-event.entity';
 import { UserSession } from '../sessions/user-session.entity';
 import { PendingRequestRow } from '../authorization-requests/pending-request.entity';
 import { ThrottleCounterRow } from '../throttle/throttle-counter.entity';
+import { SigningKey } from '../keys/signing-key.entity';
 
-export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow];
+export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow, SigningKey];
 import { migrations } from './migrations';
 
 

@@ -15,6 +15,9 @@ import { AuthorizationGrant, AuthorizationRequest, TokenGrant, TokenRequest, Tok
 import { CodeChallengeMethod, isValidCodeChallenge, verifyCodeVerifier } from './pkce';
 import { toTokenResponse } from './token-response';
 import { AuditService } from '../audit/audit.service';
+import { IdTokenService } from '../keys/id-token.service';
+import { clientOidcDefaults } from '../clients/client-metadata';
+import { parseScope } from '../common/oauth-types';
 
 @Injectable()
 export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
@@ -28,6 +31,7 @@ export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
     private readonly tokens: TokensService,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly idTokens: IdTokenService,
   ) {}
 
   /** RFC 7636 §4.3: the challenge, when sent or required, is well formed and of an allowed method. */
@@ -93,13 +97,25 @@ export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
       throw OAuthError.invalidGrant('code_verifier sent for a code issued without code_challenge');
     }
 
-    const issued = await this.tokens.redeemCode(code, clientRules.allowsGrantType(client, 'refresh_token'));
+    const issued = await this.tokens.redeemCode(code, clientRules.allowsGrantType(client, 'refresh_token'), clientOidcDefaults.accessTokenFormat(client.metadata));
     if (!issued) {
       // Lost the race to a concurrent redemption: that one is the replay victim.
       const revoked = await this.tokens.revokeByCodeId(code.id);
       this.audit.record({ type: 'code.replayed', clientId: client.clientId, userId: code.userId, detail: { code_id: code.id, tokens_revoked: revoked, concurrent: true } });
       throw OAuthError.invalidGrant('authorization code was already used');
     }
-    return toTokenResponse(issued);
+    const response = toTokenResponse(issued);
+    // OpenID Connect Core §3.1.3.3: an `openid` request gets an ID token, with the nonce and auth_time of the authorization.
+    if (parseScope(code.scope).includes('openid')) {
+      response.id_token = await this.idTokens.issue({
+        clientId: client.clientId,
+        alg: clientOidcDefaults.idTokenAlg(client.metadata),
+        userId: code.userId,
+        authTime: code.authTime,
+        nonce: code.nonce,
+        accessToken: issued.accessToken,
+      });
+    }
+    return response;
   }
 }

@@ -3,6 +3,7 @@
  * for an access token: no user, and no refresh token (§4.4.3).
  */
 import { Injectable } from '@nestjs/common';
+import { clientOidcDefaults } from '../clients/client-metadata';
 import { Client, clientRules } from '../clients/client.entity';
 import { TokensService } from '../tokens/tokens.service';
 import { OAuthError } from './oauth-error';
@@ -21,7 +22,7 @@ export class ClientCredentialsGrant implements TokenGrant {
     // §4.4: "MUST only be used by confidential clients".
     if (clientRules.isPublic(client)) throw OAuthError.unauthorizedClient('client_credentials is for confidential clients only');
     const scope = resolveScope(request.scope, client.metadata.scope);
-    const issued = await this.tokens.issue({ clientId: client.clientId, userId: null, scope, withRefreshToken: false, grantType: this.grantType });
+    const issued = await this.tokens.issue({ clientId: client.clientId, userId: null, scope, withRefreshToken: false, grantType: this.grantType, format: clientOidcDefaults.accessTokenFormat(client.metadata) });
     return toTokenResponse(issued);
   }
 }

@@ -12,6 +12,8 @@ export interface TokenResponse {
   expires_in: number;
   refresh_token?: string;
   scope: string;
+  /** OpenID Connect Core §3.1.3.3: with the `openid` scope. */
+  id_token?: string;
 }
 
 /** A grant the token endpoint serves, keyed by `grant_type`. */
@@ -34,6 +36,18 @@ export interface AuthorizationRequest {
   codeChallenge?: string;
   codeChallengeMethod?: 'S256' | 'plain';
   nonce?: string;
+  /** OpenID Connect Core §3.1.2.1 parameters, read only for an `openid` request. */
+  oidc?: OidcRequestParams;
+}
+
+/** What an `openid` authorization request asks of the sign-in and consent steps. */
+export interface OidcRequestParams {
+  prompt?: Array<'none' | 'login' | 'consent' | 'select_account'>;
+  /** Seconds: an older sign-in must be repeated. */
+  maxAge?: number;
+  loginHint?: string;
+  /** `sub` of a verified id_token_hint. */
+  idTokenHintSub?: string;
 }
 
 /** A grant the authorization endpoint serves, keyed by `response_type`. */
@@ -45,5 +59,5 @@ export interface AuthorizationGrant {
   /** Checks the grant's own parameters (PKCE, …); throws OAuthError (the caller adds the redirect). */
   validate(params: Readonly<Record<string, string | undefined>>, client: Client): Pick<AuthorizationRequest, 'codeChallenge' | 'codeChallengeMethod'>;
   /** The resource owner approved: the parameters to send back to the redirect URI. */
-  authorize(request: AuthorizationRequest, user: User, authTime: number): Promise<Record<string, string>>;
+  authorize(request: AuthorizationRequest, user: User, authTime: number, client: Client): Promise<Record<string, string>>;
 }

@@ -8,12 +8,14 @@ import { ImplicitGrant } from './implicit.grant';
 import { PasswordGrant } from './password.grant';
 import { ClientCredentialsGrant } from './client-credentials.grant';
 import { RefreshTokenGrant } from './refresh-token.grant';
+import { IdTokenGrant, IdTokenTokenGrant } from './id-token.grant';
+import { KeysModule } from '../keys/keys.module';
 
 /** The grants, listed by hand. Adding one touches this folder only. */
-const GRANTS = [AuthorizationCodeGrant, ImplicitGrant, PasswordGrant, ClientCredentialsGrant, RefreshTokenGrant];
+const GRANTS = [AuthorizationCodeGrant, ImplicitGrant, IdTokenGrant, IdTokenTokenGrant, PasswordGrant, ClientCredentialsGrant, RefreshTokenGrant];
 
 @Module({
-  imports: [UsersModule, TokensModule, AuthorizationCodesModule],
+  imports: [UsersModule, TokensModule, AuthorizationCodesModule, KeysModule],
   providers: [
     ...GRANTS,
     { provide: GrantRegistry, inject: GRANTS, useFactory: (...grants: ConstructorParameters<typeof GrantRegistry>[0]) => new GrantRegistry(grants) },

@@ -14,7 +14,11 @@ export type OAuthErrorCode =
   | 'server_error'
   | 'temporarily_unavailable'
   | 'invalid_token'
-  | 'insufficient_scope';
+  | 'insufficient_scope'
+  // OpenID Connect Core §3.1.2.6 (prompt=none).
+  | 'login_required'
+  | 'consent_required'
+  | 'interaction_required';
 
 /** Where an authorization-endpoint error goes once the client and its redirect URI are verified. */
 export interface ErrorRedirect {
@@ -117,6 +121,14 @@ export class OAuthError extends Error {
   /** RFC 6750 §3.1: unknown, expired, revoked or malformed bearer token (401). */
   static invalidToken(description = 'the access token is invalid, expired or revoked') {
     return new OAuthError('invalid_token', description, HttpStatus.UNAUTHORIZED);
+  }
+  /** OpenID Connect Core §3.1.2.6: prompt=none, but the user would have to sign in. */
+  static loginRequired(description = 'the user must sign in') {
+    return new OAuthError('login_required', description);
+  }
+  /** OpenID Connect Core §3.1.2.6: prompt=none, but the user would have to consent. */
+  static consentRequired(description = 'the user must consent') {
+    return new OAuthError('consent_required', description);
   }
   /** RFC 6750 §3.1: the token lacks a scope (403). */
   static insufficientScope(scope: string) {

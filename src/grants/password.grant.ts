@@ -6,6 +6,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { Client, clientRules } from '../clients/client.entity';
+import { clientOidcDefaults } from '../clients/client-metadata';
 import { TokensService } from '../tokens/tokens.service';
 import { UsersService } from '../users/users.service';
 import { OAuthError } from './oauth-error';
@@ -38,6 +39,7 @@ export class PasswordGrant implements TokenGrant {
       userId: user.id,
       scope,
       withRefreshToken: clientRules.allowsGrantType(client, 'refresh_token'),
+      format: clientOidcDefaults.accessTokenFormat(client.metadata),
     });
     return toTokenResponse(issued);
   }

@@ -13,6 +13,9 @@ import { resolveScope } from './scope';
 import { parseScope } from '../common/oauth-types';
 import { toTokenResponse } from './token-response';
 import { AuditService } from '../audit/audit.service';
+import { IdTokenService } from '../keys/id-token.service';
+import { AuthorizationCodesService } from '../authorization-codes/authorization-codes.service';
+import { clientOidcDefaults } from '../clients/client-metadata';
 
 @Injectable()
 export class RefreshTokenGrant implements TokenGrant {
@@ -22,6 +25,8 @@ export class RefreshTokenGrant implements TokenGrant {
   constructor(
     private readonly tokens: TokensService,
     private readonly audit: AuditService,
+    private readonly idTokens: IdTokenService,
+    private readonly codes: AuthorizationCodesService,
   ) {}
 
   async handle(request: TokenRequest, client: Client): Promise<TokenResponse> {
@@ -44,13 +49,25 @@ export class RefreshTokenGrant implements TokenGrant {
     const allowed = parseScope(await this.tokens.refreshTokenScope(token)).filter((s) => registered.includes(s));
     if (allowed.length === 0) throw OAuthError.invalidScope('none of the granted scopes is still allowed for this client');
     const scope = resolveScope(request.scope, allowed.join(' '));
-    const issued = await this.tokens.rotate(token, scope);
+    const issued = await this.tokens.rotate(token, scope, clientOidcDefaults.accessTokenFormat(client.metadata));
     if (!issued) {
       // Lost the race to a concurrent rotation of the same refresh token: a replay as well.
       const revoked = await this.tokens.revokeFamily(token.familyId);
       this.audit.record({ type: 'refresh_token.replayed', clientId: client.clientId, userId: token.userId, detail: { token_id: token.id, tokens_revoked: revoked, concurrent: true } });
       throw OAuthError.invalidGrant('refresh token is invalid');
     }
-    return toTokenResponse(issued);
+    const response = toTokenResponse(issued);
+    // OpenID Connect Core §12.2: a fresh ID token for an `openid` grant, same sub and auth_time, no nonce.
+    if (token.userId !== null && parseScope(scope).includes('openid')) {
+      const code = token.codeId !== null ? await this.codes.findById(token.codeId) : null;
+      response.id_token = await this.idTokens.issue({
+        clientId: client.clientId,
+        alg: clientOidcDefaults.idTokenAlg(client.metadata),
+        userId: token.userId,
+        authTime: code?.authTime,
+        accessToken: issued.accessToken,
+      });
+    }
+    return response;
   }
 }

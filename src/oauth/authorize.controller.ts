@@ -73,8 +73,10 @@ export class AuthorizeController {
     const { client, request } = await this.authorize.parse(params, repeated);
     const session = await this.sessions.read(req);
     const user = session && (await this.users.findById(session.userId));
-    if (!session || !user) {
-      const login = `/login?return_to=${encodeURIComponent(returnTo)}`;
+    // OpenID Connect prompt, max_age and id_token_hint may ask for a fresh sign-in (or refuse: prompt=none).
+    const fresh = this.authorize.loginRedirect(request, returnTo, session && user ? session : null);
+    if (fresh || !session || !user) {
+      const login = fresh ?? `/login?return_to=${encodeURIComponent(returnTo)}`;
       // The request rides through sign-in in the Location header, which clients cap (Node: 16 KB).
       if (login.length > MAX_LOGIN_REDIRECT) throw new UnverifiableRequestError('the authorization request is too long');
       reply.redirect(login, 302);
@@ -83,7 +85,8 @@ export class AuthorizeController {
     // Remembered consent: a request within what this user already approved for this confidential
     // client goes straight through; a wider one asks. A public client's identity is not assured
     // (anyone can present its client_id, RFC 6749 §10.2, RFC 8252 §8.6), so it is asked every time.
-    if (client.metadata.skip_consent || (!clientRules.isPublic(client) && (await this.consents.covers(user.id, client.clientId, request.scope)))) {
+    const remembered = client.metadata.skip_consent || (!clientRules.isPublic(client) && (await this.consents.covers(user.id, client.clientId, request.scope)));
+    if (!this.authorize.mustAskConsent(request, remembered)) {
       reply.redirect(await this.authorize.approve(request, user, session.authTime), 302);
       return;
     }

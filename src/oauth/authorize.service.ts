@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { Client, clientRules } from '../clients/client.entity';
 import { ClientsService } from '../clients/clients.service';
-import { AuthorizationRequest } from '../grants/grant';
+import { AuthorizationRequest, OidcRequestParams } from '../grants/grant';
+import { IdTokenService } from '../keys/id-token.service';
+import { Clock } from '../common/clock';
+import { parseScope } from '../common/oauth-types';
 import { GrantRegistry } from '../grants/grant-registry';
 import { resolveScope } from '../grants/scope';
 import { User } from '../users/user.entity';
@@ -19,6 +22,17 @@ export class UnverifiableRequestError extends OAuthError {
 }
 
 const MAX_STATE = 2048;
+const FRAGMENT_TYPES: readonly string[] = ['token', 'id_token', 'id_token token'];
+
+/**
+ * RFC 6749 §3.1.1: response_type values of several words are order-insensitive, so
+ * `token id_token` is `id_token token`. Unknown combinations pass through unchanged.
+ */
+function normalizeResponseType(raw: string | undefined): string | undefined {
+  if (!raw) return raw;
+  const words = raw.split(' ').filter(Boolean).sort();
+  return words.length === 2 && words[0] === 'id_token' && words[1] === 'token' ? 'id_token token' : raw;
+}
 
 /** The authorization endpoint's rules (RFC 6749 §3.1, §4.1.1, §4.2.1), independent of HTTP. */
 @Injectable()
@@ -27,6 +41,8 @@ export class AuthorizeService {
     private readonly clients: ClientsService,
     private readonly registry: GrantRegistry,
     private readonly config: AppConfig,
+    private readonly idTokens: IdTokenService,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -54,10 +70,11 @@ export class AuthorizeService {
     // A repeated state has no one value to send back, and an overlong one is not echoed.
     const stateTooLong = params.state !== undefined && params.state.length > MAX_STATE;
     const state = repeated.includes('state') || stateTooLong ? undefined : params.state;
-    const grant = params.response_type ? this.registry.authorizationGrant(params.response_type) : undefined;
+    const responseType = normalizeResponseType(params.response_type);
+    const grant = responseType ? this.registry.authorizationGrant(responseType) : undefined;
     // §4.2.2.1: response_type=token asks for fragment answers, unsupported_response_type included,
-    // even when no enabled grant serves it (IMPLICIT_ENABLED=false).
-    const responseMode = grant?.responseMode ?? (params.response_type === 'token' ? ('fragment' as const) : ('query' as const));
+    // even when no enabled grant serves it (IMPLICIT_ENABLED=false); so do OpenID Connect's id_token types.
+    const responseMode = grant?.responseMode ?? (FRAGMENT_TYPES.includes(responseType ?? '') ? ('fragment' as const) : ('query' as const));
     const redirect = { redirectUri, state, responseMode, iss: this.config.issuer };
     const fail = (err: OAuthError) => err.withRedirect(redirect);
 
@@ -72,6 +89,7 @@ export class AuthorizeService {
     try {
       const scope = resolveScope(params.scope, client.metadata.scope);
       const pkce = grant.validate(params, client);
+      const oidc = parseScope(scope).includes('openid') ? await this.oidcParams(params, client.clientId) : undefined;
       const request: AuthorizationRequest = {
         clientId: client.clientId,
         responseType: grant.responseType,
@@ -81,6 +99,7 @@ export class AuthorizeService {
         ...(state !== undefined ? { state } : {}),
         ...(params.nonce !== undefined ? { nonce: params.nonce.slice(0, 255) } : {}),
         ...pkce,
+        ...(oidc ? { oidc } : {}),
       };
       return { client, request };
     } catch (err) {
@@ -89,10 +108,79 @@ export class AuthorizeService {
     }
   }
 
+  /**
+   * OpenID Connect Core §3.1.2.1: prompt, max_age, login_hint and id_token_hint. Requests without
+   * `openid` never get here, so OAuth clients see no change.
+   */
+  private async oidcParams(params: Params, clientId: string): Promise<OidcRequestParams> {
+    const oidc: OidcRequestParams = {};
+    if (params.prompt !== undefined) {
+      const prompt = [...new Set(params.prompt.split(' ').filter(Boolean))];
+      const unknown = prompt.find((p) => !['none', 'login', 'consent', 'select_account'].includes(p));
+      if (unknown !== undefined) throw OAuthError.invalidRequest(`prompt value "${unknown.slice(0, 40)}" is not supported`);
+      if (prompt.includes('none') && prompt.length > 1) throw OAuthError.invalidRequest('prompt=none cannot be combined with other values');
+      oidc.prompt = prompt as OidcRequestParams['prompt'];
+    }
+    if (params.max_age !== undefined) {
+      if (!/^\d{1,9}$/.test(params.max_age)) throw OAuthError.invalidRequest('max_age must be a non-negative integer');
+      oidc.maxAge = Number(params.max_age);
+    }
+    if (params.login_hint !== undefined) oidc.loginHint = params.login_hint.slice(0, 255);
+    if (params.id_token_hint !== undefined) {
+      const hint = await this.idTokens.verifyHint(params.id_token_hint);
+      if (!hint || !hint.aud.includes(clientId)) throw OAuthError.invalidRequest('id_token_hint is not an ID token this server issued to this client');
+      oidc.idTokenHintSub = hint.sub;
+    }
+    return oidc;
+  }
+
+  /**
+   * Whether the user must sign in (again) before this request goes on: no session, prompt=login,
+   * a sign-in older than max_age. Answers the sign-in page's URL, or null. With prompt=none, or
+   * when id_token_hint names another user than the signed-in one, throws login_required to the client.
+   */
+  loginRedirect(request: AuthorizationRequest, requestUrl: string, session: { userId: number; authTime: number } | null): string | null {
+    const oidc = request.oidc;
+    let needed = session === null;
+    if (session && oidc) {
+      if (oidc.prompt?.includes('login')) needed = true;
+      if (oidc.maxAge !== undefined && this.clock.now() - session.authTime > oidc.maxAge) needed = true;
+      // §3.1.2.1: the hinted user is not the one signed in; the RP learns so instead of a silent switch.
+      if (oidc.idTokenHintSub !== undefined && oidc.idTokenHintSub !== String(session.userId)) {
+        throw OAuthError.loginRequired('the signed-in user is not the one id_token_hint names').withRedirect(this.redirectOf(request));
+      }
+    }
+    if (!needed) return null;
+    if (oidc?.prompt?.includes('none')) throw OAuthError.loginRequired().withRedirect(this.redirectOf(request));
+    // After signing in the request comes back without prompt=login, or it would ask forever.
+    const returnTo = new URL(requestUrl, 'http://localhost');
+    const prompt = (returnTo.searchParams.get('prompt') ?? '').split(' ').filter((p) => p && p !== 'login');
+    if (prompt.length) returnTo.searchParams.set('prompt', prompt.join(' '));
+    else returnTo.searchParams.delete('prompt');
+    const hint = oidc?.loginHint ? `&login_hint=${encodeURIComponent(oidc.loginHint)}` : '';
+    return `/login?return_to=${encodeURIComponent(returnTo.pathname + returnTo.search)}${hint}`;
+  }
+
+  /**
+   * Whether the consent page must be shown: not remembered, or prompt=consent (Core §3.1.2.1).
+   * With prompt=none it cannot be, so consent_required goes to the client.
+   */
+  mustAskConsent(request: AuthorizationRequest, remembered: boolean): boolean {
+    const ask = !remembered || request.oidc?.prompt?.includes('consent') === true;
+    if (ask && request.oidc?.prompt?.includes('none')) throw OAuthError.consentRequired().withRedirect(this.redirectOf(request));
+    return ask;
+  }
+
+  private redirectOf(request: AuthorizationRequest) {
+    return { redirectUri: request.redirectUri, state: request.state, responseMode: this.grantFor(request.responseType).responseMode, iss: this.config.issuer };
+  }
+
   /** The user approved: the URL to send the browser to, with the code or token (and RFC 9207 `iss`). */
   async approve(request: AuthorizationRequest, user: User, authTime: number): Promise<string> {
     const grant = this.grantFor(request.responseType);
-    const result = await grant.authorize(request, user, authTime);
+    const client = await this.clients.findByClientId(request.clientId);
+    if (!client) throw new UnverifiableRequestError('the client is no longer registered');
+    const result = await grant.authorize(request, user, authTime, client);
     return buildRedirect(request.redirectUri, grant.responseMode, { ...result, iss: this.config.issuer });
   }
 

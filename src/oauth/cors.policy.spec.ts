@@ -1,4 +1,5 @@
 import { Test, TestingModule } from '@nestjs/testing';
+import { TokensModule } from '../tokens/tokens.module';
 import type { FastifyRequest } from 'fastify';
 import { FixedClock } from '../common/clock';
 import { ConfigModule } from '../config/config.module';
@@ -23,7 +24,7 @@ describe(CorsPolicy.name, () => {
   beforeAll(async () => {
     const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'sqlite::memory:' });
     moduleRef = await Test.createTestingModule({
-      imports: [ConfigModule.forRoot(config, new FixedClock(1_700_000_000)), DatabaseModule, ClientsModule],
+      imports: [ConfigModule.forRoot(config, new FixedClock(1_700_000_000)), DatabaseModule, ClientsModule, TokensModule],
       providers: [CorsPolicy],
     }).compile();
     await moduleRef.init();

@@ -4,18 +4,22 @@ import type { FastifyRequest } from 'fastify';
 import { clientRules } from '../clients/client.entity';
 import { ClientsService } from '../clients/clients.service';
 import { namedClientId } from './client-auth.guard';
+import { TokensService } from '../tokens/tokens.service';
 
 /**
  * Who may read an endpoint's answers from a page of another origin:
  * - `public`: any origin (documents anyone may fetch, such as the metadata).
  * - `client`: the origins the calling client allows (`allowed_cors_origins`, by default for a
  *   public client the origins of its redirect URIs).
- * A later userinfo endpoint is one more `client` line, a JWKS one more `public` line. Every other
- * path — the pages, /oauth/authorize, introspection (server to server), /admin — has no entry and
+ * - `bearer`: like `client`, for the client the request's bearer token was issued to (userinfo).
+ * Every other path — the pages, /oauth/authorize, introspection (server to server), /admin — has no entry and
  * never answers CORS.
  */
-export const CORS_ROUTES: Readonly<Record<string, { access: 'public' | 'client'; methods: string }>> = {
+export const CORS_ROUTES: Readonly<Record<string, { access: 'public' | 'client' | 'bearer'; methods: string }>> = {
   '/.well-known/oauth-authorization-server': { access: 'public', methods: 'GET, HEAD' },
+  '/.well-known/openid-configuration': { access: 'public', methods: 'GET, HEAD' },
+  '/oauth/jwks': { access: 'public', methods: 'GET, HEAD' },
+  '/oauth/userinfo': { access: 'bearer', methods: 'GET, POST' },
   '/oauth/token': { access: 'client', methods: 'POST' },
   '/oauth/revoke': { access: 'client', methods: 'POST' },
 };
@@ -39,14 +43,17 @@ export const ACCESS_CONTROL_MAX_AGE = 600;
  */
 @Injectable()
 export class CorsPolicy {
-  constructor(private readonly clients: ClientsService) {}
+  constructor(
+    private readonly clients: ClientsService,
+    private readonly tokens: TokensService,
+  ) {}
 
   /** The @fastify/cors delegator: options for this request. */
   readonly options = async (request: FastifyRequest): Promise<FastifyCorsOptions> => {
     const route = CORS_ROUTES[request.url.split('?')[0]];
     const origin = request.headers.origin;
     if (!route || typeof origin !== 'string') return NO_CORS;
-    const allowed = route.access === 'public' || (await this.allowsOrigin(request, origin));
+    const allowed = route.access === 'public' || (await this.allowsOrigin(request, origin, route.access === 'bearer'));
     if (!allowed) return NO_CORS;
     return {
       origin,
@@ -57,11 +64,17 @@ export class CorsPolicy {
     };
   };
 
-  private async allowsOrigin(request: FastifyRequest, origin: string): Promise<boolean> {
+  private async allowsOrigin(request: FastifyRequest, origin: string, bearer: boolean): Promise<boolean> {
     if (request.method === 'OPTIONS') return this.clients.someClientAllowsOrigin(origin);
-    const clientId = namedClientId(request);
+    const clientId = bearer ? await this.bearerClientId(request) : namedClientId(request);
     if (!clientId) return false;
     const client = await this.clients.findByClientId(clientId);
     return client !== null && clientRules.corsOrigins(client).includes(origin);
+  }
+
+  /** The client a bearer token (Authorization header) was issued to, whatever its state. */
+  private async bearerClientId(request: FastifyRequest): Promise<string | null> {
+    const match = /^Bearer +(\S+)$/i.exec(request.headers.authorization ?? '');
+    return match ? ((await this.tokens.findByAccessToken(match[1]))?.clientId ?? null) : null;
   }
 }

@@ -3,8 +3,12 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { AppConfig } from '../config/app-config';
 import { SCOPES_SUPPORTED, TOKEN_ENDPOINT_AUTH_METHODS } from '../common/oauth-types';
 import { GrantRegistry } from '../grants/grant-registry';
+import { openIdProviderMetadata } from '../oidc/provider-metadata';
 
-/** Authorization server metadata (RFC 8414 §2, §3), built from configuration and the grant registry. */
+/**
+ * Authorization server metadata (RFC 8414 §2, §3) and OpenID Provider metadata (Discovery 1.0 §4):
+ * one document at both addresses, built from configuration and the grant registry.
+ */
 @ApiExcludeController()
 @Controller('.well-known')
 export class MetadataController {
@@ -13,7 +17,7 @@ export class MetadataController {
     private readonly registry: GrantRegistry,
   ) {}
 
-  @Get('oauth-authorization-server')
+  @Get(['oauth-authorization-server', 'openid-configuration'])
   @Header('Cache-Control', 'public, max-age=300')
   metadata(): Record<string, unknown> {
     const issuer = this.config.issuer;
@@ -26,7 +30,7 @@ export class MetadataController {
       introspection_endpoint: `${issuer}/oauth/introspect`,
       scopes_supported: SCOPES_SUPPORTED,
       response_types_supported: this.registry.responseTypes(),
-      response_modes_supported: this.registry.responseTypes().includes('token') ? ['query', 'fragment'] : ['query'],
+      response_modes_supported: this.registry.responseTypes().some((t) => t !== 'code') ? ['query', 'fragment'] : ['query'],
       grant_types_supported: this.registry.grantTypes(),
       token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
       revocation_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
@@ -35,6 +39,7 @@ export class MetadataController {
       // RFC 9207: every authorization response, success or error, carries `iss`.
       authorization_response_iss_parameter_supported: true,
       ...(this.config.docsEnabled ? { service_documentation: `${issuer}/docs` } : {}),
+      ...openIdProviderMetadata(issuer),
     };
   }
 }

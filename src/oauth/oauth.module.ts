@@ -7,6 +7,7 @@ import { TokensModule } from '../tokens/tokens.module';
 import { UsersModule } from '../users/users.module';
 import { ThrottleModule } from '../throttle/throttle.module';
 import { WebModule } from '../web/web.module';
+import { KeysModule } from '../keys/keys.module';
 import { AuthorizeController } from './authorize.controller';
 import { AuthorizeService } from './authorize.service';
 import { ClientAuthGuard } from './client-auth.guard';
@@ -18,7 +19,7 @@ import { RevokeController } from './revoke.controller';
 import { TokenController } from './token.controller';
 
 @Module({
-  imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule, AuthorizationRequestsModule, ThrottleModule],
+  imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule, AuthorizationRequestsModule, ThrottleModule, KeysModule],
   controllers: [AuthorizeController, TokenController, RevokeController, IntrospectController, MetadataController],
   providers: [AuthorizeService, ClientAuthGuard, PendingRequestService, CorsPolicy],
 })

@@ -6,6 +6,8 @@ import { randomToken, sha256 } from '../common/crypto';
 import { Db } from '../database/db';
 import { AuthorizationCode } from '../authorization-codes/authorization-code.entity';
 import { AuthorizationCodesService } from '../authorization-codes/authorization-codes.service';
+import { AccessTokenFormat } from '../common/oauth-types';
+import { JwtAccessTokenService } from '../keys/jwt-access-token.service';
 import { Token } from './token.entity';
 import { TokensRepository } from './tokens.repository';
 import { AuditService } from '../audit/audit.service';
@@ -22,6 +24,8 @@ export interface IssueTokenInput {
   codeId?: number | null;
   /** Set when rotating: the new token joins its parent's family. */
   parent?: Token;
+  /** The client's `access_token_format`: a random string (default) or an RFC 9068 JWT. */
+  format?: AccessTokenFormat;
 }
 
 /** What the token endpoint answers (RFC 6749 §5.1) — the only time the values exist in the clear. */
@@ -45,12 +49,15 @@ export class TokensService {
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
+    private readonly jwts: JwtAccessTokenService,
   ) {}
 
+  /** A JWT access token is recorded by the digest of the whole JWT, like an opaque one, so lookups stay the same. */
   async issue(input: IssueTokenInput): Promise<IssuedToken> {
-    const accessToken = randomToken();
-    const refreshToken = input.withRefreshToken ? randomToken() : null;
     const expiresIn = this.config.accessTokenTtl;
+    const accessToken =
+      input.format === 'jwt' ? await this.jwts.sign({ clientId: input.clientId, userId: input.userId, scope: input.scope, expiresIn }) : randomToken();
+    const refreshToken = input.withRefreshToken ? randomToken() : null;
     await this.tokens.insert({
       clientId: input.clientId,
       userId: input.userId,
@@ -132,10 +139,10 @@ export class TokensService {
    * pair in one transaction. Null when another request already rotated it; the caller then
    * revokes the family.
    */
-  rotate(old: Token, scope: string): Promise<IssuedToken | null> {
+  rotate(old: Token, scope: string, format?: AccessTokenFormat): Promise<IssuedToken | null> {
     return this.db.transaction(async () => {
       if (!(await this.tokens.retireRefreshToken(old.id, this.clock.now()))) return null;
-      return this.issue({ clientId: old.clientId, userId: old.userId, scope, withRefreshToken: true, parent: old, grantType: 'refresh_token' });
+      return this.issue({ clientId: old.clientId, userId: old.userId, scope, withRefreshToken: true, parent: old, grantType: 'refresh_token', format });
     });
   }
 
@@ -143,10 +150,10 @@ export class TokensService {
    * RFC 6749 §4.1.3: marks `code` used and issues its tokens in one transaction. Null when another
    * request redeemed it first; the caller then revokes what was issued from it (§4.1.2).
    */
-  redeemCode(code: AuthorizationCode, withRefreshToken: boolean): Promise<IssuedToken | null> {
+  redeemCode(code: AuthorizationCode, withRefreshToken: boolean, format?: AccessTokenFormat): Promise<IssuedToken | null> {
     return this.db.transaction(async () => {
       if (!(await this.codes.markUsed(code))) return null;
-      return this.issue({ clientId: code.clientId, userId: code.userId, scope: code.scope, withRefreshToken, codeId: code.id, grantType: 'authorization_code' });
+      return this.issue({ clientId: code.clientId, userId: code.userId, scope: code.scope, withRefreshToken, codeId: code.id, grantType: 'authorization_code', format });
     });
   }
 

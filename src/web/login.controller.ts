@@ -30,8 +30,10 @@ export class LoginController {
   ) {}
 
   @Get('login')
-  form(@Query('return_to') returnTo: unknown, @Res() reply: FastifyReply): void {
-    sendPage(reply, 200, loginView({ csrfToken: reply.generateCsrf(), returnTo: safeReturnTo(returnTo, this.config.issuer), signupEnabled: this.config.signupEnabled }));
+  form(@Query('return_to') returnTo: unknown, @Query('login_hint') loginHint: unknown, @Res() reply: FastifyReply): void {
+    // OpenID Connect login_hint pre-fills the username.
+    const username = typeof loginHint === 'string' ? loginHint.slice(0, 64) : undefined;
+    sendPage(reply, 200, loginView({ csrfToken: reply.generateCsrf(), returnTo: safeReturnTo(returnTo, this.config.issuer), username, signupEnabled: this.config.signupEnabled }));
   }
 
   @Post('login')

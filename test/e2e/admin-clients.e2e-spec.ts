@@ -36,6 +36,9 @@ describe.each(DATABASES)('admin clients API (%s)', (_name, databaseUrl) => {
         skip_consent: true,
         introspection: false,
         allowed_cors_origins: [],
+        post_logout_redirect_uris: [],
+        access_token_format: 'opaque',
+        id_token_signed_response_alg: 'RS256',
         user_id: null,
       });
     });
@@ -129,7 +132,7 @@ describe.each(DATABASES)('admin clients API (%s)', (_name, databaseUrl) => {
 
     it.each([
       ['an unknown grant type', { grant_types: ['urn:ietf:params:oauth:grant-type:device_code'] }, 'grant_types', 'each value in grant_types must be one of the following values: authorization_code, implicit, password, client_credentials, refresh_token'],
-      ['an unknown response type', { response_types: ['id_token'] }, 'response_types', 'each value in response_types must be one of the following values: code, token'],
+      ['an unknown response type', { response_types: ['code id_token'] }, 'response_types', 'each value in response_types must be one of the following values: code, token, id_token, id_token token'],
       ['a client_name over 200 characters', { client_name: 'n'.repeat(201) }, 'client_name', 'must be shorter than or equal to 200 characters'],
       ['a client_uri over 2000 characters', { client_uri: `https://app.example.com/${'a'.repeat(2000)}` }, 'client_uri', 'must be shorter than or equal to 2000 characters'],
       ['a redirect URI over 2000 characters', { redirect_uris: [`https://app.example.com/${'a'.repeat(2000)}`] }, 'redirect_uris', 'each value in redirect_uris must be shorter than or equal to 2000 characters'],
@@ -149,7 +152,7 @@ describe.each(DATABASES)('admin clients API (%s)', (_name, databaseUrl) => {
       ['authorization_code without code', { grant_types: ['authorization_code'], response_types: ['token'] }, 'response_types', 'response type "code" and grant type "authorization_code" go together'],
       ['no grant type', { grant_types: [], response_types: [] }, 'grant_types', 'at least one grant type is required'],
       ['a public client with client_credentials', { token_endpoint_auth_method: 'none', grant_types: ['client_credentials'], response_types: [] }, 'grant_types', 'a public client (token_endpoint_auth_method "none") may not use client_credentials'],
-      ['an unknown scope', { scope: 'profile admin' }, 'scope', 'unknown scope "admin" (supported: profile email)'],
+      ['an unknown scope', { scope: 'profile admin' }, 'scope', 'unknown scope "admin" (supported: openid profile email)'],
       ['an ftp client_uri', { client_uri: 'ftp://example.com' }, 'client_uri', 'must be an http(s) URL'],
       ['a relative logo_uri', { logo_uri: '/logo.png' }, 'logo_uri', 'must be an absolute URL'],
     ])('answers 400 for %s', async (_case, override, field, reason) => {

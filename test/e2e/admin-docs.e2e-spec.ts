@@ -26,6 +26,8 @@ const ROUTES: Array<[string, string, string, string | null, string[]]> = [
   ['get', '/admin/tokens', '200', null, ['400', '401']],
   ['delete', '/admin/tokens/{id}', '204', null, ['400', '401', '404']],
   ['get', '/admin/events', '200', null, ['400', '401']],
+  ['get', '/admin/keys', '200', null, ['401']],
+  ['post', '/admin/keys/rotate', '200', null, ['401']],
 ];
 
 describe.each(DATABASES)('admin API documentation (%s)', (_name, databaseUrl) => {
@@ -75,6 +77,7 @@ describe.each(DATABASES)('admin API documentation (%s)', (_name, databaseUrl) =>
       [
         'client_name', 'client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'contacts', 'scope', 'redirect_uris', 'grant_types',
         'response_types', 'token_endpoint_auth_method', 'skip_consent', 'introspection', 'allowed_cors_origins',
+        'post_logout_redirect_uris', 'access_token_format', 'id_token_signed_response_alg',
       ].sort(),
     );
   });
@@ -98,7 +101,7 @@ describe.each(DATABASES)('admin API documentation (%s)', (_name, databaseUrl) =>
 });
 
 describe('admin API documentation in production', () => {
-  const production = { NODE_ENV: 'production' };
+  const production = { NODE_ENV: 'production', KEY_ENCRYPTION_SECRET: 'test-key-encryption-secret-0123456789abcdef' };
 
   it('is not served (404) without DOCS_ENABLED, and the metadata does not point at it', async () => {
     const t = await startApp('sqlite::memory:', production);

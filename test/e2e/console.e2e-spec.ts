@@ -97,7 +97,10 @@ describe.each(DATABASES)('developer console and sign-up (%s)', (_name, db) => {
       expect(page).toMatch(/<textarea id="redirect_uris" name="redirect_uris"/);
       expect(page.match(/type="checkbox" name="grant_types"/g)).toHaveLength(4);
       expect(page).not.toContain('value="password"'); // the operator registers the password grant, never the console
-      expect(page.match(/type="checkbox" name="response_types"/g)).toHaveLength(2);
+      expect(page.match(/type="checkbox" name="response_types"/g)).toHaveLength(4);
+      expect(page).toMatch(/<textarea id="post_logout_redirect_uris" name="post_logout_redirect_uris"/);
+      expect(page).toMatch(/<select id="access_token_format" name="access_token_format"/);
+      expect(page).toMatch(/<select id="id_token_signed_response_alg" name="id_token_signed_response_alg"/);
       expect(page).not.toMatch(/<script|\son[a-z]+=/i);
     });
 
@@ -117,6 +120,9 @@ describe.each(DATABASES)('developer console and sign-up (%s)', (_name, db) => {
         skip_consent: false,
         introspection: false,
         allowed_cors_origins: [],
+        post_logout_redirect_uris: [],
+        access_token_format: 'opaque',
+        id_token_signed_response_alg: 'RS256',
       });
       expect(await t.app.get(ClientsService).authenticate(clientId, secret)).not.toBeNull();
       const list = await (await agent.get('/console')).text();
@@ -165,7 +171,7 @@ describe.each(DATABASES)('developer console and sign-up (%s)', (_name, db) => {
       expect(page).toContain('role="alert"');
       expect(fieldError(page, 'client_name')).toBe('must not be empty');
       expect(fieldError(page, 'client_uri')).toBe('must be an absolute URL');
-      expect(fieldError(page, 'scope')).toBe('unknown scope "admin" (supported: profile email)');
+      expect(fieldError(page, 'scope')).toBe('unknown scope "admin" (supported: openid profile email)');
       expect(fieldError(page, 'redirect_uris')).toBe('"http://evil.example/cb" must use https (http only on a loopback host)');
       expect(fieldError(page, 'response_types')).toBe('response type "code" and grant type "authorization_code" go together');
       expect(fieldError(page, 'token_endpoint_auth_method')).toBeUndefined();
@@ -253,9 +259,30 @@ describe.each(DATABASES)('developer console and sign-up (%s)', (_name, db) => {
       expect(edit).toContain('value="Console App"');
       expect(edit).toContain('>http://127.0.0.1:5555/callback\nhttps://app.example.com/cb</textarea>');
       const token = csrfOf(edit);
-      const bad = await agent.request(`/console/clients/${clientId}`, formBody([['_csrf', token], ...VALID.map(([k, v]): [string, string] => [k, k === 'scope' ? 'openid' : v])]));
+      const bad = await agent.request(`/console/clients/${clientId}`, formBody([['_csrf', token], ...VALID.map(([k, v]): [string, string] => [k, k === 'scope' ? 'offline_access' : v])]));
       expect(bad.status).toBe(400);
-      expect(fieldError(await bad.text(), 'scope')).toBe('unknown scope "openid" (supported: profile email)');
+      expect(fieldError(await bad.text(), 'scope')).toBe('unknown scope "offline_access" (supported: openid profile email)');
+      // The OpenID Connect fields are checked as the admin API checks them.
+      const badOidc = await agent.request(
+        `/console/clients/${clientId}`,
+        formBody([['_csrf', token], ...VALID, ['post_logout_redirect_uris', 'http://evil.example/out'], ['access_token_format', 'macaroon'], ['id_token_signed_response_alg', 'HS256']]),
+      );
+      expect(badOidc.status).toBe(400);
+      const badPage = await badOidc.text();
+      expect(fieldError(badPage, 'access_token_format')).toBe('must be one of the following values: opaque, jwt');
+      expect(fieldError(badPage, 'id_token_signed_response_alg')).toBe('must be one of the following values: RS256, ES256');
+      const okOidc = await agent.request(
+        `/console/clients/${clientId}`,
+        formBody([['_csrf', token], ...VALID, ['post_logout_redirect_uris', 'https://app.example.com/out'], ['access_token_format', 'jwt'], ['id_token_signed_response_alg', 'ES256']]),
+      );
+      expect(okOidc.status).toBe(303);
+      expect((await t.app.get(ClientsService).findByClientId(clientId))!.metadata).toMatchObject({
+        post_logout_redirect_uris: ['https://app.example.com/out'],
+        access_token_format: 'jwt',
+        id_token_signed_response_alg: 'ES256',
+      });
+      const badUri = await agent.request(`/console/clients/${clientId}`, formBody([['_csrf', token], ...VALID, ['post_logout_redirect_uris', 'http://evil.example/out']]));
+      expect(fieldError(await badUri.text(), 'post_logout_redirect_uris')).toBe('"http://evil.example/out" must use https (http only on a loopback host)');
       const good = await agent.request(`/console/clients/${clientId}`, formBody([['_csrf', token], ...VALID.map(([k, v]): [string, string] => [k, k === 'client_name' ? 'Renamed' : k === 'client_uri' ? '' : v])]));
       expect(good.status).toBe(303);
       expect(good.headers.get('location')).toBe('/console?done=saved');

@@ -19,7 +19,7 @@ function documentFor(issuer: string, overrides: Partial<ServerMetadata> = {}) {
     token_endpoint: `${issuer}/oauth/token`,
     revocation_endpoint: `${issuer}/oauth/revoke`,
     introspection_endpoint: `${issuer}/oauth/introspect`,
-    scopes_supported: ['profile', 'email'],
+    scopes_supported: ['openid', 'profile', 'email'],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
     grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
@@ -29,6 +29,18 @@ function documentFor(issuer: string, overrides: Partial<ServerMetadata> = {}) {
     code_challenge_methods_supported: ['S256'],
     service_documentation: `${issuer}/docs`,
     authorization_response_iss_parameter_supported: true,
+    // OpenID Connect Discovery fields: the same document serves /.well-known/openid-configuration.
+    userinfo_endpoint: `${issuer}/oauth/userinfo`,
+    jwks_uri: `${issuer}/oauth/jwks`,
+    end_session_endpoint: `${issuer}/oauth/logout`,
+    subject_types_supported: ['public'],
+    id_token_signing_alg_values_supported: ['RS256', 'ES256'],
+    claims_supported: ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'at_hash', 'c_hash', 'azp', 'preferred_username', 'name', 'email', 'email_verified'],
+    claim_types_supported: ['normal'],
+    claims_parameter_supported: false,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    prompt_values_supported: ['none', 'login', 'consent'],
     ...overrides,
   };
 }
@@ -88,7 +100,7 @@ describe.each(DATABASES)('RFC 8414 metadata, walked with every grant and PKCE me
   it('defaults the issuer to the listening origin', () => {
     expect(meta).toEqual(
       documentFor(t.url, {
-        response_types_supported: ['code', 'token'],
+        response_types_supported: ['code', 'token', 'id_token', 'id_token token'],
         response_modes_supported: ['query', 'fragment'],
         grant_types_supported: ['authorization_code', 'password', 'client_credentials', 'refresh_token', 'implicit'],
         code_challenge_methods_supported: ['S256', 'plain'],

@@ -1,7 +1,7 @@
 import { Db } from '../../src/database/db';
 import { startApp, TestApp } from '../support/start-app';
 
-const TABLES = ['user', 'oauth2_client', 'oauth2_code', 'oauth2_token', 'oauth2_consent', 'audit_event', 'user_session', 'oauth2_pending_request', 'auth_throttle'];
+const TABLES = ['user', 'oauth2_client', 'oauth2_code', 'oauth2_token', 'oauth2_consent', 'audit_event', 'user_session', 'oauth2_pending_request', 'auth_throttle', 'signing_key'];
 
 interface Column {
   name: string;

@@ -4,8 +4,12 @@ import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Ma
 import { Optional } from '../../common/dto/optional.decorator';
 import { MAX_ID, PageDto, PaginationQueryDto } from '../../common/dto/page.dto';
 import {
+  ACCESS_TOKEN_FORMATS,
+  AccessTokenFormat,
   GRANT_TYPES,
   GrantType,
+  ID_TOKEN_SIGNING_ALGS,
+  IdTokenSigningAlg,
   RESPONSE_TYPES,
   ResponseType,
   SCOPES_SUPPORTED,
@@ -13,6 +17,7 @@ import {
   TokenEndpointAuthMethod,
 } from '../../common/oauth-types';
 import { Client } from '../client.entity';
+import { clientOidcDefaults } from '../client-metadata';
 
 const URI_MAX = 2000;
 
@@ -137,6 +142,29 @@ export class CreateClientDto {
   @Optional()
   @IsBoolean()
   introspection?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'OpenID Connect RP-Initiated Logout: where the end-session endpoint may return the browser. Checked like redirect_uris. At most 20.',
+    type: [String],
+    maxItems: 20,
+    example: ['https://app.example.com/signed-out'],
+  })
+  @Optional()
+  @MaxLength(URI_MAX, { each: true })
+  @IsString({ each: true })
+  @ArrayMaxSize(20)
+  @IsArray()
+  post_logout_redirect_uris?: string[];
+
+  @ApiPropertyOptional({ description: 'Access tokens as random strings (opaque) or RFC 9068 JWTs a resource server can verify from the JWKS', enum: ACCESS_TOKEN_FORMATS, default: 'opaque' })
+  @Optional()
+  @IsIn(ACCESS_TOKEN_FORMATS)
+  access_token_format?: AccessTokenFormat;
+
+  @ApiPropertyOptional({ description: "JWS algorithm of this client's OpenID Connect ID tokens", enum: ID_TOKEN_SIGNING_ALGS, default: 'RS256' })
+  @Optional()
+  @IsIn(ID_TOKEN_SIGNING_ALGS)
+  id_token_signed_response_alg?: IdTokenSigningAlg;
 }
 
 /**
@@ -201,6 +229,14 @@ export class ClientDto {
     example: [],
   })
   allowed_cors_origins: string[];
+  @ApiProperty({ type: [String], description: 'OpenID Connect post-logout redirect URIs', example: [] })
+  post_logout_redirect_uris: string[];
+
+  @ApiProperty({ enum: ACCESS_TOKEN_FORMATS, example: 'opaque' })
+  access_token_format: AccessTokenFormat;
+
+  @ApiProperty({ enum: ID_TOKEN_SIGNING_ALGS, example: 'RS256' })
+  id_token_signed_response_alg: IdTokenSigningAlg;
 
   @ApiProperty({ type: Number, nullable: true, description: 'Owning user, null for clients registered by the operator', example: null })
   user_id: number | null;
@@ -212,6 +248,10 @@ export class ClientDto {
       client_secret_expires_at: client.clientSecretExpiresAt,
       ...client.metadata,
       allowed_cors_origins: client.metadata.allowed_cors_origins ?? [],
+      // Clients registered before OpenID Connect read as the defaults.
+      post_logout_redirect_uris: clientOidcDefaults.postLogoutRedirectUris(client.metadata),
+      access_token_format: clientOidcDefaults.accessTokenFormat(client.metadata),
+      id_token_signed_response_alg: clientOidcDefaults.idTokenAlg(client.metadata),
       user_id: client.userId,
     };
   }

@@ -1,5 +1,5 @@
 import { SafeHtml, html } from '../../common/html';
-import { GRANT_TYPES, RESPONSE_TYPES, SCOPES_SUPPORTED, TOKEN_ENDPOINT_AUTH_METHODS } from '../../common/oauth-types';
+import { ACCESS_TOKEN_FORMATS, GRANT_TYPES, ID_TOKEN_SIGNING_ALGS, RESPONSE_TYPES, SCOPES_SUPPORTED, TOKEN_ENDPOINT_AUTH_METHODS } from '../../common/oauth-types';
 import { layout } from '../../web/views/layout.view';
 import { FieldErrors, csrfField, describedBy, errorSummary, fieldError, textField } from './fields';
 
@@ -15,6 +15,10 @@ export interface ClientFormValues {
   token_endpoint_auth_method: string;
   /** One origin per line, as typed. */
   allowed_cors_origins: string;
+  /** One URI per line, as typed. */
+  post_logout_redirect_uris: string;
+  access_token_format: string;
+  id_token_signed_response_alg: string;
 }
 
 /**
@@ -33,6 +37,9 @@ export const CLIENT_FIELD_LABELS: Readonly<Record<string, string>> = {
   response_types: 'Allowed Response Types',
   token_endpoint_auth_method: 'Token Endpoint Auth Method',
   allowed_cors_origins: 'Allowed CORS Origins',
+  post_logout_redirect_uris: 'Sign-out Return URIs',
+  access_token_format: 'Access Token Format',
+  id_token_signed_response_alg: 'ID Token Signing Algorithm',
 };
 
 export const NEW_CLIENT_DEFAULTS: ClientFormValues = {
@@ -44,7 +51,19 @@ export const NEW_CLIENT_DEFAULTS: ClientFormValues = {
   response_types: ['code'],
   token_endpoint_auth_method: 'client_secret_basic',
   allowed_cors_origins: '',
+  post_logout_redirect_uris: '',
+  access_token_format: 'opaque',
+  id_token_signed_response_alg: 'RS256',
 };
+
+function select(name: string, options: readonly string[], selected: string, errors: FieldErrors, hint: string): SafeHtml {
+  return html`<label for="${name}">${CLIENT_FIELD_LABELS[name]}</label>
+  <select id="${name}" name="${name}"${describedBy(name, errors, true)}>
+${options.map((o) => html`<option value="${o}"${selected === o ? html` selected` : ''}>${o}</option>`)}
+  </select>
+  ${fieldError(name, errors)}
+  <p class="hint" id="${name}-hint">${hint}</p>`;
+}
 
 const AUTH_METHOD_WORDS: Record<string, string> = {
   client_secret_basic: 'client_secret_basic (HTTP Basic)',
@@ -105,6 +124,12 @@ ${TOKEN_ENDPOINT_AUTH_METHODS.map((m) => html`<option value="${m}"${v.values.tok
   <textarea id="allowed_cors_origins" name="allowed_cors_origins" rows="2" spellcheck="false"${describedBy('allowed_cors_origins', e, true)}>${v.values.allowed_cors_origins}</textarea>
   ${fieldError('allowed_cors_origins', e)}
   <p class="hint" id="allowed_cors_origins-hint">Single-page apps: the origins (such as https://app.example.com, no path) whose pages call the token endpoint, one per line. Empty: a public client gets its redirect URIs' origins.</p>
+  <label for="post_logout_redirect_uris">${CLIENT_FIELD_LABELS.post_logout_redirect_uris}</label>
+  <textarea id="post_logout_redirect_uris" name="post_logout_redirect_uris" rows="2" spellcheck="false"${describedBy('post_logout_redirect_uris', e, true)}>${v.values.post_logout_redirect_uris}</textarea>
+  ${fieldError('post_logout_redirect_uris', e)}
+  <p class="hint" id="post_logout_redirect_uris-hint">OpenID Connect sign-out: where the app may send people back after signing out. One per line, checked like redirect URIs.</p>
+  ${select('access_token_format', ACCESS_TOKEN_FORMATS, v.values.access_token_format, e, 'opaque: random strings your API checks with introspection. jwt: signed tokens (RFC 9068) your API can verify from the JWKS.')}
+  ${select('id_token_signed_response_alg', ID_TOKEN_SIGNING_ALGS, v.values.id_token_signed_response_alg, e, 'How OpenID Connect ID tokens are signed for this app.')}
   <button type="submit" class="primary">${editing ? 'Save changes' : 'Register client'}</button>
 </form>
 ${editing ? dangerZone(v.csrfToken, v.clientId!, v.values.token_endpoint_auth_method !== 'none') : ''}`,

@@ -5,6 +5,7 @@ import { AuditEvents1796120000000 } from './1796120000000-audit-events';
 import { UserSessions1796130000000 } from './1796130000000-user-sessions';
 import { PendingAuthorizationRequests1796130000001 } from './1796130000001-pending-authorization-requests';
 import { AuthThrottle1796130000002 } from './1796130000002-auth-throttle';
+import { SigningKeys1796140000000 } from './1796140000000-signing-keys';
 
 /** Every migration, in order. Released migrations are never edited: add a new one. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   UserSessions1796130000000,
   PendingAuthorizationRequests1796130000001,
   AuthThrottle1796130000002,
+  SigningKeys1796140000000,
 ];
