@@ -6,11 +6,11 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { LogController } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCors from '@fastify/cors';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyCsrf from '@fastify/csrf-protection';
 import { parse as parseQuery } from 'node:querystring';
 import { CORS_ROUTES, CorsPolicy } from './oauth/cors.policy';
 import { CSRF_COOKIE, bindCsrfSecretToSession } from './web/csrf.guard';
+import { registerPageHeaders } from './web/page-headers';
 import { sessionCookieId } from './web/session.service';
 import { FrameworkErrorFilter } from './oauth/framework-error.filter';
 import { AppModule } from './app.module';
@@ -29,19 +29,6 @@ export interface CreateAppOptions {
 
 /** Probes and scrapes come every few seconds: their access lines are debug, not info. */
 const QUIET_ROUTES = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
-
-/** Pages carry no script of their own and may not be framed (RFC 6749 §10.13, RFC 9700 §4.16). */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "base-uri 'self'",
-  "script-src 'self'",
-  "script-src-attr 'none'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: https:",
-  "font-src 'self' data:",
-  "object-src 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
 
 const BODY_LIMIT = 64 * 1024;
 
@@ -125,21 +112,14 @@ export async function createApp(config: AppConfig, clock?: Clock, options: Creat
   // Forms get their token from reply.generateCsrf(); CsrfGuard checks it (double submit, signed cookie).
   const csrfCookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies, signed: true };
   await app.register(fastifyCsrf, { cookieKey: CSRF_COOKIE, cookieOpts: csrfCookie });
-  await app.register(fastifyHelmet, {
-    // CSP is the constant below: helmet would rebuild the same header on every request.
-    contentSecurityPolicy: false,
-    frameguard: { action: 'deny' },
-    crossOriginEmbedderPolicy: false,
-    hsts: config.secureCookies,
-  });
   app
     .getHttpAdapter()
     .getInstance()
     .addHook('onRequest', (request, reply, done) => {
-      reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
       bindCsrfSecretToSession(request, reply, sessionCookieId(request), config.cookieSecret, csrfCookie);
       done();
     });
+  await registerPageHeaders(app.getHttpAdapter().getInstance(), { hsts: config.secureCookies });
 
   if (config.docsEnabled) {
     const document = SwaggerModule.createDocument(

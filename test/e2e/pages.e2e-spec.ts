@@ -4,8 +4,8 @@
  * requests bound to their browser, logout, first-party clients, and no open redirect after login.
  */
 import { DATABASES, TestApp, startApp } from '../support/start-app';
-import { UserAgent, parseForm } from '../support/http';
-import { AdminProvisioned, pkcePair, provisionThroughAdmin, signIn } from '../support/oauth-flow';
+import { UserAgent, basic, parseForm, postForm } from '../support/http';
+import { AdminProvisioned, obtainTokens, pkcePair, provisionThroughAdmin, signIn } from '../support/oauth-flow';
 import { userFactory } from '../factories/user.factory';
 
 /** The Set-Cookie line for one cookie, split into its attributes (lower-cased names). */
@@ -191,6 +191,35 @@ describe.each(DATABASES)('sign-in and consent pages (%s)', (_name, db) => {
       expectNoFraming(error);
     });
 
+    it("sends helmet's page headers with every page", async () => {
+      const res = await new UserAgent(t.url).get('/login');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+      expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(res.headers.get('strict-transport-security')).toBeNull(); // http issuer
+    });
+
+    it('keeps page headers off JSON answers, which keep no-store where RFC 6749 §5.1 asks for it', async () => {
+      const tokens = await obtainTokens(t, p);
+      const auth = { authorization: basic(p.clientId, p.secret!) };
+      const answers = [
+        await postForm(`${t.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, auth),
+        await postForm(`${t.url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: 'unknown' }, auth),
+        await postForm(`${t.url}/oauth/introspect`, { token: tokens.access_token }, auth),
+        await fetch(`${t.url}/api/profile`, { headers: { authorization: `Bearer ${tokens.access_token}` } }),
+        await fetch(`${t.url}/.well-known/oauth-authorization-server`),
+      ];
+      expect(answers.map((r) => r.status)).toEqual([200, 400, 200, 200, 200]);
+      for (const res of answers) {
+        expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+        for (const name of ['x-frame-options', 'content-security-policy', 'cross-origin-opener-policy', 'referrer-policy', 'x-xss-protection']) {
+          expect(res.headers.get(name)).toBeNull();
+        }
+      }
+      expect(answers.slice(0, 4).map((r) => r.headers.get('cache-control'))).toEqual(['no-store', 'no-store', 'no-store', 'no-store']);
+    });
+
     it('sets the session cookie HttpOnly, SameSite=Lax, Path=/, not Secure under an http issuer', async () => {
       const agent = new UserAgent(t.url);
       const form = parseForm(await (await agent.get('/login')).text());
@@ -225,6 +254,11 @@ describe.each(DATABASES)('sign-in and consent pages (%s)', (_name, db) => {
         const consent = await agent.get(authorizePath(who));
         expect(consent.status).toBe(200);
         expect(setCookie(consent, 'gh_authz')!.attributes).toMatchObject({ httponly: '', samesite: 'Lax', secure: '' });
+      });
+
+      it('adds Strict-Transport-Security to pages only', async () => {
+        expect((await fetch(`${https.url}/login`)).headers.get('strict-transport-security')).toMatch(/^max-age=\d+/);
+        expect((await fetch(`${https.url}/.well-known/oauth-authorization-server`)).headers.get('strict-transport-security')).toBeNull();
       });
     });
   });

@@ -1,0 +1,55 @@
+import Fastify, { FastifyInstance } from 'fastify';
+import fastifyHelmet from '@fastify/helmet';
+
+/** Pages carry no script of their own and may not be framed (RFC 6749 §10.13, RFC 9700 §4.16). */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "base-uri 'self'",
+  "script-src 'self'",
+  "script-src-attr 'none'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: https:",
+  "font-src 'self' data:",
+  "object-src 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Headers of the probe's own answer, not helmet's. */
+const TRANSPORT_HEADERS = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding']);
+
+/**
+ * Helmet's header set for our options, asked of helmet once at start: it is the same on every
+ * page, so there is no reason to rebuild it per request as the plugin does.
+ */
+export async function pageSecurityHeaders(options: { hsts: boolean }): Promise<Record<string, string>> {
+  const probe = Fastify({ logger: false });
+  await probe.register(fastifyHelmet, {
+    contentSecurityPolicy: false,
+    frameguard: { action: 'deny' },
+    crossOriginEmbedderPolicy: false,
+    hsts: options.hsts,
+  });
+  probe.get('/', (_request, reply) => reply.send(''));
+  const res = await probe.inject({ method: 'GET', url: '/' });
+  await probe.close();
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(res.headers)) {
+    if (!TRANSPORT_HEADERS.has(name) && typeof value === 'string') headers[name] = value;
+  }
+  headers['content-security-policy'] = CONTENT_SECURITY_POLICY;
+  return headers;
+}
+
+/**
+ * The page security headers (helmet's set and the CSP) go on HTML answers only: framing, sniffing
+ * and script policy mean something to a browser rendering a page, nothing to a JSON client of the
+ * token, introspection or resource endpoints, which would pay for them on every call.
+ */
+export async function registerPageHeaders(fastify: FastifyInstance, options: { hsts: boolean }): Promise<void> {
+  const headers = await pageSecurityHeaders(options);
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    const type = reply.getHeader('content-type');
+    if (typeof type === 'string' && type.startsWith('text/html')) reply.headers(headers);
+    done(null, payload);
+  });
+}
