@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { safeEqual } from '../common/crypto';
+import { safeEqual, sha256Base64url } from '../common/crypto';
 
 export type CodeChallengeMethod = 'S256' | 'plain';
 
@@ -17,6 +16,6 @@ export function isValidCodeChallenge(value: string): boolean {
 /** RFC 7636 §4.6: recompute the challenge from the verifier and compare in constant time. */
 export function verifyCodeVerifier(verifier: string, challenge: string, method: CodeChallengeMethod): boolean {
   if (!isValidCodeVerifier(verifier)) return false;
-  const computed = method === 'S256' ? createHash('sha256').update(verifier, 'ascii').digest('base64url') : verifier;
+  const computed = method === 'S256' ? sha256Base64url(verifier) : verifier;
   return safeEqual(computed, challenge);
 }
