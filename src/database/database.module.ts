@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
 import { Db } from './db';
+import { SqliteCheckpointer } from './sqlite-checkpointer';
 
 const ranAtStart = new WeakMap<DataSource, string[]>();
 
@@ -28,7 +29,7 @@ export function migrationsRanAtStart(dataSource: DataSource): string[] {
       },
     }),
   ],
-  providers: [Db],
+  providers: [Db, SqliteCheckpointer],
   exports: [Db],
 })
 export class DatabaseModule {}
