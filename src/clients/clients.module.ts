@@ -2,10 +2,13 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { ClientsRepository } from './clients.repository';
 import { ClientsService } from './clients.service';
+import { ClientCache } from './client-cache';
+import { RedisModule } from '../redis/redis.module';
 
 @Module({
-  imports: [AuditModule],
-  providers: [ClientsRepository, ClientsService],
+  // Changes are announced to the other instances through Redis (when REDIS_URL is set).
+  imports: [AuditModule, RedisModule],
+  providers: [ClientsRepository, ClientCache, ClientsService],
   exports: [ClientsService],
 })
 export class ClientsModule {}

@@ -3,6 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { randomToken, safeEqual, sha256 } from '../common/crypto';
 import { Client, clientRules } from './client.entity';
+import { ClientCache } from './client-cache';
 import { ClientMetadataInput, normalizeClientMetadata } from './client-metadata';
 import { ClientsRepository } from './clients.repository';
 import { AuditService } from '../audit/audit.service';
@@ -38,10 +39,12 @@ export class ClientsService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly cache: ClientCache,
   ) {}
 
+  /** Served from the client cache: every authenticated request asks for its client. */
   findByClientId(clientId: string): Promise<Client | null> {
-    return this.clients.findByClientId(clientId);
+    return this.cache.getOrLoad(clientId, () => this.clients.findByClientId(clientId));
   }
 
   /** Whether some client lets pages of this browser origin call the token endpoint (a CORS preflight). */
@@ -90,6 +93,7 @@ export class ClientsService {
       clientSecretHash = sha256(secret);
     }
     await this.clients.update(clientId, { metadata, clientSecretHash });
+    await this.cache.changed(clientId);
     this.audit.record({ type: 'client.changed', clientId, detail: { fields: Object.keys(changes).sort().join(' ') } });
     return { client: { ...client, metadata, clientSecretHash }, secret };
   }
@@ -104,14 +108,23 @@ export class ClientsService {
     if (clientRules.isPublic(client)) throw new PublicClientHasNoSecretError();
     const secret = randomToken();
     await this.clients.update(clientId, { clientSecretHash: sha256(secret), clientSecretExpiresAt: 0 });
+    await this.cache.changed(clientId);
     this.audit.record({ type: 'client.secret_rotated', clientId });
     return { client: { ...client, clientSecretHash: sha256(secret) }, secret };
   }
 
   async delete(clientId: string): Promise<boolean> {
     const deleted = await this.clients.delete(clientId);
-    if (deleted) this.audit.record({ type: 'client.deleted', clientId });
+    if (deleted) {
+      await this.cache.changed(clientId);
+      this.audit.record({ type: 'client.deleted', clientId });
+    }
     return deleted;
+  }
+
+  /** A deleted user's clients went with it (ON DELETE CASCADE): none of them may be served from the cache. */
+  ownerDeleted(): Promise<void> {
+    return this.cache.changedAll();
   }
 
   /**
@@ -119,7 +132,7 @@ export class ClientsService {
    * compared as SHA-256 digests in constant time; an expired secret (RFC 7591 §3.2.1) fails.
    */
   async authenticate(clientId: string, secret: string): Promise<Client | null> {
-    const client = await this.clients.findByClientId(clientId);
+    const client = await this.findByClientId(clientId);
     const presented = sha256(secret);
     if (!client || !client.clientSecretHash) {
       safeEqual(presented, presented); // same work either way

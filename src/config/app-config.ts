@@ -80,6 +80,11 @@ export class AppConfig {
   idTokenTtl: number;
   /** `aud` of JWT access tokens (RFC 9068 §3): the resource server; empty means the issuer. */
   resourceAudience: string;
+  /**
+   * Seconds a client read from the database may be served from memory (0: never). Changes made by
+   * this instance, or by any instance sharing Redis, take effect at once regardless.
+   */
+  clientCacheTtl: number;
 
   get secureCookies(): boolean {
     return this.issuer.startsWith('https:');

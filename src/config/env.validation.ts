@@ -157,6 +157,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.keyRotationOverlap = int(env, 'KEY_ROTATION_OVERLAP', 3600, 0, 31_536_000);
   config.idTokenTtl = int(env, 'ID_TOKEN_TTL', 3600, 1, 86_400);
   config.resourceAudience = env.RESOURCE_AUDIENCE?.trim() || '';
+  // With Redis, changes reach every instance at once and the TTL is only a backstop.
+  config.clientCacheTtl = int(env, 'CLIENT_CACHE_TTL', config.redisUrl ? 300 : 5, 0, 86_400);
   return config;
 }
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
+import { ClientsService } from '../clients/clients.service';
 import { Clock } from '../common/clock';
 import { hashPassword, verifyPassword } from '../common/crypto';
 import { User } from './user.entity';
@@ -29,6 +30,7 @@ export class UsersService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly clients: ClientsService,
   ) {}
 
   findById(id: number): Promise<User | null> {
@@ -78,7 +80,11 @@ export class UsersService {
 
   async delete(id: number): Promise<boolean> {
     const deleted = await this.users.delete(id);
-    if (deleted) this.audit.record({ type: 'user.deleted', userId: id });
+    if (deleted) {
+      // The user's own clients went with it (ON DELETE CASCADE).
+      await this.clients.ownerDeleted();
+      this.audit.record({ type: 'user.deleted', userId: id });
+    }
     return deleted;
   }
 

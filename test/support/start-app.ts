@@ -50,6 +50,26 @@ export async function startApp(databaseUrl = 'sqlite::memory:', env: Record<stri
       await c.end();
     };
   }
+  const instance = await listen(databaseUrl, env, options);
+  return {
+    ...instance,
+    close: async () => {
+      await instance.close();
+      await dropDatabase?.();
+    },
+  };
+}
+
+/**
+ * Another instance on `first`'s database (as behind a load balancer), with its own process state.
+ * Closing it leaves the database to `first`.
+ */
+export function startAnotherInstance(first: TestApp, env: Record<string, string> = {}, options: CreateAppOptions = {}): Promise<TestApp> {
+  const db = first.config.database;
+  return listen(db.type === 'mysql' ? db.url : `sqlite:${db.path}`, env, options);
+}
+
+async function listen(databaseUrl: string, env: Record<string, string>, options: CreateAppOptions): Promise<TestApp> {
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
@@ -71,14 +91,5 @@ export async function startApp(databaseUrl = 'sqlite::memory:', env: Record<stri
   const url = `http://127.0.0.1:${address.port}`;
   // The issuer is the listening origin unless the test set one.
   if (!env.ISSUER) config.issuer = url;
-  return {
-    app,
-    config,
-    clock,
-    url,
-    close: async () => {
-      await app.close();
-      await dropDatabase?.();
-    },
-  };
+  return { app, config, clock, url, close: () => app.close() };
 }
