@@ -1,4 +1,4 @@
-import { randomToken, safeEqual, sha256, sha256Base64url } from './crypto';
+import { randomToken, safeEqual, sha256, sha256Base64url, uuidv7 } from './crypto';
 
 describe('crypto', () => {
   describe(randomToken.name, () => {
@@ -21,6 +21,21 @@ describe('crypto', () => {
     it('hands out no all-zero token when a refill straddles the pool end', () => {
       // 4096 is not a multiple of 24: some requests land where fewer bytes remain than asked for.
       for (let i = 0; i < 1000; i++) expect(Buffer.from(randomToken(24), 'base64url').equals(Buffer.alloc(24))).toBe(false);
+    });
+  });
+
+  describe(uuidv7.name, () => {
+    it('is an RFC 9562 version 7 UUID carrying the time in milliseconds', () => {
+      const id = uuidv7(0x0123456789ab);
+      expect(id).toMatch(/^01234567-89ab-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(uuidv7()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    });
+
+    it('sorts ids of later milliseconds after earlier ones, and never repeats within one', () => {
+      const earlier = Array.from({ length: 100 }, () => uuidv7(1_700_000_000_000));
+      const later = uuidv7(1_700_000_000_001);
+      expect(earlier.every((id) => id < later)).toBe(true);
+      expect(new Set(earlier).size).toBe(100);
     });
   });
 

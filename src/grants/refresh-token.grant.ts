@@ -37,7 +37,7 @@ export class RefreshTokenGrant implements TokenGrant {
     const state = this.tokens.refreshTokenState(token);
     if (state === 'revoked') {
       // RFC 9700 §4.14.2: a retired refresh token came back — someone holds a copy.
-      const revoked = await this.tokens.revokeFamily(token.familyId);
+      const revoked = await this.tokens.revokeFamily(token);
       this.audit.record({ type: 'refresh_token.replayed', clientId: client.clientId, userId: token.userId, detail: { token_id: token.id, tokens_revoked: revoked } });
       throw OAuthError.invalidGrant('refresh token is invalid');
     }
@@ -52,7 +52,7 @@ export class RefreshTokenGrant implements TokenGrant {
     const issued = await this.tokens.rotate(token, scope, clientOidcDefaults.accessTokenFormat(client.metadata));
     if (!issued) {
       // Lost the race to a concurrent rotation of the same refresh token: a replay as well.
-      const revoked = await this.tokens.revokeFamily(token.familyId);
+      const revoked = await this.tokens.revokeFamily(token);
       this.audit.record({ type: 'refresh_token.replayed', clientId: client.clientId, userId: token.userId, detail: { token_id: token.id, tokens_revoked: revoked, concurrent: true } });
       throw OAuthError.invalidGrant('refresh token is invalid');
     }

@@ -34,7 +34,7 @@ export class RevokeController {
     // §2.1: the hint only orders the search; a wrong hint still finds the token.
     const found = await this.tokens.findByValue(params.token, params.token_type_hint);
     if (found && found.token.clientId === client.clientId) {
-      if (found.type === 'refresh_token') await this.tokens.revokeFamily(found.token.familyId);
+      if (found.type === 'refresh_token') await this.tokens.revokeFamily(found.token);
       else await this.tokens.revokeById(found.token.id);
       this.audit.record({
         type: 'token.revoked',

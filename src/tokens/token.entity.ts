@@ -44,9 +44,12 @@ export class Token {
   @Column({ name: 'code_id', type: 'int', nullable: true })
   codeId: number | null;
 
-  /** Shared by every token of one refresh-rotation chain (RFC 9700 §4.14.2: revoked together). */
-  @Column({ name: 'family_id', type: 'varchar', length: 64 })
-  familyId: string;
+  /**
+   * Shared by every token of one refresh-rotation chain (RFC 9700 §4.14.2: revoked together), a
+   * UUIDv7; null for a token issued without a refresh token, which has no chain.
+   */
+  @Column({ name: 'family_id', type: 'varchar', length: 64, nullable: true })
+  familyId: string | null;
 
   /** The token whose refresh token was rotated into this one. */
   @Column({ name: 'parent_id', type: 'int', nullable: true })

@@ -35,7 +35,7 @@ function toToken(r: Row): Token {
     accessTokenRevokedAt: n(r.access_token_revoked_at),
     refreshTokenRevokedAt: n(r.refresh_token_revoked_at),
     codeId: n(r.code_id),
-    familyId: r.family_id as string,
+    familyId: (r.family_id as string | null) ?? null,
     parentId: n(r.parent_id),
     ...(r.owner_username !== undefined
       ? { owner: r.owner_username === null ? null : { id: Number(r.user_id), username: r.owner_username as string, email: (r.owner_email as string | null) ?? null } }

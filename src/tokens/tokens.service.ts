@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
-import { randomToken, sha256 } from '../common/crypto';
+import { randomToken, sha256, uuidv7 } from '../common/crypto';
 import { Db } from '../database/db';
 import { AuthorizationCode } from '../authorization-codes/authorization-code.entity';
 import { AuthorizationCodesService } from '../authorization-codes/authorization-codes.service';
@@ -70,7 +69,8 @@ export class TokensService {
       accessTokenRevokedAt: null,
       refreshTokenRevokedAt: null,
       codeId: input.parent?.codeId ?? input.codeId ?? null,
-      familyId: input.parent?.familyId ?? randomUUID(),
+      // Only refresh rotation has a family; a time-ordered id keeps its index append-only.
+      familyId: refreshToken ? (input.parent?.familyId ?? uuidv7()) : null,
       parentId: input.parent?.id ?? null,
     });
     const grantType = input.grantType ?? (input.parent ? 'refresh_token' : input.codeId ? 'authorization_code' : input.userId === null ? 'client_credentials' : 'unknown');
@@ -111,7 +111,7 @@ export class TokensService {
    * rotation even when an access token was narrowed. A row's own `scope` is its access token's.
    */
   async refreshTokenScope(token: Token): Promise<string> {
-    if (token.parentId === null) return token.scope;
+    if (token.parentId === null || token.familyId === null) return token.scope;
     return (await this.tokens.findFamilyRoot(token.familyId))?.scope ?? token.scope;
   }
 
@@ -157,9 +157,10 @@ export class TokensService {
     });
   }
 
-  /** Every token of one rotation chain (a replayed refresh token, or a revoked one, RFC 7009 §2.1). */
-  revokeFamily(familyId: string): Promise<number> {
-    return this.tokens.revokeWhere('family_id', familyId, this.clock.now());
+  /** Every token of this token's rotation chain (a replayed refresh token, or a revoked one, RFC 7009 §2.1). */
+  revokeFamily(token: Token): Promise<number> {
+    if (token.familyId === null) return this.tokens.revokeWhere('id', token.id, this.clock.now());
+    return this.tokens.revokeWhere('family_id', token.familyId, this.clock.now());
   }
 
   /** Every token redeemed from one code, and their rotations (RFC 6749 §4.1.2). */

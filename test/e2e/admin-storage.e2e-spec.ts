@@ -79,4 +79,37 @@ describe.each(DATABASES)('admin API storage (%s)', (_name, databaseUrl) => {
     expect(listed).not.toContain(row.access_token_hash);
     expect(listed).not.toContain(row.refresh_token_hash);
   });
+
+  it('gives a token without a refresh token no rotation family, and a rotation chain one time-ordered family id', async () => {
+    const { client } = await clientFactory.create(t);
+    const tokens = t.app.get(TokensService);
+    const family = (access: string) =>
+      db.query<{ family_id: string | null }>('SELECT family_id FROM oauth2_token WHERE access_token_hash = ?', [sha256(access)]).then((r) => r[0].family_id);
+
+    const alone = await tokens.issue({ clientId: client.client_id, userId: null, scope: 'profile', withRefreshToken: false });
+    expect(await family(alone.accessToken)).toBeNull();
+
+    const first = await tokens.issue({ clientId: client.client_id, userId: null, scope: 'profile', withRefreshToken: true });
+    const firstFamily = await family(first.accessToken);
+    expect(firstFamily).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const rotated = await tokens.rotate((await tokens.findByRefreshToken(first.refreshToken!))!, 'profile');
+    expect(await family(rotated!.accessToken)).toBe(firstFamily);
+
+    const later = await tokens.issue({ clientId: client.client_id, userId: null, scope: 'profile', withRefreshToken: true });
+    expect((await family(later.accessToken))! >= firstFamily!).toBe(true);
+  });
+
+  it('revokes a token without a family by itself, and a family together', async () => {
+    const { client } = await clientFactory.create(t);
+    const tokens = t.app.get(TokensService);
+    const alone = await tokens.issue({ clientId: client.client_id, userId: null, scope: 'profile', withRefreshToken: false });
+    const other = await tokens.issue({ clientId: client.client_id, userId: null, scope: 'profile', withRefreshToken: false });
+    expect(await tokens.revokeFamily((await tokens.findByAccessToken(alone.accessToken))!)).toBe(1);
+    expect(tokens.accessTokenState((await tokens.findByAccessToken(alone.accessToken))!)).toBe('revoked');
+    expect(tokens.accessTokenState((await tokens.findByAccessToken(other.accessToken))!)).toBe('active');
+
+    const first = await tokens.issue({ clientId: client.client_id, userId: null, scope: 'profile', withRefreshToken: true });
+    const rotated = await tokens.rotate((await tokens.findByRefreshToken(first.refreshToken!))!, 'profile');
+    expect(await tokens.revokeFamily((await tokens.findByAccessToken(rotated!.accessToken))!)).toBe(2);
+  });
 });

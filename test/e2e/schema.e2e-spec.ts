@@ -1,4 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource } from 'typeorm';
 import { Db } from '../../src/database/db';
+import { dataSourceOptions } from '../../src/database/data-source-options';
+import { migrations } from '../../src/database/migrations';
+import { TokenFamilyOnlyWithRefresh1796140000001 } from '../../src/database/migrations/1796140000001-token-family-only-with-refresh';
 import { startApp, TestApp } from '../support/start-app';
 
 const TABLES = ['user', 'oauth2_client', 'oauth2_code', 'oauth2_token', 'oauth2_consent', 'audit_event', 'user_session', 'oauth2_pending_request', 'auth_throttle', 'signing_key'];
@@ -161,4 +168,40 @@ describe('schema produced by the migrations', () => {
       expect(built.unique).toEqual(entityUniques(db));
     });
   }
+});
+
+describe('migration TokenFamilyOnlyWithRefresh', () => {
+  it('drops the family of existing tokens without a refresh token, keeps the others, and reverts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-migration-'));
+    const open = async (list: typeof migrations) => {
+      const ds = new DataSource({ ...dataSourceOptions({ type: 'sqlite', path: join(dir, 'db.sqlite') }), migrations: list });
+      await ds.initialize();
+      await ds.runMigrations();
+      return ds;
+    };
+    const families = async (ds: DataSource) => (await ds.query('SELECT access_token_hash AS a, family_id AS f FROM oauth2_token ORDER BY id')) as Array<{ a: string; f: string | null }>;
+    try {
+      const before = await open(migrations.slice(0, migrations.indexOf(TokenFamilyOnlyWithRefresh1796140000001)));
+      await before.query("INSERT INTO oauth2_client (client_id, client_id_issued_at, client_metadata) VALUES ('c', 0, '{}')");
+      const insert = "INSERT INTO oauth2_token (client_id, token_type, access_token_hash, refresh_token_hash, scope, issued_at, expires_in, family_id) VALUES ('c', 'Bearer', ?, ?, '', 0, 60, ?)";
+      await before.query(insert, ['a1', null, 'f1']);
+      await before.query(insert, ['a2', 'r2', 'f2']);
+      await before.destroy();
+
+      const after = await open(migrations);
+      try {
+        expect(await families(after)).toEqual([{ a: 'a1', f: null }, { a: 'a2', f: 'f2' }]);
+        await after.undoLastMigration();
+        const reverted = await families(after);
+        expect(reverted[1]).toEqual({ a: 'a2', f: 'f2' });
+        expect(reverted[0].f).toMatch(/^token-\d+$/);
+        const [column] = (await after.query("SELECT \"notnull\" AS nn FROM pragma_table_info('oauth2_token') WHERE name = 'family_id'")) as Array<{ nn: number }>;
+        expect(Number(column.nn)).toBe(1);
+      } finally {
+        await after.destroy();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -6,6 +6,7 @@ import { UserSessions1796130000000 } from './1796130000000-user-sessions';
 import { PendingAuthorizationRequests1796130000001 } from './1796130000001-pending-authorization-requests';
 import { AuthThrottle1796130000002 } from './1796130000002-auth-throttle';
 import { SigningKeys1796140000000 } from './1796140000000-signing-keys';
+import { TokenFamilyOnlyWithRefresh1796140000001 } from './1796140000001-token-family-only-with-refresh';
 
 /** Every migration, in order. Released migrations are never edited: add a new one. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   PendingAuthorizationRequests1796130000001,
   AuthThrottle1796130000002,
   SigningKeys1796140000000,
+  TokenFamilyOnlyWithRefresh1796140000001,
 ];
