@@ -2,7 +2,7 @@
  * SQLite on a file runs in WAL mode with its checkpoints on a worker thread: no COMMIT on the
  * request path copies the log back into the database, and the log still does not grow without end.
  */
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Db } from '../../src/database/db';
@@ -42,6 +42,35 @@ describe('SQLite write-ahead log checkpoints', () => {
     const before = checkpointer.checkpoints;
     expect(await until(() => checkpointer.checkpoints > before, 10_000)).toBe(true);
   });
+
+  it('starts the log over while writes never pause', async () => {
+    const db = t.app.get(Db);
+    const wal = join(dir, 'db.sqlite-wal');
+    // WAL header bytes 12–15: the checkpoint sequence number, which grows by one on every restart.
+    const restarts = () => {
+      const fd = openSync(wal, 'r');
+      try {
+        const header = Buffer.alloc(16);
+        readSync(fd, header, 0, 16, 0);
+        return header.readUInt32BE(12);
+      } finally {
+        closeSync(fd);
+      }
+    };
+    await db.execute('CREATE TABLE wal_filler (id INTEGER PRIMARY KEY, data BLOB)', []);
+    const blob = Buffer.alloc(16 * 1024, 1);
+    const checkpointer = t.app.get(SqliteCheckpointer);
+    const first = restarts();
+    const checkpoints = checkpointer.checkpoints;
+    // 16 KiB commits without a pause (yielding only so the checkpoint thread's reports arrive),
+    // until the log has started over twice, or for ten checkpoints of the thread.
+    while (restarts() < first + 2 && checkpointer.checkpoints < checkpoints + 10) {
+      await db.execute('INSERT INTO wal_filler (data) VALUES (?)', [blob]);
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(restarts()).toBeGreaterThanOrEqual(first + 2);
+    await db.execute('DROP TABLE wal_filler', []);
+  }, 120_000);
 
   it('stops the thread on shutdown and leaves a database with every row', async () => {
     const file = join(dir, 'db.sqlite');
