@@ -99,6 +99,7 @@ export async function startServer(cfg: BenchConfig, databaseUrl: string, nodeArg
     DATABASE_URL: databaseUrl,
     ADMIN_API_KEY: adminApiKey,
     COOKIE_SECRET: randomBytes(32).toString('base64url'),
+    KEY_ENCRYPTION_SECRET: randomBytes(32).toString('base64url'),
     NODE_ENV: 'production',
     // The password grant is off by default (RFC 9700 §2.4); one scenario measures it.
     PASSWORD_GRANT_ENABLED: 'true',
