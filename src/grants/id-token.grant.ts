@@ -38,15 +38,21 @@ export class IdTokenGrant implements AuthorizationGrant {
   }
 
   async authorize(request: AuthorizationRequest, user: User, authTime: number, client: Client): Promise<Record<string, string>> {
-    const idToken = await this.idTokens.issue({
+    // §5.4: with no access token to call userinfo with, the user's claims go in the ID token.
+    const idToken = await this.issueIdToken(request, user, authTime, client, { claims: userClaims(user, request.scope) });
+    return { id_token: idToken, ...(request.state !== undefined ? { state: request.state } : {}) };
+  }
+
+  /** The ID token of this authorization response, signed with the client's algorithm. */
+  protected issueIdToken(request: AuthorizationRequest, user: User, authTime: number, client: Client, extra: { claims?: Record<string, unknown>; accessToken?: string }): Promise<string> {
+    return this.idTokens.issue({
       clientId: client.clientId,
       alg: clientOidcDefaults.idTokenAlg(client.metadata),
       userId: user.id,
       authTime,
       nonce: request.nonce,
-      claims: userClaims(user, request.scope),
+      ...extra,
     });
-    return { id_token: idToken, ...(request.state !== undefined ? { state: request.state } : {}) };
   }
 }
 
@@ -57,14 +63,7 @@ export class IdTokenTokenGrant extends IdTokenGrant {
   override async authorize(request: AuthorizationRequest, user: User, authTime: number, client: Client): Promise<Record<string, string>> {
     const format = clientOidcDefaults.accessTokenFormat(client.metadata);
     const issued = await this.tokens.issue({ clientId: client.clientId, userId: user.id, scope: request.scope, withRefreshToken: false, grantType: 'implicit', format });
-    const idToken = await this.idTokens.issue({
-      clientId: client.clientId,
-      alg: clientOidcDefaults.idTokenAlg(client.metadata),
-      userId: user.id,
-      authTime,
-      nonce: request.nonce,
-      accessToken: issued.accessToken,
-    });
+    const idToken = await this.issueIdToken(request, user, authTime, client, { accessToken: issued.accessToken });
     return {
       access_token: issued.accessToken,
       token_type: issued.tokenType,
