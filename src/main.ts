@@ -76,6 +76,10 @@ async function bootstrap(): Promise<void> {
       process.exit(1);
     }, config.shutdownTimeout * 1000);
     timer.unref();
+    // Node closes the connections idle when closing starts; keep-alive connections that were busy then
+    // and go idle later would hold the close open for their whole keep-alive timeout, so sweep them.
+    const server = app.getHttpServer() as import('node:http').Server;
+    setInterval(() => server.closeIdleConnections(), 100).unref();
     app.close().then(
       () => {
         log.info('stopped');
