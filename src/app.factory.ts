@@ -5,10 +5,9 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { LogController } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
-import fastifyCors from '@fastify/cors';
 import fastifyCsrf from '@fastify/csrf-protection';
 import { parse as parseQuery } from 'node:querystring';
-import { CORS_ROUTES, CorsPolicy } from './oauth/cors.policy';
+import { CorsPolicy, registerCors } from './oauth/cors.policy';
 import { CSRF_COOKIE, bindCsrfSecretToSession } from './web/csrf.guard';
 import { registerPageHeaders } from './web/page-headers';
 import { sessionCookieId } from './web/session.service';
@@ -77,22 +76,23 @@ export async function createApp(config: AppConfig, clock?: Clock, options: Creat
     const route = request.routeOptions.url ?? '(unmatched)';
     const status = reply.statusCode;
     const ms = reply.elapsedTime;
-    metrics.httpRequests.inc({ method: request.method, route, status });
-    metrics.httpDuration.observe({ method: request.method, route, status }, ms / 1000);
+    metrics.observeHttp(request.method, route, status, ms / 1000);
     const known = request as typeof request & { oauthClient?: { clientId: string }; oauthErrorCode?: string };
     if (route === '/oauth/token' && known.oauthErrorCode) metrics.tokenErrors.inc({ error: known.oauthErrorCode });
-    const line = {
-      req_id: request.id,
-      method: request.method,
-      route,
-      status,
-      ms: Math.round(ms * 10) / 10,
-      ip: request.ip,
-      ...(known.oauthClient ? { client_id: known.oauthClient.clientId } : {}),
-      ...(known.oauthErrorCode ? { error: known.oauthErrorCode } : {}),
-    };
-    if (QUIET_ROUTES.has(route)) access.debug(line, 'request');
-    else access.info(line, 'request');
+    const level = QUIET_ROUTES.has(route) ? 'debug' : 'info';
+    if (access.isLevelEnabled(level)) {
+      const line = {
+        req_id: request.id,
+        method: request.method,
+        route,
+        status,
+        ms: Math.round(ms * 10) / 10,
+        ip: request.ip,
+        ...(known.oauthClient ? { client_id: known.oauthClient.clientId } : {}),
+        ...(known.oauthErrorCode ? { error: known.oauthErrorCode } : {}),
+      };
+      access[level](line, 'request');
+    }
     done();
   });
   // Runs when the server has stopped accepting and every in-flight request is answered, before
@@ -102,12 +102,8 @@ export async function createApp(config: AppConfig, clock?: Clock, options: Creat
   });
 
   registerBodyParsers(app);
-  // CORS for browser-based apps on the routes CORS_ROUTES lists, and no trace of it elsewhere;
-  // decided once the body is parsed, since the token endpoint's client may be named there.
-  app.getHttpAdapter().getInstance().addHook('onRoute', (route) => {
-    if (route.url !== '*' && !(route.url in CORS_ROUTES)) route.config = { ...route.config, cors: false };
-  });
-  await app.register(fastifyCors, { hook: 'preHandler', delegator: app.get(CorsPolicy).options });
+  // CORS for browser-based apps on the routes CORS_ROUTES lists, and no trace of it elsewhere.
+  registerCors(fastify, app.get(CorsPolicy));
   await app.register(fastifyCookie, { secret: config.cookieSecret });
   // Forms get their token from reply.generateCsrf(); CsrfGuard checks it (double submit, signed cookie).
   const csrfCookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies, signed: true };

@@ -61,6 +61,9 @@ export class MetricsService implements OnApplicationShutdown {
 
   private server: Server | null = null;
 
+  /** The labelled series of each method/route/status seen, so a request skips label hashing. */
+  private readonly httpSeries = new Map<string, { requests: { inc(): void }; duration: { observe(seconds: number): void } }>();
+
   constructor(db: Db) {
     new Gauge({
       name: 'gatehouse_db_pool_connections',
@@ -75,6 +78,19 @@ export class MetricsService implements OnApplicationShutdown {
       },
     });
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Counts one answered request. `route` is the route pattern (a bounded set), never the URL. */
+  observeHttp(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${status} ${route}`;
+    let series = this.httpSeries.get(key);
+    if (!series) {
+      const labels = { method, route, status };
+      series = { requests: this.httpRequests.labels(labels), duration: this.httpDuration.labels(labels) };
+      this.httpSeries.set(key, series);
+    }
+    series.requests.inc();
+    series.duration.observe(seconds);
   }
 
   get contentType(): string {

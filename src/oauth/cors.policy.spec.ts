@@ -7,7 +7,7 @@ import { loadConfig } from '../config/env.validation';
 import { DatabaseModule } from '../database/database.module';
 import { ClientsModule } from '../clients/clients.module';
 import { ClientsService } from '../clients/clients.service';
-import { CorsPolicy } from './cors.policy';
+import { CORS_ROUTES, CorsPolicy } from './cors.policy';
 
 const SPA = 'http://127.0.0.1:5555';
 
@@ -36,33 +36,27 @@ describe(CorsPolicy.name, () => {
   });
   afterAll(() => moduleRef.close());
 
-  const ALLOWED = (origin: string, methods: string) => ({
-    origin,
-    methods,
-    allowedHeaders: 'Authorization, Content-Type',
-    exposedHeaders: 'WWW-Authenticate',
-    maxAge: 600,
-  });
+  /** What the policy answers for a request on `path` from `origin`. */
+  const allows = (method: string, path: string, origin: string, headers: Record<string, string> = {}, body?: Record<string, string>) =>
+    policy.allows(request(method, path, { origin, ...headers }, body), origin, CORS_ROUTES[path]);
 
   it('allows a preflight from an origin some client allows, and refuses others', async () => {
-    expect(await policy.options(request('OPTIONS', '/oauth/token', { origin: SPA }))).toEqual(ALLOWED(SPA, 'POST'));
-    expect(await policy.options(request('OPTIONS', '/oauth/revoke?x=1', { origin: SPA }))).toEqual(ALLOWED(SPA, 'POST'));
-    expect(await policy.options(request('OPTIONS', '/oauth/token', { origin: 'https://web.example.com' }))).toEqual({ origin: false });
+    expect(await allows('OPTIONS', '/oauth/token', SPA)).toBe(true);
+    expect(await allows('OPTIONS', '/oauth/revoke', SPA)).toBe(true);
+    expect(await allows('OPTIONS', '/oauth/token', 'https://web.example.com')).toBe(false);
   });
 
   it('allows the actual request only for the origins of the client it names (body or Basic)', async () => {
-    expect(await policy.options(request('POST', '/oauth/token', { origin: SPA }, { client_id: spaId }))).toEqual(ALLOWED(SPA, 'POST'));
+    expect(await allows('POST', '/oauth/token', SPA, {}, { client_id: spaId })).toBe(true);
     const basic = `Basic ${Buffer.from(`${confidential.id}:${confidential.secret}`).toString('base64')}`;
-    expect(await policy.options(request('POST', '/oauth/token', { origin: SPA, authorization: basic }, { client_id: spaId }))).toEqual({ origin: false });
-    expect(await policy.options(request('POST', '/oauth/token', { origin: SPA }, {}))).toEqual({ origin: false });
-    expect(await policy.options(request('POST', '/oauth/token', { origin: SPA }, { client_id: 'unknown' }))).toEqual({ origin: false });
+    expect(await allows('POST', '/oauth/token', SPA, { authorization: basic }, { client_id: spaId })).toBe(false);
+    expect(await allows('POST', '/oauth/token', SPA, {}, {})).toBe(false);
+    expect(await allows('POST', '/oauth/token', SPA, {}, { client_id: 'unknown' })).toBe(false);
   });
 
-  it('allows any origin on the metadata and none on unlisted paths or without Origin', async () => {
-    expect(await policy.options(request('GET', '/.well-known/oauth-authorization-server', { origin: 'https://any.example' }))).toEqual(ALLOWED('https://any.example', 'GET, HEAD'));
-    for (const path of ['/oauth/introspect', '/oauth/authorize', '/admin/clients', '/login']) {
-      expect(await policy.options(request('OPTIONS', path, { origin: SPA }))).toEqual({ origin: false });
-    }
-    expect(await policy.options(request('POST', '/oauth/token', {}, { client_id: spaId }))).toEqual({ origin: false });
+  it('allows any origin on the public documents and lists no rule for the other endpoints', async () => {
+    expect(await allows('GET', '/.well-known/oauth-authorization-server', 'https://any.example')).toBe(true);
+    expect(await allows('OPTIONS', '/oauth/jwks', 'https://any.example')).toBe(true);
+    for (const path of ['/oauth/introspect', '/oauth/authorize', '/admin/clients', '/login', '/api/profile']) expect(CORS_ROUTES[path]).toBeUndefined();
   });
 });
