@@ -16,7 +16,7 @@ import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { Clock } from './common/clock';
 import { MAX_JSON_DEPTH, jsonNestingExceeds, jsonStringsWellFormed } from './common/json-depth';
-import { createRootLogger, NestPinoLogger } from './logging/logger';
+import { createRootLogger, lazyChildLogger, NestPinoLogger } from './logging/logger';
 import { requestContext } from './logging/request-context';
 import { MetricsService } from './metrics/metrics.service';
 import { AuditService } from './audit/audit.service';
@@ -60,7 +60,7 @@ export async function createApp(config: AppConfig, clock?: Clock, options: Creat
   const logger = createRootLogger(config, options.logDestination);
   // Fastify logs through the same pino instance; its own per-request lines are off (they carry
   // the URL with its query string): the onResponse hook below writes one line per request instead.
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: config.trustProxy as boolean /* Fastify also takes a hop count */, loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }) });
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: config.trustProxy as boolean /* Fastify also takes a hop count */, loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), childLoggerFactory: lazyChildLogger });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, clock, logger), adapter, {
     logger: new NestPinoLogger(logger),
     abortOnError: false,

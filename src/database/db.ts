@@ -129,16 +129,17 @@ export class Db {
    */
   transaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.inTransaction) return work();
-    const open = () => this.dataSource.transaction((manager) => this.current.run(manager, work));
-    if (!this.isSqlite) return open();
-    return this.serialized(async () => {
+    const open = async () => {
       this.openTransactions++;
       try {
-        return await open();
+        return await this.dataSource.transaction((manager) => this.current.run(manager, work));
       } finally {
-        this.openTransactions--;
+        // On Node 20 an enabled AsyncLocalStorage slows down every promise of the process (promise
+        // hooks). With no transaction open nothing reads it, so it is off until the next one.
+        if (--this.openTransactions === 0) this.current.disable();
       }
-    });
+    };
+    return this.isSqlite ? this.serialized(open) : open();
   }
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {

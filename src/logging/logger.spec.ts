@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createRootLogger, NestPinoLogger } from './logger';
+import { createRootLogger, lazyChildLogger, NestPinoLogger } from './logger';
 
 function sink() {
   const lines: Array<Record<string, unknown>> = [];
@@ -63,5 +63,30 @@ describe(NestPinoLogger.name, () => {
     const nest = new NestPinoLogger(createRootLogger({ logLevel: 'info', logFormat: 'json' }, stream));
     nest.error('Unable to connect to the database.', 'Error: ...', 'TypeOrmModule');
     expect(lines).toEqual([]);
+  });
+});
+
+describe('lazyChildLogger', () => {
+  it('makes the pino child only when a line is written at an enabled level, with the bindings and redaction', () => {
+    const { lines, stream } = sink();
+    const root = createRootLogger({ logLevel: 'info', logFormat: 'json' }, stream);
+    const child = jest.spyOn(root, 'child');
+    const log = lazyChildLogger(root, { reqId: 'req-7' }, {});
+    log.debug('dropped');
+    expect(child).not.toHaveBeenCalled();
+    log.info({ password: 'p' }, 'kept');
+    log.warn('again');
+    expect(child).toHaveBeenCalledTimes(1);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 'info', reqId: 'req-7', password: '[redacted]', msg: 'kept' }),
+      expect.objectContaining({ level: 'warn', reqId: 'req-7', msg: 'again' }),
+    ]);
+  });
+
+  it("honours a route's own level", () => {
+    const { lines, stream } = sink();
+    const log = lazyChildLogger(createRootLogger({ logLevel: 'warn', logFormat: 'json' }, stream), { reqId: 'r' }, { level: 'debug' });
+    log.debug('shown');
+    expect(lines).toEqual([expect.objectContaining({ level: 'debug', reqId: 'r', msg: 'shown' })]);
   });
 });

@@ -1,5 +1,6 @@
 import { LoggerService } from '@nestjs/common';
-import pino, { DestinationStream, Logger, LevelWithSilent } from 'pino';
+import pino, { Bindings, ChildLoggerOptions, DestinationStream, Logger, LevelWithSilent } from 'pino';
+import type { FastifyBaseLogger } from 'fastify';
 import { AppConfig } from '../config/app-config';
 
 /**
@@ -103,4 +104,61 @@ export class NestPinoLogger implements LoggerService {
 function contextOf(rest: unknown[]): string | undefined {
   const last = rest[rest.length - 1];
   return typeof last === 'string' ? last : undefined;
+}
+
+type LogMethod = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * Fastify's per-request logger (`request.log`, with the request id), made only when something
+ * logs through it: on the hot paths nothing does, and a pino child with redaction costs more
+ * than the rest of some requests' logging.
+ */
+class LazyChildLogger {
+  private made?: FastifyBaseLogger;
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+  private get logger(): FastifyBaseLogger {
+    return (this.made ??= this.parent.child(this.bindings, this.options));
+  }
+  get level(): string {
+    return this.logger.level;
+  }
+  set level(level: string) {
+    this.logger.level = level;
+  }
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.logger.child(bindings, options);
+  }
+  fatal(...args: unknown[]): void {
+    this.write('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.write('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.write('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.write('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.write('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.write('trace', args);
+  }
+  silent(): void {}
+  private write(level: LogMethod, args: unknown[]): void {
+    // A line the parent would drop needs no child (unless this request has a level of its own).
+    if (this.options.level === undefined && !(this.parent as Logger).isLevelEnabled(level)) return;
+    (this.logger[level] as (...a: unknown[]) => void)(...args);
+  }
+}
+
+/** Fastify's `childLoggerFactory`: request loggers made on first use. */
+export function lazyChildLogger(parent: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger {
+  return new LazyChildLogger(parent, bindings, options) as unknown as FastifyBaseLogger;
 }

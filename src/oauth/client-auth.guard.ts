@@ -28,7 +28,7 @@ function parseBasic(header: string): { clientId: string; secret: string } | null
   const colon = decoded.indexOf(':');
   if (colon < 0) return null;
   try {
-    const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+    const formDecode = (s: string) => (/[%+]/.test(s) ? decodeURIComponent(s.replace(/\+/g, ' ')) : s);
     return { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
   } catch {
     return null;

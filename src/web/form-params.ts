@@ -23,7 +23,10 @@ export function firstValues(source: unknown): { params: Params; repeated: string
   const params: Record<string, string> = {};
   const repeated: string[] = [];
   if (!source || typeof source !== 'object') return { params, repeated };
-  for (const [name, value] of Object.entries(source as Record<string, unknown>)) {
+  const fields = source as Record<string, unknown>;
+  // for…in: the body parser's objects have no prototype, and this is on every token request.
+  for (const name in fields) {
+    const value = fields[name];
     if (Array.isArray(value)) repeated.push(name);
     const first: unknown = Array.isArray(value) ? value[0] : value;
     if (typeof first !== 'string') throw OAuthError.invalidRequest(`parameter "${name.slice(0, 40)}" is malformed`);
@@ -37,7 +40,8 @@ const parsed = new WeakMap<FastifyRequest, Params>();
 
 /** Whether the request body is `application/x-www-form-urlencoded` (parameters may follow). */
 export function isFormEncoded(request: FastifyRequest): boolean {
-  return (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() === FORM_TYPE;
+  const type = request.headers['content-type'] ?? '';
+  return type === FORM_TYPE || type.split(';')[0].trim().toLowerCase() === FORM_TYPE;
 }
 
 /** The form body of a token/revocation/introspection request (§3.2: form-encoded only). */
