@@ -123,7 +123,7 @@ export class AuthorizeController {
     // Single use: of two submissions of one page, only the one that removes the request goes on.
     if (!(await this.pending.clear(req, reply))) throw new UnverifiableRequestError('this authorization request was already answered; start again from the application');
     if (body.decision === 'approve') {
-      await this.consents.remember(user.id, client.clientId, pending.request.scope);
+      await this.consents.remember(user.id, client.clientId, pending.request.scope, req.ip);
       reply.redirect(await this.authorize.approve(pending.request, user, pending.authTime, { ip: req.ip }), 302);
     } else if (body.decision === 'deny') {
       reply.redirect(this.authorize.denyRedirect(pending.request), 302);
