@@ -17,7 +17,6 @@ import { AppConfig } from './config/app-config';
 import { Clock } from './common/clock';
 import { MAX_JSON_DEPTH, jsonNestingExceeds, jsonStringsWellFormed } from './common/json-depth';
 import { createRootLogger, lazyChildLogger, NestPinoLogger } from './logging/logger';
-import { requestContext } from './logging/request-context';
 import { MetricsService } from './metrics/metrics.service';
 import { AuditService } from './audit/audit.service';
 
@@ -68,8 +67,6 @@ export async function createApp(config: AppConfig, clock?: Clock, options: Creat
   const metrics = app.get(MetricsService);
   const audit = app.get(AuditService);
   const fastify = app.getHttpAdapter().getInstance();
-  // Audit events and token rows below a handler learn the client IP from here.
-  fastify.addHook('preHandler', (request, _reply, done) => requestContext.run({ ip: request.ip }, done));
   const access = logger.child({ log: 'access' });
   fastify.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the URL: query strings of /oauth/* carry codes and tokens.

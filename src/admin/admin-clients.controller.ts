@@ -12,6 +12,7 @@ import {
 } from '@nestjs/swagger';
 import { ClientsService } from '../clients/clients.service';
 import { ClientDto, ClientListDto, ClientListQueryDto, ClientWithSecretDto, CreateClientDto, UpdateClientDto } from '../clients/dto/client.dto';
+import { ClientIp } from '../common/client-ip.decorator';
 import { AdminRoute } from './admin-route.decorator';
 import { ErrorDto, ValidationErrorDto } from './dto/error.dto';
 
@@ -27,8 +28,8 @@ export class AdminClientsController {
   @ApiOperation({ summary: 'Register a client (RFC 7591 metadata); the answer holds the secret, shown only here' })
   @ApiCreatedResponse({ type: ClientWithSecretDto })
   @ApiBadRequestResponse({ description: 'Invalid metadata: each bad field is named', type: ValidationErrorDto })
-  async create(@Body() dto: CreateClientDto): Promise<ClientWithSecretDto> {
-    const { client, secret } = await this.clients.create({ ...dto });
+  async create(@Body() dto: CreateClientDto, @ClientIp() ip: string): Promise<ClientWithSecretDto> {
+    const { client, secret } = await this.clients.create({ ...dto }, null, ip);
     return ClientWithSecretDto.withSecret(client, secret);
   }
 
@@ -63,8 +64,8 @@ export class AdminClientsController {
   @ApiOkResponse({ type: ClientWithSecretDto })
   @ApiBadRequestResponse({ description: 'Invalid metadata, or the result is invalid: each bad field is named', type: ValidationErrorDto })
   @ApiNotFoundResponse({ type: ErrorDto })
-  async update(@Param('client_id') clientId: string, @Body() dto: UpdateClientDto): Promise<ClientWithSecretDto> {
-    const updated = await this.clients.update(clientId, { ...dto });
+  async update(@Param('client_id') clientId: string, @Body() dto: UpdateClientDto, @ClientIp() ip: string): Promise<ClientWithSecretDto> {
+    const updated = await this.clients.update(clientId, { ...dto }, ip);
     if (!updated) throw clientNotFound();
     return ClientWithSecretDto.withSecret(updated.client, updated.secret);
   }
@@ -75,8 +76,8 @@ export class AdminClientsController {
   @ApiParam(CLIENT_ID_PARAM)
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ type: ErrorDto })
-  async delete(@Param('client_id') clientId: string): Promise<void> {
-    if (!(await this.clients.delete(clientId))) throw clientNotFound();
+  async delete(@Param('client_id') clientId: string, @ClientIp() ip: string): Promise<void> {
+    if (!(await this.clients.delete(clientId, ip))) throw clientNotFound();
   }
 
   @Post(':client_id/secret')
@@ -86,9 +87,9 @@ export class AdminClientsController {
   @ApiOkResponse({ type: ClientWithSecretDto })
   @ApiNotFoundResponse({ type: ErrorDto })
   @ApiConflictResponse({ description: 'A public client (token_endpoint_auth_method "none") has no secret', type: ErrorDto })
-  async rotateSecret(@Param('client_id') clientId: string): Promise<ClientWithSecretDto> {
+  async rotateSecret(@Param('client_id') clientId: string, @ClientIp() ip: string): Promise<ClientWithSecretDto> {
     // A public client throws PublicClientHasNoSecretError: 409 through AdminExceptionFilter.
-    const rotated = await this.clients.rotateSecret(clientId);
+    const rotated = await this.clients.rotateSecret(clientId, ip);
     if (!rotated) throw clientNotFound();
     return ClientWithSecretDto.withSecret(rotated.client, rotated.secret);
   }

@@ -5,6 +5,7 @@ import { SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { AdminRoute } from './admin-route.decorator';
 import { IdParamDto, PaginationQueryDto } from '../common/dto/page.dto';
+import { ClientIp } from '../common/client-ip.decorator';
 import { ErrorDto, ValidationErrorDto } from './dto/error.dto';
 
 /** A user's sign-in sessions: list them, or end them all (e.g. a lost laptop). */
@@ -33,9 +34,9 @@ export class AdminSessionsController {
   @ApiOperation({ summary: "End every open sign-in session of a user: their cookies sign no one in any more" })
   @ApiNoContentResponse({ description: 'Ended (also when none was open)' })
   @ApiNotFoundResponse({ type: ErrorDto })
-  async endAll(@Param() { id }: IdParamDto): Promise<void> {
+  async endAll(@Param() { id }: IdParamDto, @ClientIp() ip: string): Promise<void> {
     await this.userOrFail(id);
-    await this.sessions.endAllForUser(id, 'admin');
+    await this.sessions.endAllForUser(id, 'admin', ip);
   }
 
   private async userOrFail(id: number): Promise<void> {

@@ -5,6 +5,7 @@ import { TokensService } from '../tokens/tokens.service';
 import { AuditService } from '../audit/audit.service';
 import { AdminRoute } from './admin-route.decorator';
 import { IdParamDto } from '../common/dto/page.dto';
+import { ClientIp } from '../common/client-ip.decorator';
 import { TokenDto, TokenListDto, TokenListQueryDto } from '../tokens/dto/token.dto';
 import { ErrorDto, ValidationErrorDto } from './dto/error.dto';
 
@@ -31,11 +32,11 @@ export class AdminTokensController {
   @ApiOperation({ summary: 'Revoke a token: its access token and its refresh token (idempotent)' })
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiNotFoundResponse({ type: ErrorDto })
-  async revoke(@Param() { id }: IdParamDto): Promise<void> {
+  async revoke(@Param() { id }: IdParamDto, @ClientIp() ip: string): Promise<void> {
     const token = await this.tokens.findById(id);
     if (!token) throw new NotFoundException(`token ${id} not found`);
     await this.tokens.revokeById(id);
-    this.audit.record({ type: 'token.revoked', clientId: token.clientId, userId: token.userId, detail: { token_id: id, by: 'admin' } });
+    this.audit.record({ type: 'token.revoked', clientId: token.clientId, userId: token.userId, ip, detail: { token_id: id, by: 'admin' } });
   }
 
   private describe(token: Token): TokenDto {

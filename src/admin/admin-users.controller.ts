@@ -13,6 +13,7 @@ import { SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
 import { AdminRoute } from './admin-route.decorator';
 import { IdParamDto, PaginationQueryDto } from '../common/dto/page.dto';
+import { ClientIp } from '../common/client-ip.decorator';
 import { CreateUserDto, UpdateUserDto, UserDto, UserListDto } from '../users/dto/user.dto';
 import { ErrorDto, ValidationErrorDto } from './dto/error.dto';
 
@@ -30,8 +31,8 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'Create a user (the password is stored as an argon2id hash)' })
   @ApiCreatedResponse({ type: UserDto })
   @ApiConflictResponse({ description: 'Username already taken', type: ErrorDto })
-  async create(@Body() dto: CreateUserDto): Promise<UserDto> {
-    return UserDto.from(await this.users.create({ username: dto.username, password: dto.password, email: dto.email ?? null }));
+  async create(@Body() dto: CreateUserDto, @ClientIp() ip: string): Promise<UserDto> {
+    return UserDto.from(await this.users.create({ username: dto.username, password: dto.password, email: dto.email ?? null }, ip));
   }
 
   @Get()
@@ -57,11 +58,11 @@ export class AdminUsersController {
   @ApiOkResponse({ type: UserDto })
   @ApiNotFoundResponse({ type: ErrorDto })
   @ApiConflictResponse({ description: 'Username already taken', type: ErrorDto })
-  async update(@Param() { id }: IdParamDto, @Body() dto: UpdateUserDto): Promise<UserDto> {
-    const user = await this.users.update(id, { username: dto.username, password: dto.password, email: dto.email });
+  async update(@Param() { id }: IdParamDto, @Body() dto: UpdateUserDto, @ClientIp() ip: string): Promise<UserDto> {
+    const user = await this.users.update(id, { username: dto.username, password: dto.password, email: dto.email }, ip);
     if (!user) throw userNotFound(id);
     // Whoever knew the old password may hold a session: it ends with the password.
-    if (dto.password !== undefined) await this.sessions.endAllForUser(id, 'password_changed');
+    if (dto.password !== undefined) await this.sessions.endAllForUser(id, 'password_changed', ip);
     return UserDto.from(user);
   }
 
@@ -70,10 +71,10 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'Delete a user with their sessions, codes, tokens and owned clients' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiNotFoundResponse({ type: ErrorDto })
-  async delete(@Param() { id }: IdParamDto): Promise<void> {
+  async delete(@Param() { id }: IdParamDto, @ClientIp() ip: string): Promise<void> {
     // The rows go with the user (ON DELETE CASCADE); ending them first records it in the audit trail.
-    await this.sessions.endAllForUser(id, 'user_deleted');
-    if (!(await this.users.delete(id))) throw userNotFound(id);
+    await this.sessions.endAllForUser(id, 'user_deleted', ip);
+    if (!(await this.users.delete(id, ip))) throw userNotFound(id);
   }
 }
 

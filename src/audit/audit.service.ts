@@ -2,7 +2,6 @@ import { Injectable, OnApplicationShutdown, Optional } from '@nestjs/common';
 import pino, { Logger } from 'pino';
 import { Clock } from '../common/clock';
 import { AppLogger } from '../logging/app-logger';
-import { requestContext } from '../logging/request-context';
 import { MetricsService } from '../metrics/metrics.service';
 import { AuditEventFilter, AuditEventsRepository } from './audit-events.repository';
 import { AuditEventRow } from './audit-event.entity';
@@ -41,7 +40,7 @@ export interface AuditEvent {
   type: AuditEventType;
   userId?: number | null;
   clientId?: string | null;
-  /** The client IP as the server sees it; defaults to the IP of the request being served. */
+  /** The client IP of the request that caused the event (`request.ip`); null when none did (CLI, jobs). */
   ip?: string | null;
   /** Anything else worth keeping: never a secret, token, code, password or cookie. */
   detail?: Record<string, string | number | boolean | null>;
@@ -75,7 +74,7 @@ export class AuditService implements OnApplicationShutdown {
   }
 
   record(event: AuditEvent): void {
-    const ip = event.ip ?? requestContext.getStore()?.ip ?? null;
+    const ip = event.ip ?? null;
     const row = {
       type: event.type,
       occurredAt: this.clock.now(),

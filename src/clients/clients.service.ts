@@ -58,7 +58,7 @@ export class ClientsService {
   }
 
   /** Validates the metadata (throws ClientMetadataError) and registers the client. */
-  async create(input: ClientMetadataInput, ownerId: number | null = null): Promise<ClientWithSecret> {
+  async create(input: ClientMetadataInput, ownerId: number | null = null, ip?: string | null): Promise<ClientWithSecret> {
     const metadata = normalizeClientMetadata(input, this.redirectPolicy());
     const secret = metadata.token_endpoint_auth_method === 'none' ? null : randomToken();
     const client = await this.clients.insert({
@@ -69,7 +69,7 @@ export class ClientsService {
       metadata,
       userId: ownerId,
     });
-    this.audit.record({ type: 'client.created', clientId: client.clientId, userId: ownerId });
+    this.audit.record({ type: 'client.created', clientId: client.clientId, userId: ownerId, ip });
     return { client, secret };
   }
 
@@ -77,7 +77,7 @@ export class ClientsService {
    * Replaces the given metadata fields (the rest stay) and re-validates the whole. Turning a public
    * client confidential issues a secret (returned once); the reverse drops it.
    */
-  async update(clientId: string, changes: ClientMetadataInput): Promise<ClientWithSecret | null> {
+  async update(clientId: string, changes: ClientMetadataInput, ip?: string | null): Promise<ClientWithSecret | null> {
     const client = await this.clients.findByClientId(clientId);
     if (!client) return null;
     const merged: ClientMetadataInput = { ...client.metadata, ...changes };
@@ -94,7 +94,7 @@ export class ClientsService {
     }
     await this.clients.update(clientId, { metadata, clientSecretHash });
     await this.cache.changed(clientId);
-    this.audit.record({ type: 'client.changed', clientId, detail: { fields: Object.keys(changes).sort().join(' ') } });
+    this.audit.record({ type: 'client.changed', clientId, ip, detail: { fields: Object.keys(changes).sort().join(' ') } });
     return { client: { ...client, metadata, clientSecretHash }, secret };
   }
 
@@ -102,22 +102,22 @@ export class ClientsService {
    * A new secret; the old one stops working at once. Null for an unknown client; a public client
    * throws PublicClientHasNoSecretError.
    */
-  async rotateSecret(clientId: string): Promise<ClientWithSecret | null> {
+  async rotateSecret(clientId: string, ip?: string | null): Promise<ClientWithSecret | null> {
     const client = await this.clients.findByClientId(clientId);
     if (!client) return null;
     if (clientRules.isPublic(client)) throw new PublicClientHasNoSecretError();
     const secret = randomToken();
     await this.clients.update(clientId, { clientSecretHash: sha256(secret), clientSecretExpiresAt: 0 });
     await this.cache.changed(clientId);
-    this.audit.record({ type: 'client.secret_rotated', clientId });
+    this.audit.record({ type: 'client.secret_rotated', clientId, ip });
     return { client: { ...client, clientSecretHash: sha256(secret) }, secret };
   }
 
-  async delete(clientId: string): Promise<boolean> {
+  async delete(clientId: string, ip?: string | null): Promise<boolean> {
     const deleted = await this.clients.delete(clientId);
     if (deleted) {
       await this.cache.changed(clientId);
-      this.audit.record({ type: 'client.deleted', clientId });
+      this.audit.record({ type: 'client.deleted', clientId, ip });
     }
     return deleted;
   }

@@ -32,8 +32,8 @@ export class ConsentsService {
   }
 
   /** Stores the approval, or widens the stored one to the union of both scopes. */
-  async remember(userId: number, clientId: string, scope: string): Promise<void> {
-    this.audit.record({ type: 'consent.given', userId, clientId, detail: { scope } });
+  async remember(userId: number, clientId: string, scope: string, ip?: string | null): Promise<void> {
+    this.audit.record({ type: 'consent.given', userId, clientId, ip, detail: { scope } });
     // Optimistic: a concurrent approval either wins the unique key or changes the scope under us; read again.
     for (let attempt = 0; attempt < 5; attempt++) {
       const now = this.clock.now();
@@ -62,14 +62,14 @@ export class ConsentsService {
    * Withdraws consent: forgets the grant, revokes every token it let the client get, and burns codes
    * not yet redeemed (a redeemed-after-revocation code would mint new tokens). False if none was given.
    */
-  async revoke(userId: number, clientId: string): Promise<boolean> {
+  async revoke(userId: number, clientId: string, ip?: string | null): Promise<boolean> {
     const withdrawn = await this.db.transaction(async () => {
       const deleted = await this.consents.delete(userId, clientId);
       await this.codes.invalidateForUserAndClient(userId, clientId);
       const revoked = await this.tokens.revokeForUserAndClient(userId, clientId);
       return deleted || revoked > 0;
     });
-    if (withdrawn) this.audit.record({ type: 'consent.withdrawn', userId, clientId });
+    if (withdrawn) this.audit.record({ type: 'consent.withdrawn', userId, clientId, ip });
     return withdrawn;
   }
 }

@@ -97,7 +97,7 @@ export class ConsoleController {
     const errors = { ...consoleFieldErrors(values), ...dtoErrors };
     if (Object.keys(errors).length) return this.sendForm(reply, 400, user, values, errors);
     try {
-      const { client, secret } = await this.clients.create({ ...value } as ClientMetadataInput, user.id);
+      const { client, secret } = await this.clients.create({ ...value } as ClientMetadataInput, user.id, req.ip);
       sendPage(
         reply,
         201,
@@ -128,7 +128,7 @@ export class ConsoleController {
     const errors = { ...consoleFieldErrors(values), ...dtoErrors };
     if (Object.keys(errors).length) return this.sendForm(reply, 400, user, values, errors, client.clientId);
     try {
-      const updated = await this.clients.update(client.clientId, { ...value } as ClientMetadataInput);
+      const updated = await this.clients.update(client.clientId, { ...value } as ClientMetadataInput, req.ip);
       if (!updated) throw new NotFoundException('This client does not exist, or it is not yours.');
       if (updated.secret) {
         // Turned confidential: the new secret is shown once, here.
@@ -152,7 +152,7 @@ export class ConsoleController {
     const user = await this.signedIn(req, reply);
     if (!user) return;
     const client = await this.ownClientOrFail(user, clientId);
-    const rotated = await this.clients.rotateSecret(client.clientId).catch((err: unknown) => {
+    const rotated = await this.clients.rotateSecret(client.clientId, req.ip).catch((err: unknown) => {
       if (err instanceof PublicClientHasNoSecretError) throw new ConflictException('A public client (token endpoint auth method "none") has no secret to rotate.');
       throw err;
     });
@@ -170,7 +170,7 @@ export class ConsoleController {
     const user = await this.signedIn(req, reply);
     if (!user) return;
     const client = await this.ownClientOrFail(user, clientId);
-    await this.clients.delete(client.clientId);
+    await this.clients.delete(client.clientId, req.ip);
     reply.redirect('/console?done=deleted', 303);
   }
 
@@ -180,7 +180,7 @@ export class ConsoleController {
   async revoke(@Param('client_id') clientId: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const user = await this.signedIn(req, reply);
     if (!user) return;
-    if (!(await this.consents.revoke(user.id, clientId))) throw new NotFoundException('You have not authorized this app.');
+    if (!(await this.consents.revoke(user.id, clientId, req.ip))) throw new NotFoundException('You have not authorized this app.');
     reply.redirect('/console?done=revoked', 303);
   }
 

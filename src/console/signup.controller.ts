@@ -55,7 +55,7 @@ export class SignupController {
     if (attempt.retryAfter > 0) return tooMany(attempt.retryAfter);
     const retryAfter = await attempt.failed();
     try {
-      const user = await this.users.create({ username: value.username, password: value.password, email: value.email ?? null });
+      const user = await this.users.create({ username: value.username, password: value.password, email: value.email ?? null }, req.ip);
       await this.sessions.start(req, reply, user.id);
       reply.redirect(returnTo, 303);
     } catch (err) {

@@ -11,7 +11,7 @@ import { User } from '../users/user.entity';
 import { AuthorizationCodesService } from '../authorization-codes/authorization-codes.service';
 import { TokensService } from '../tokens/tokens.service';
 import { OAuthError } from './oauth-error';
-import { AuthorizationGrant, AuthorizationRequest, TokenGrant, TokenRequest, TokenResponse } from './grant';
+import { AuthorizationGrant, AuthorizationRequest, Caller, TokenGrant, TokenRequest, TokenResponse } from './grant';
 import { CodeChallengeMethod, isValidCodeChallenge, verifyCodeVerifier } from './pkce';
 import { toTokenResponse } from './token-response';
 import { AuditService } from '../audit/audit.service';
@@ -71,14 +71,14 @@ export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
   }
 
   /** §4.1.3: redeem the code. */
-  async handle(request: TokenRequest, client: Client): Promise<TokenResponse> {
+  async handle(request: TokenRequest, client: Client, caller: Caller): Promise<TokenResponse> {
     if (!request.code) throw OAuthError.invalidRequest('code is required');
     const code = await this.codes.findByCode(request.code);
     if (!code || code.clientId !== client.clientId) throw OAuthError.invalidGrant('authorization code is invalid');
     if (code.usedAt !== null) {
       // §4.1.2: a code used twice revokes what was issued from it.
       const revoked = await this.tokens.revokeByCodeId(code.id);
-      this.audit.record({ type: 'code.replayed', clientId: client.clientId, userId: code.userId, detail: { code_id: code.id, tokens_revoked: revoked } });
+      this.audit.record({ type: 'code.replayed', clientId: client.clientId, userId: code.userId, ip: caller.ip, detail: { code_id: code.id, tokens_revoked: revoked } });
       throw OAuthError.invalidGrant('authorization code was already used');
     }
     if (this.codes.isExpired(code)) throw OAuthError.invalidGrant('authorization code expired');
@@ -97,11 +97,11 @@ export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
       throw OAuthError.invalidGrant('code_verifier sent for a code issued without code_challenge');
     }
 
-    const issued = await this.tokens.redeemCode(code, clientRules.allowsGrantType(client, 'refresh_token'), clientOidcDefaults.accessTokenFormat(client.metadata));
+    const issued = await this.tokens.redeemCode(code, clientRules.allowsGrantType(client, 'refresh_token'), clientOidcDefaults.accessTokenFormat(client.metadata), caller.ip);
     if (!issued) {
       // Lost the race to a concurrent redemption: that one is the replay victim.
       const revoked = await this.tokens.revokeByCodeId(code.id);
-      this.audit.record({ type: 'code.replayed', clientId: client.clientId, userId: code.userId, detail: { code_id: code.id, tokens_revoked: revoked, concurrent: true } });
+      this.audit.record({ type: 'code.replayed', clientId: client.clientId, userId: code.userId, ip: caller.ip, detail: { code_id: code.id, tokens_revoked: revoked, concurrent: true } });
       throw OAuthError.invalidGrant('authorization code was already used');
     }
     const response = toTokenResponse(issued);

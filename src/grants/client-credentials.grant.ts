@@ -7,7 +7,7 @@ import { clientOidcDefaults } from '../clients/client-metadata';
 import { Client, clientRules } from '../clients/client.entity';
 import { TokensService } from '../tokens/tokens.service';
 import { OAuthError } from './oauth-error';
-import { TokenGrant, TokenRequest, TokenResponse } from './grant';
+import { Caller, TokenGrant, TokenRequest, TokenResponse } from './grant';
 import { resolveScope } from './scope';
 import { toTokenResponse } from './token-response';
 
@@ -18,11 +18,11 @@ export class ClientCredentialsGrant implements TokenGrant {
 
   constructor(private readonly tokens: TokensService) {}
 
-  async handle(request: TokenRequest, client: Client): Promise<TokenResponse> {
+  async handle(request: TokenRequest, client: Client, caller: Caller): Promise<TokenResponse> {
     // §4.4: "MUST only be used by confidential clients".
     if (clientRules.isPublic(client)) throw OAuthError.unauthorizedClient('client_credentials is for confidential clients only');
     const scope = resolveScope(request.scope, client.metadata.scope);
-    const issued = await this.tokens.issue({ clientId: client.clientId, userId: null, scope, withRefreshToken: false, grantType: this.grantType, format: clientOidcDefaults.accessTokenFormat(client.metadata) });
+    const issued = await this.tokens.issue({ clientId: client.clientId, userId: null, scope, withRefreshToken: false, grantType: this.grantType, format: clientOidcDefaults.accessTokenFormat(client.metadata), ip: caller.ip });
     return toTokenResponse(issued);
   }
 }

@@ -16,12 +16,18 @@ export interface TokenResponse {
   id_token?: string;
 }
 
+/** Who sent the request a grant serves, for the audit trail: the endpoint tells the grant, which stays free of HTTP. */
+export interface Caller {
+  /** The client IP as the server sees it (`request.ip`: behind a proxy, only with TRUST_PROXY). */
+  ip: string | null;
+}
+
 /** A grant the token endpoint serves, keyed by `grant_type`. */
 export interface TokenGrant {
   readonly grantType: GrantType;
   /** False when configuration turns the grant off server-wide. */
   readonly enabled: boolean;
-  handle(request: TokenRequest, client: Client): Promise<TokenResponse>;
+  handle(request: TokenRequest, client: Client, caller: Caller): Promise<TokenResponse>;
 }
 
 /** An authorization request whose client and redirect URI are verified (RFC 6749 §3.1, §3.1.2). */
@@ -59,5 +65,5 @@ export interface AuthorizationGrant {
   /** Checks the grant's own parameters (PKCE, …); throws OAuthError (the caller adds the redirect). */
   validate(params: Readonly<Record<string, string | undefined>>, client: Client): Pick<AuthorizationRequest, 'codeChallenge' | 'codeChallengeMethod'>;
   /** The resource owner approved: the parameters to send back to the redirect URI. */
-  authorize(request: AuthorizationRequest, user: User, authTime: number, client: Client): Promise<Record<string, string>>;
+  authorize(request: AuthorizationRequest, user: User, authTime: number, client: Client, caller: Caller): Promise<Record<string, string>>;
 }

@@ -13,7 +13,7 @@ import { IdTokenService } from '../keys/id-token.service';
 import { TokensService } from '../tokens/tokens.service';
 import { User } from '../users/user.entity';
 import { userClaims } from '../users/user-claims';
-import { AuthorizationGrant, AuthorizationRequest } from './grant';
+import { AuthorizationGrant, AuthorizationRequest, Caller } from './grant';
 import { OAuthError } from './oauth-error';
 
 @Injectable()
@@ -37,7 +37,7 @@ export class IdTokenGrant implements AuthorizationGrant {
     return {};
   }
 
-  async authorize(request: AuthorizationRequest, user: User, authTime: number, client: Client): Promise<Record<string, string>> {
+  async authorize(request: AuthorizationRequest, user: User, authTime: number, client: Client, _caller: Caller): Promise<Record<string, string>> {
     // §5.4: with no access token to call userinfo with, the user's claims go in the ID token.
     const idToken = await this.issueIdToken(request, user, authTime, client, { claims: userClaims(user, request.scope) });
     return { id_token: idToken, ...(request.state !== undefined ? { state: request.state } : {}) };
@@ -60,9 +60,9 @@ export class IdTokenGrant implements AuthorizationGrant {
 export class IdTokenTokenGrant extends IdTokenGrant {
   override readonly responseType = 'id_token token';
 
-  override async authorize(request: AuthorizationRequest, user: User, authTime: number, client: Client): Promise<Record<string, string>> {
+  override async authorize(request: AuthorizationRequest, user: User, authTime: number, client: Client, caller: Caller): Promise<Record<string, string>> {
     const format = clientOidcDefaults.accessTokenFormat(client.metadata);
-    const issued = await this.tokens.issue({ clientId: client.clientId, userId: user.id, scope: request.scope, withRefreshToken: false, grantType: 'implicit', format });
+    const issued = await this.tokens.issue({ clientId: client.clientId, userId: user.id, scope: request.scope, withRefreshToken: false, grantType: 'implicit', format, ip: caller.ip });
     const idToken = await this.issueIdToken(request, user, authTime, client, { accessToken: issued.accessToken });
     return {
       access_token: issued.accessToken,

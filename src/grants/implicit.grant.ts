@@ -6,7 +6,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { TokensService } from '../tokens/tokens.service';
 import { User } from '../users/user.entity';
-import { AuthorizationGrant, AuthorizationRequest } from './grant';
+import { AuthorizationGrant, AuthorizationRequest, Caller } from './grant';
 import { Client } from '../clients/client.entity';
 import { clientOidcDefaults } from '../clients/client-metadata';
 
@@ -29,9 +29,9 @@ export class ImplicitGrant implements AuthorizationGrant {
   }
 
   /** §4.2.2: access_token, token_type, expires_in, scope and state, in the fragment. */
-  async authorize(request: AuthorizationRequest, user: User, _authTime: number, client: Client): Promise<Record<string, string>> {
+  async authorize(request: AuthorizationRequest, user: User, _authTime: number, client: Client, caller: Caller): Promise<Record<string, string>> {
     const format = clientOidcDefaults.accessTokenFormat(client.metadata);
-    const issued = await this.tokens.issue({ clientId: request.clientId, userId: user.id, scope: request.scope, withRefreshToken: false, grantType: 'implicit', format });
+    const issued = await this.tokens.issue({ clientId: request.clientId, userId: user.id, scope: request.scope, withRefreshToken: false, grantType: 'implicit', format, ip: caller.ip });
     return {
       access_token: issued.accessToken,
       token_type: issued.tokenType,

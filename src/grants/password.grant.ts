@@ -10,7 +10,7 @@ import { clientOidcDefaults } from '../clients/client-metadata';
 import { TokensService } from '../tokens/tokens.service';
 import { UsersService } from '../users/users.service';
 import { OAuthError } from './oauth-error';
-import { TokenGrant, TokenRequest, TokenResponse } from './grant';
+import { Caller, TokenGrant, TokenRequest, TokenResponse } from './grant';
 import { resolveScope } from './scope';
 import { toTokenResponse } from './token-response';
 
@@ -27,7 +27,7 @@ export class PasswordGrant implements TokenGrant {
     this.enabled = config.passwordGrantEnabled;
   }
 
-  async handle(request: TokenRequest, client: Client): Promise<TokenResponse> {
+  async handle(request: TokenRequest, client: Client, caller: Caller): Promise<TokenResponse> {
     if (!request.username) throw OAuthError.invalidRequest('username is required');
     if (request.password === undefined) throw OAuthError.invalidRequest('password is required');
     const scope = resolveScope(request.scope, client.metadata.scope);
@@ -40,6 +40,7 @@ export class PasswordGrant implements TokenGrant {
       scope,
       withRefreshToken: clientRules.allowsGrantType(client, 'refresh_token'),
       format: clientOidcDefaults.accessTokenFormat(client.metadata),
+      ip: caller.ip,
     });
     return toTokenResponse(issued);
   }

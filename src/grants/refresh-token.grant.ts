@@ -8,7 +8,7 @@ import { Injectable } from '@nestjs/common';
 import { Client } from '../clients/client.entity';
 import { TokensService } from '../tokens/tokens.service';
 import { OAuthError } from './oauth-error';
-import { TokenGrant, TokenRequest, TokenResponse } from './grant';
+import { Caller, TokenGrant, TokenRequest, TokenResponse } from './grant';
 import { resolveScope } from './scope';
 import { parseScope } from '../common/oauth-types';
 import { toTokenResponse } from './token-response';
@@ -29,7 +29,7 @@ export class RefreshTokenGrant implements TokenGrant {
     private readonly codes: AuthorizationCodesService,
   ) {}
 
-  async handle(request: TokenRequest, client: Client): Promise<TokenResponse> {
+  async handle(request: TokenRequest, client: Client, caller: Caller): Promise<TokenResponse> {
     if (!request.refresh_token) throw OAuthError.invalidRequest('refresh_token is required');
     const token = await this.tokens.findByRefreshToken(request.refresh_token);
     // §6: the refresh token must have been issued to this client.
@@ -38,7 +38,7 @@ export class RefreshTokenGrant implements TokenGrant {
     if (state === 'revoked') {
       // RFC 9700 §4.14.2: a retired refresh token came back — someone holds a copy.
       const revoked = await this.tokens.revokeFamily(token);
-      this.audit.record({ type: 'refresh_token.replayed', clientId: client.clientId, userId: token.userId, detail: { token_id: token.id, tokens_revoked: revoked } });
+      this.audit.record({ type: 'refresh_token.replayed', clientId: client.clientId, userId: token.userId, ip: caller.ip, detail: { token_id: token.id, tokens_revoked: revoked } });
       throw OAuthError.invalidGrant('refresh token is invalid');
     }
     if (state === 'expired') throw OAuthError.invalidGrant('refresh token expired');
@@ -49,11 +49,11 @@ export class RefreshTokenGrant implements TokenGrant {
     const allowed = parseScope(await this.tokens.refreshTokenScope(token)).filter((s) => registered.includes(s));
     if (allowed.length === 0) throw OAuthError.invalidScope('none of the granted scopes is still allowed for this client');
     const scope = resolveScope(request.scope, allowed.join(' '));
-    const issued = await this.tokens.rotate(token, scope, clientOidcDefaults.accessTokenFormat(client.metadata));
+    const issued = await this.tokens.rotate(token, scope, clientOidcDefaults.accessTokenFormat(client.metadata), caller.ip);
     if (!issued) {
       // Lost the race to a concurrent rotation of the same refresh token: a replay as well.
       const revoked = await this.tokens.revokeFamily(token);
-      this.audit.record({ type: 'refresh_token.replayed', clientId: client.clientId, userId: token.userId, detail: { token_id: token.id, tokens_revoked: revoked, concurrent: true } });
+      this.audit.record({ type: 'refresh_token.replayed', clientId: client.clientId, userId: token.userId, ip: caller.ip, detail: { token_id: token.id, tokens_revoked: revoked, concurrent: true } });
       throw OAuthError.invalidGrant('refresh token is invalid');
     }
     const response = toTokenResponse(issued);

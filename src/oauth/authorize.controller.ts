@@ -87,7 +87,7 @@ export class AuthorizeController {
     // (anyone can present its client_id, RFC 6749 §10.2, RFC 8252 §8.6), so it is asked every time.
     const remembered = client.metadata.skip_consent || (!clientRules.isPublic(client) && (await this.consents.covers(user.id, client.clientId, request.scope)));
     if (!this.authorize.mustAskConsent(request, remembered)) {
-      reply.redirect(await this.authorize.approve(request, user, session.authTime), 302);
+      reply.redirect(await this.authorize.approve(request, user, session.authTime, { ip: req.ip }), 302);
       return;
     }
     const requestId = await this.pending.save(reply, user.id, session.authTime, request);
@@ -123,8 +123,8 @@ export class AuthorizeController {
     // Single use: of two submissions of one page, only the one that removes the request goes on.
     if (!(await this.pending.clear(req, reply))) throw new UnverifiableRequestError('this authorization request was already answered; start again from the application');
     if (body.decision === 'approve') {
-      await this.consents.remember(user.id, client.clientId, pending.request.scope);
-      reply.redirect(await this.authorize.approve(pending.request, user, pending.authTime), 302);
+      await this.consents.remember(user.id, client.clientId, pending.request.scope, req.ip);
+      reply.redirect(await this.authorize.approve(pending.request, user, pending.authTime, { ip: req.ip }), 302);
     } else if (body.decision === 'deny') {
       reply.redirect(this.authorize.denyRedirect(pending.request), 302);
     } else {

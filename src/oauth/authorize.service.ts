@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Client, clientRules } from '../clients/client.entity';
 import { ClientsService } from '../clients/clients.service';
-import { AuthorizationRequest, OidcRequestParams } from '../grants/grant';
+import { AuthorizationRequest, Caller, OidcRequestParams } from '../grants/grant';
 import { IdTokenService } from '../keys/id-token.service';
 import { Clock } from '../common/clock';
 import { parseScope } from '../common/oauth-types';
@@ -176,11 +176,11 @@ export class AuthorizeService {
   }
 
   /** The user approved: the URL to send the browser to, with the code or token (and RFC 9207 `iss`). */
-  async approve(request: AuthorizationRequest, user: User, authTime: number): Promise<string> {
+  async approve(request: AuthorizationRequest, user: User, authTime: number, caller: Caller): Promise<string> {
     const grant = this.grantFor(request.responseType);
     const client = await this.clients.findByClientId(request.clientId);
     if (!client) throw new UnverifiableRequestError('the client is no longer registered');
-    const result = await grant.authorize(request, user, authTime, client);
+    const result = await grant.authorize(request, user, authTime, client, caller);
     return buildRedirect(request.redirectUri, grant.responseMode, { ...result, iss: this.config.issuer });
   }
 

@@ -40,6 +40,7 @@ export class RevokeController {
         type: 'token.revoked',
         clientId: client.clientId,
         userId: found.token.userId,
+        ip: req.ip,
         detail: { token_id: found.token.id, token_type: found.type, by: 'client' },
       });
     }

@@ -36,7 +36,7 @@ export class TokenController {
       throw OAuthError.unauthorizedClient(`this client may not use the ${grant.grantType} grant`);
     }
     if (grant.grantType === 'password') return this.passwordGrant(grant, params as TokenRequest, client, req.ip);
-    return grant.handle(params as TokenRequest, client);
+    return grant.handle(params as TokenRequest, client, { ip: req.ip });
   }
 
   /**
@@ -52,7 +52,7 @@ export class TokenController {
     };
     if (attempt.retryAfter > 0) throw lockedOut(attempt.retryAfter);
     try {
-      const response = await grant.handle(params, client);
+      const response = await grant.handle(params, client, { ip });
       await attempt.succeeded();
       this.audit.record({ type: 'sign_in.succeeded', clientId: client.clientId, ip, detail: { via: 'password_grant', username: username ?? null } });
       return response;

@@ -60,9 +60,9 @@ export class SessionsService {
   }
 
   /** Ends every open session of this user (password change, operator's call); answers how many. */
-  async endAllForUser(userId: number, reason: string): Promise<number> {
+  async endAllForUser(userId: number, reason: string, ip?: string | null): Promise<number> {
     const ended = await this.sessions.endAllForUser(userId, this.clock.now());
-    if (ended > 0) this.audit.record({ type: 'session.ended', userId, detail: { reason, count: ended } });
+    if (ended > 0) this.audit.record({ type: 'session.ended', userId, ip, detail: { reason, count: ended } });
     return ended;
   }
 

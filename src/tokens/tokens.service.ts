@@ -25,6 +25,8 @@ export interface IssueTokenInput {
   parent?: Token;
   /** The client's `access_token_format`: a random string (default) or an RFC 9068 JWT. */
   format?: AccessTokenFormat;
+  /** The client IP of the request being answered, for the audit event; null outside a request. */
+  ip?: string | null;
 }
 
 /** What the token endpoint answers (RFC 6749 §5.1) — the only time the values exist in the clear. */
@@ -79,6 +81,7 @@ export class TokensService {
       type: 'token.issued',
       clientId: input.clientId,
       userId: input.userId,
+      ip: input.ip,
       detail: { grant_type: grantType, scope: input.scope, with_refresh_token: refreshToken !== null },
     });
     return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn, scope: input.scope };
@@ -139,10 +142,10 @@ export class TokensService {
    * pair in one transaction. Null when another request already rotated it; the caller then
    * revokes the family.
    */
-  rotate(old: Token, scope: string, format?: AccessTokenFormat): Promise<IssuedToken | null> {
+  rotate(old: Token, scope: string, format?: AccessTokenFormat, ip?: string | null): Promise<IssuedToken | null> {
     return this.db.transaction(async () => {
       if (!(await this.tokens.retireRefreshToken(old.id, this.clock.now()))) return null;
-      return this.issue({ clientId: old.clientId, userId: old.userId, scope, withRefreshToken: true, parent: old, grantType: 'refresh_token', format });
+      return this.issue({ clientId: old.clientId, userId: old.userId, scope, withRefreshToken: true, parent: old, grantType: 'refresh_token', format, ip });
     });
   }
 
@@ -150,10 +153,10 @@ export class TokensService {
    * RFC 6749 §4.1.3: marks `code` used and issues its tokens in one transaction. Null when another
    * request redeemed it first; the caller then revokes what was issued from it (§4.1.2).
    */
-  redeemCode(code: AuthorizationCode, withRefreshToken: boolean, format?: AccessTokenFormat): Promise<IssuedToken | null> {
+  redeemCode(code: AuthorizationCode, withRefreshToken: boolean, format?: AccessTokenFormat, ip?: string | null): Promise<IssuedToken | null> {
     return this.db.transaction(async () => {
       if (!(await this.codes.markUsed(code))) return null;
-      return this.issue({ clientId: code.clientId, userId: code.userId, scope: code.scope, withRefreshToken, codeId: code.id, grantType: 'authorization_code', format });
+      return this.issue({ clientId: code.clientId, userId: code.userId, scope: code.scope, withRefreshToken, codeId: code.id, grantType: 'authorization_code', format, ip });
     });
   }
 

@@ -41,7 +41,7 @@ export class UsersService {
     return this.users.list(limit, offset);
   }
 
-  async create(input: NewUser): Promise<User> {
+  async create(input: NewUser, ip?: string | null): Promise<User> {
     if (await this.users.findByUsername(input.username)) throw new UsernameTakenError();
     const passwordHash = await hashPassword(input.password, this.config.argon2);
     try {
@@ -51,7 +51,7 @@ export class UsersService {
         passwordHash,
         createdAt: this.clock.now(),
       });
-      this.audit.record({ type: 'user.created', userId: user.id });
+      this.audit.record({ type: 'user.created', userId: user.id, ip });
       return user;
     } catch (err) {
       // Two concurrent creates: the unique index decides.
@@ -60,7 +60,7 @@ export class UsersService {
     }
   }
 
-  async update(id: number, changes: { username?: string; password?: string; email?: string | null }): Promise<User | null> {
+  async update(id: number, changes: { username?: string; password?: string; email?: string | null }, ip?: string | null): Promise<User | null> {
     const user = await this.users.findById(id);
     if (!user) return null;
     const patch: Partial<User> = {};
@@ -73,17 +73,17 @@ export class UsersService {
     if (Object.keys(patch).length > 0) {
       await this.users.update(id, patch);
       // Which fields changed, never their values.
-      this.audit.record({ type: 'user.changed', userId: id, detail: { fields: Object.keys(changes).filter((k) => changes[k as keyof typeof changes] !== undefined).sort().join(' ') } });
+      this.audit.record({ type: 'user.changed', userId: id, ip, detail: { fields: Object.keys(changes).filter((k) => changes[k as keyof typeof changes] !== undefined).sort().join(' ') } });
     }
     return { ...user, ...patch };
   }
 
-  async delete(id: number): Promise<boolean> {
+  async delete(id: number, ip?: string | null): Promise<boolean> {
     const deleted = await this.users.delete(id);
     if (deleted) {
       // The user's own clients went with it (ON DELETE CASCADE).
       await this.clients.ownerDeleted();
-      this.audit.record({ type: 'user.deleted', userId: id });
+      this.audit.record({ type: 'user.deleted', userId: id, ip });
     }
     return deleted;
   }

@@ -95,5 +95,6 @@ describe.each(DATABASES)('GET /admin/events (%s)', (_name, databaseUrl) => {
       ['client.secret_rotated', null],
       ['client.changed', { fields: 'client_name' }],
     ]);
+    expect(res.body.data.map((e: { ip: string | null }) => e.ip)).toEqual(Array(6).fill('127.0.0.1'));
   });
 });

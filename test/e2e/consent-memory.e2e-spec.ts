@@ -74,6 +74,8 @@ describe.each(DATABASES)('remembered consent (%s)', (_name, db) => {
     expect(cb.searchParams.get('code')).toBeTruthy();
     const [grant] = await t.app.get(ConsentsService).listForUser(p.userId);
     expect(grant).toMatchObject({ userId: p.userId, clientId: p.clientId, scope: 'profile email', createdAt: t.clock.now(), updatedAt: t.clock.now() });
+    const events = await adminRequest(t, 'GET', `/admin/events?type=consent.given&client_id=${p.clientId}`);
+    expect(events.body.data).toEqual([expect.objectContaining({ user_id: p.userId, ip: '127.0.0.1', detail: { scope: 'profile email' } })]);
   });
 
   it('a request for fewer scopes skips the consent page too', async () => {
@@ -186,6 +188,8 @@ describe.each(DATABASES)('remembered consent (%s)', (_name, db) => {
       const params = { response_type: 'token', client_id: p.clientId, redirect_uri: 'http://127.0.0.1:50003/callback', scope: 'profile', state: 'i1' };
       const first = await authorize(agent, params, p, 'approve');
       expect(new URLSearchParams(first.hash.slice(1)).get('access_token')).toBeTruthy();
+      const issued = await adminRequest(t, 'GET', `/admin/events?type=token.issued&client_id=${p.clientId}`);
+      expect(issued.body.data).toEqual([expect.objectContaining({ user_id: p.userId, ip: '127.0.0.1', detail: expect.objectContaining({ grant_type: 'implicit' }) })]);
       const again = await agent.get(`/oauth/authorize?${new URLSearchParams({ ...params, state: 'i2' })}`);
       expect(again.status).toBe(200);
       expect(parseForm(await again.text()).buttons.decision).toEqual(['deny', 'approve']);

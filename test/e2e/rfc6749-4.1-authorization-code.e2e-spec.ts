@@ -17,6 +17,7 @@ import {
   tokenRequest,
 } from '../support/oauth-flow';
 import { DEFAULT_REDIRECT_URI } from '../factories/client.factory';
+import { adminRequest } from '../factories/admin-request';
 
 const ERROR_BODY = (error: string) => ({ error, error_description: expect.any(String) });
 const INVALID_TOKEN_CHALLENGE = 'Bearer realm="gatehouse", error="invalid_token", error_description="the access token is invalid, expired or revoked"';
@@ -307,6 +308,8 @@ describe.each(DATABASES)('RFC 6749 §4.1 authorization code grant (%s)', (_name,
       const second = await redeem(code, verifier);
       expect(second.status).toBe(400);
       expect(second.body).toEqual(ERROR_BODY('invalid_grant'));
+      const replayed = await adminRequest(t, 'GET', `/admin/events?type=code.replayed&client_id=${p.clientId}&limit=1`);
+      expect(replayed.body.data[0]).toMatchObject({ user_id: p.userId, ip: '127.0.0.1', detail: { code_id: expect.any(Number) } });
 
       const profile = await getProfile(t, first.body.access_token);
       expect(profile.status).toBe(401);

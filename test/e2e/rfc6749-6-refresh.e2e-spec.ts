@@ -49,6 +49,8 @@ describe.each(DATABASES)('RFC 6749 §6 refresh (%s)', (_name, db) => {
     expect(third.status).toBe(200);
     expect(third.body.refresh_token).not.toBe(second.body.refresh_token);
     expect((await getProfile(t, third.body.access_token)).status).toBe(200);
+    const issued = await adminRequest(t, 'GET', `/admin/events?type=token.issued&client_id=${p.clientId}&limit=1`);
+    expect(issued.body.data[0]).toMatchObject({ user_id: p.userId, ip: '127.0.0.1', detail: { grant_type: 'refresh_token' } });
   });
 
   it('refuses a rotated refresh token with invalid_grant', async () => {
@@ -64,6 +66,8 @@ describe.each(DATABASES)('RFC 6749 §6 refresh (%s)', (_name, db) => {
     expect((await getProfile(t, third.access_token)).status).toBe(200);
 
     await expectInvalidGrant(await refresh(first.refresh_token));
+    const replayed = await adminRequest(t, 'GET', `/admin/events?type=refresh_token.replayed&client_id=${p.clientId}&limit=1`);
+    expect(replayed.body.data[0]).toMatchObject({ user_id: p.userId, ip: '127.0.0.1', detail: { token_id: expect.any(Number) } });
 
     const profile = await getProfile(t, third.access_token);
     expect(profile.status).toBe(401);

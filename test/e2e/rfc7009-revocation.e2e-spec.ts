@@ -9,6 +9,7 @@ import { basic } from '../support/http';
 import { JsonAnswer, ServerMetadata, discover, getWithBearer, postFormJson, expectNoStoreJson } from '../support/discovery';
 import { ClientInput, clientFactory } from '../factories/client.factory';
 import { userFactory } from '../factories/user.factory';
+import { adminRequest } from '../factories/admin-request';
 
 /** §2.2: "The authorization server responds with HTTP status code 200"; the body is ignored, and ours is {}. */
 function expectRevoked(res: JsonAnswer) {
@@ -63,6 +64,10 @@ describe.each(DATABASES)('RFC 7009 token revocation (%s)', (_name, db) => {
     expectRevoked(await c.revoke({ token: access_token, token_type_hint: 'access_token' }));
     await expectAccessTokenDead(access_token);
     await expectRefreshTokenDead(c.refresh, refresh_token);
+    const events = await adminRequest(t, 'GET', `/admin/events?type=token.revoked&client_id=${c.clientId}`);
+    expect(events.body.data).toEqual([
+      expect.objectContaining({ client_id: c.clientId, ip: '127.0.0.1', detail: { token_id: expect.any(Number), token_type: 'access_token', by: 'client' } }),
+    ]);
   });
 
   it('revokes a refresh token with every access token of its rotation family', async () => {

@@ -50,11 +50,13 @@ describe.each(DATABASES)('sign-in sessions (%s)', (_name, db) => {
   });
 
   it('signs out on the server: a copy of the cookie taken before sign-out signs no one in', async () => {
-    const { agent } = await signedInUser();
+    const { agent, user } = await signedInUser();
     const copy = new Map(agent.cookies);
     expect(await isSignedIn(copy)).toBe(true);
     await signOut(agent);
     expect(await isSignedIn(copy)).toBe(false);
+    const events = await adminRequest(t, 'GET', `/admin/events?type=session.ended&user_id=${user.id}`);
+    expect(events.body.data).toEqual([expect.objectContaining({ ip: '127.0.0.1', detail: { reason: 'sign_out', session_id: expect.any(Number) } })]);
     const console = new UserAgent(t.url);
     for (const [k, v] of copy) console.cookies.set(k, v);
     const res = await console.get('/console');
@@ -169,6 +171,8 @@ describe.each(DATABASES)('sign-in sessions (%s)', (_name, db) => {
       expect(await isSignedIn(agent.cookies)).toBe(false);
       const list = await adminRequest(t, 'GET', `/admin/users/${user.id}/sessions`);
       expect(list.body.data.every((s: { active: boolean; ended_at: number }) => !s.active && s.ended_at === t.clock.now())).toBe(true);
+      const events = await adminRequest(t, 'GET', `/admin/events?type=session.ended&user_id=${user.id}`);
+      expect(events.body.data).toEqual([expect.objectContaining({ ip: '127.0.0.1', detail: { reason: 'admin', count: 1 } })]);
       expect((await adminRequest(t, 'DELETE', `/admin/users/${user.id}/sessions`)).status).toBe(204);
     });
 
