@@ -73,7 +73,7 @@ export async function createApp(config: AppConfig, clock?: Clock, options: Creat
     const route = request.routeOptions.url ?? '(unmatched)';
     const status = reply.statusCode;
     const ms = reply.elapsedTime;
-    metrics.observeHttp(request.method, route, status, ms / 1000);
+    metrics.http.observe(request.method, route, status, ms / 1000);
     const known = request as typeof request & { oauthClient?: { clientId: string }; oauthErrorCode?: string };
     if (route === '/oauth/token' && known.oauthErrorCode) metrics.tokenErrors.inc({ error: known.oauthErrorCode });
     const level = QUIET_ROUTES.has(route) ? 'debug' : 'info';

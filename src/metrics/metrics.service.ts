@@ -2,6 +2,7 @@ import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { createServer, Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { Db } from '../database/db';
+import { HttpMetrics } from './http-metrics';
 
 /**
  * Prometheus metrics of this process, in a registry of its own (several apps in one test process
@@ -11,20 +12,8 @@ import { Db } from '../database/db';
 export class MetricsService implements OnApplicationShutdown {
   readonly registry = new Registry();
 
-  readonly httpRequests = new Counter({
-    name: 'gatehouse_http_requests_total',
-    help: 'HTTP requests answered, by method, route pattern and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-
-  readonly httpDuration = new Histogram({
-    name: 'gatehouse_http_request_duration_seconds',
-    help: 'Time from request to response, by method, route pattern and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [this.registry],
-  });
+  /** HTTP requests by method, route and status: a counter and a latency histogram. */
+  readonly http = new HttpMetrics(this.registry, [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]);
 
   readonly tokensIssued = new Counter({
     name: 'gatehouse_tokens_issued_total',
@@ -61,9 +50,6 @@ export class MetricsService implements OnApplicationShutdown {
 
   private server: Server | null = null;
 
-  /** The labelled series of each method/route/status seen, so a request skips label hashing. */
-  private readonly httpSeries = new Map<string, { requests: { inc(): void }; duration: { observe(seconds: number): void } }>();
-
   constructor(db: Db) {
     new Gauge({
       name: 'gatehouse_db_pool_connections',
@@ -78,19 +64,6 @@ export class MetricsService implements OnApplicationShutdown {
       },
     });
     collectDefaultMetrics({ register: this.registry });
-  }
-
-  /** Counts one answered request. `route` is the route pattern (a bounded set), never the URL. */
-  observeHttp(method: string, route: string, status: number, seconds: number): void {
-    const key = `${method} ${status} ${route}`;
-    let series = this.httpSeries.get(key);
-    if (!series) {
-      const labels = { method, route, status };
-      series = { requests: this.httpRequests.labels(labels), duration: this.httpDuration.labels(labels) };
-      this.httpSeries.set(key, series);
-    }
-    series.requests.inc();
-    series.duration.observe(seconds);
   }
 
   get contentType(): string {
