@@ -38,7 +38,7 @@ export class ClientsRepository {
 
   /** On every token request: one prepared statement. */
   async findByClientId(clientId: string): Promise<Client | null> {
-    const rows = await this.db.query(`SELECT ${CLIENT.list} FROM ${CLIENT.table} WHERE client_id = ?`, [clientId]);
+    const rows = await this.db.query(`SELECT ${CLIENT.list} FROM ${CLIENT.table} WHERE client_id = ?`, [clientId], { prepare: true });
     return rows.length ? toClient(rows[0]) : null;
   }
 

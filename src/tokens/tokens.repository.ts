@@ -98,12 +98,12 @@ export class TokensRepository {
   }
 
   async findByAccessTokenHash(hash: string): Promise<Token | null> {
-    const rows = await this.db.query(`${WITH_OWNER} WHERE t.access_token_hash = ?`, [hash]);
+    const rows = await this.db.query(`${WITH_OWNER} WHERE t.access_token_hash = ?`, [hash], { prepare: true });
     return rows.length ? toToken(rows[0]) : null;
   }
 
   async findByRefreshTokenHash(hash: string): Promise<Token | null> {
-    const rows = await this.db.query(`${WITH_OWNER} WHERE t.refresh_token_hash = ?`, [hash]);
+    const rows = await this.db.query(`${WITH_OWNER} WHERE t.refresh_token_hash = ?`, [hash], { prepare: true });
     return rows.length ? toToken(rows[0]) : null;
   }
 
