@@ -20,7 +20,12 @@ export const SCOPES_SUPPORTED = Object.keys(SCOPES);
 /** RFC 6749 §3.3: scope is a space-delimited list of case-sensitive strings. */
 export function parseScope(scope: string | null | undefined): string[] {
   if (!scope) return [];
-  return [...new Set(scope.split(' ').filter((s) => s.length > 0))];
+  const names = scope.split(' ');
+  // Stored scopes are already clean (single spaces, no repeats): skip the Set on every bearer call.
+  for (let i = 0; i < names.length; i++) {
+    if (names[i] === '' || names.indexOf(names[i]) !== i) return [...new Set(names.filter((s) => s.length > 0))];
+  }
+  return names;
 }
 
 /** JWS algorithms of ID tokens and JWT access tokens (RS256 is OpenID Connect's default). */
