@@ -59,7 +59,8 @@ export async function createApp(config: AppConfig, clock?: Clock, options: Creat
   const logger = createRootLogger(config, options.logDestination);
   // Fastify logs through the same pino instance; its own per-request lines are off (they carry
   // the URL with its query string): the onResponse hook below writes one line per request instead.
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: config.trustProxy as boolean /* Fastify also takes a hop count */, loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), childLoggerFactory: lazyChildLogger });
+  // No Nest middleware is used, so its Express-style middleware runner is not registered.
+  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: config.trustProxy as boolean /* Fastify also takes a hop count */, loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), childLoggerFactory: lazyChildLogger, skipMiddie: true });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, clock, logger), adapter, {
     logger: new NestPinoLogger(logger),
     abortOnError: false,
