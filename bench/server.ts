@@ -103,7 +103,8 @@ export async function startServer(cfg: BenchConfig, databaseUrl: string, nodeArg
     NODE_ENV: 'production',
     // The password grant is off by default (RFC 9700 §2.4); one scenario measures it.
     PASSWORD_GRANT_ENABLED: 'true',
-    LOG_LEVEL: 'warn',
+    // Access lines off unless asked for (BENCH_LOG_LEVEL=info measures them too).
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'warn',
     UV_THREADPOOL_SIZE: String(cfg.threadpoolSize),
   };
   const child: ChildProcess = spawnPinned(cfg.pin ? 0 : null, process.execPath, [...nodeArgs, MAIN], {

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createRootLogger, lazyChildLogger, NestPinoLogger } from './logger';
+import { createRootLogger, lazyChildLogger, NestPinoLogger, redactSecrets } from './logger';
 
 function sink() {
   const lines: Array<Record<string, unknown>> = [];
@@ -88,5 +88,24 @@ describe('lazyChildLogger', () => {
     const log = lazyChildLogger(createRootLogger({ logLevel: 'warn', logFormat: 'json' }, stream), { reqId: 'r' }, { level: 'debug' });
     log.debug('shown');
     expect(lines).toEqual([expect.objectContaining({ level: 'debug', reqId: 'r', msg: 'shown' })]);
+  });
+});
+
+describe('redactSecrets', () => {
+  it('replaces secrets at any of the first levels, in objects and arrays, without touching the original', () => {
+    const original = { a: { b: { token: 't', keep: 1 } }, list: [{ client_secret: 's' }, 'x'], query: { code: 'c' } };
+    const snapshot = JSON.parse(JSON.stringify(original));
+    expect(redactSecrets(original)).toEqual({ a: { b: { token: '[redacted]', keep: 1 } }, list: [{ client_secret: '[redacted]' }, 'x'], query: '[redacted]' });
+    expect(original).toEqual(snapshot);
+  });
+
+  it('returns a line without secrets as it is (no copy)', () => {
+    const line = { method: 'POST', route: '/oauth/token', status: 200, nested: { ms: 1.2 } };
+    expect(redactSecrets(line)).toBe(line);
+  });
+
+  it('leaves errors to the error serializer', () => {
+    const err = new Error('boom');
+    expect(redactSecrets({ err }).err).toBe(err);
   });
 });
