@@ -197,7 +197,7 @@ function memoryLine(rep: Report): string {
   const m = rep.memory;
   if (m.afterWarmupKiB === null || m.afterRunsKiB === null) return 'Server RSS: not measured';
   const mib = (k: number) => `${(k / 1024).toFixed(1)} MiB`;
-  return `Server RSS: ${mib(m.afterWarmupKiB)} after warm-up → ${mib(m.afterRunsKiB)} after the runs (${m.growth! >= 0 ? '+' : ''}${(m.growth! * 100).toFixed(1)}%, target within 10%: ${m.pass ? 'PASS' : 'FAIL'})`;
+  return `Server RSS: ${mib(m.afterWarmupKiB)} after warm-up → ${mib(m.afterRunsKiB)} after the runs (${m.growth! >= 0 ? '+' : ''}${(m.growth! * 100).toFixed(1)}%, target: grows at most 10%: ${m.pass ? 'PASS' : 'FAIL'})`;
 }
 
 function soakLine(rep: Report): string | null {
