@@ -160,7 +160,7 @@ class LazyChildLogger {
   silent(): void {}
   private write(level: LogMethod, args: unknown[]): void {
     // A line the parent would drop needs no child (unless this request has a level of its own).
-    if (this.options.level === undefined && !(this.parent as Logger).isLevelEnabled(level)) return;
+    if (!this.made && this.options.level === undefined && !(this.parent as Logger).isLevelEnabled(level)) return;
     (this.logger[level] as (...a: unknown[]) => void)(...args);
   }
 }
