@@ -118,6 +118,17 @@ export class OAuthError extends Error {
     err.retryAfter = retryAfter;
     return err;
   }
+  /**
+   * A store the request needs is down (the failed-attempt counters in Redis): 503 with
+   * Retry-After, temporarily_unavailable (§4.1.2.1). Credentials are then not checked at all, so an
+   * outage never turns into unlimited guessing.
+   */
+  static unavailable(cause: unknown, retryAfter = 5) {
+    const err = new OAuthError('temporarily_unavailable', `the server cannot check this right now; retry after ${retryAfter} seconds`, HttpStatus.SERVICE_UNAVAILABLE);
+    err.retryAfter = retryAfter;
+    err.cause = cause;
+    return err;
+  }
   /** RFC 6750 §3.1: unknown, expired, revoked or malformed bearer token (401). */
   static invalidToken(description = 'the access token is invalid, expired or revoked') {
     return new OAuthError('invalid_token', description, HttpStatus.UNAUTHORIZED);
@@ -140,7 +151,10 @@ export class OAuthError extends Error {
 
 /** Logs what the client is not told: an unexpected exception's stack, an error's private detail. */
 export function logOAuthError(logger: Logger, error: OAuthError): void {
-  if (error.cause !== undefined) {
+  if (error.cause !== undefined && error.status === HttpStatus.SERVICE_UNAVAILABLE) {
+    // An outage repeats on every request while it lasts: one line each, no stack.
+    logger.warn(`${error.code}: ${error.cause instanceof Error ? error.cause.message : String(error.cause)}`);
+  } else if (error.cause !== undefined) {
     const cause = error.cause;
     logger.error(cause instanceof Error ? (cause.stack ?? cause.message) : String(cause));
   } else if (error.detail) {

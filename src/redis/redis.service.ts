@@ -29,6 +29,7 @@ export class RedisService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.client, ...this.extra].map((c) => c?.quit().catch(() => c.disconnect())));
+    // QUIT waits for a connection; one that never came up (Redis down) is just dropped.
+    await Promise.all([this.client, ...this.extra].map((c) => (c?.status === 'ready' ? c.quit().catch(() => c.disconnect()) : c?.disconnect())));
   }
 }

@@ -3,6 +3,7 @@ import { AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { sha256 } from '../common/crypto';
 import { RedisService } from '../redis/redis.service';
+import { OAuthError } from '../grants/oauth-error';
 import { DatabaseThrottleStore } from './database-throttle.store';
 import { RedisThrottleStore } from './redis-throttle.store';
 import { ThrottlePolicy } from './throttle-policy';
@@ -51,24 +52,33 @@ export class ThrottleService {
     this.store = redis.client ? new RedisThrottleStore(redis.client, (name) => redis.key(`throttle:${name}`)) : database;
   }
 
+  /** A counter store that cannot be reached (Redis down) is a 503, never a 500 or an unchecked attempt. */
+  private async reach<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (err) {
+      throw OAuthError.unavailable(err);
+    }
+  }
+
   /** Starts one check of `subject` (a username, a client_id; null when none was sent) from `ip`. */
   async begin(kind: ThrottleKind, subject: string | null | undefined, ip: string): Promise<ThrottleAttempt> {
     const settings = this.config.throttle;
     if (!settings.enabled) return { retryAfter: 0, failed: async () => 0, succeeded: async () => undefined };
     const counters = this.counters(kind, subject, ip);
     const now = this.clock.now();
-    const current = await this.store.read(counters.map((c) => c.key));
+    const current = await this.reach(() => this.store.read(counters.map((c) => c.key)));
     const retryAfter = Math.max(0, ...current.map((c) => (c ? c.lockedUntil - now : 0)));
     const toReset = counters.filter((c, i) => c.resets && current[i] !== null).map((c) => c.key);
     return {
       retryAfter,
       failed: async () => {
         const at = this.clock.now();
-        const next = await Promise.all(counters.map((c) => this.store.fail(c.key, c.policy, at)));
+        const next = await this.reach(() => Promise.all(counters.map((c) => this.store.fail(c.key, c.policy, at))));
         return Math.max(0, ...next.map((c) => c.lockedUntil - at));
       },
       succeeded: async () => {
-        if (toReset.length) await this.store.reset(toReset);
+        if (toReset.length) await this.reach(() => this.store.reset(toReset));
       },
     };
   }

@@ -22,8 +22,9 @@ export class PageExceptionFilter implements ExceptionFilter {
       reply.redirect(buildRedirect(redirectUri, responseMode, { error: error.code, error_description: error.description, state, iss }), 302);
       return;
     }
-    // A refusal keeps its own 4xx (403 CSRF, 415 not a form, ...); a protocol error on a page is a 400.
-    const status = error.code === 'server_error' ? HttpStatus.INTERNAL_SERVER_ERROR : [403, 404, 415].includes(error.status) ? error.status : HttpStatus.BAD_REQUEST;
+    // A refusal keeps its own status (403 CSRF, 415 not a form, 503 unavailable, ...); a protocol error on a page is a 400.
+    const status = error.code === 'server_error' ? HttpStatus.INTERNAL_SERVER_ERROR : [403, 404, 415, 429, 503].includes(error.status) ? error.status : HttpStatus.BAD_REQUEST;
+    if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
     reply.status(status).type('text/html; charset=utf-8').send(errorView(error.code, error.description));
   }
 }
