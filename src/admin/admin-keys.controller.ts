@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SigningKeysService } from '../keys/signing-keys.service';
 import { SigningKeyDto, SigningKeyListDto } from '../keys/dto/signing-key.dto';
 import { AdminRoute } from './admin-route.decorator';
+import { ClientIp } from '../common/client-ip.decorator';
 
 @ApiTags('keys')
 @AdminRoute()
@@ -27,8 +28,8 @@ export class AdminKeysController {
       'signs until then and stays published until every token it signed has expired. Answers the keys after the rotation.',
   })
   @ApiOkResponse({ type: SigningKeyListDto })
-  async rotate(): Promise<SigningKeyListDto> {
-    const keys = await this.keys.rotate();
+  async rotate(@ClientIp() ip: string): Promise<SigningKeyListDto> {
+    const keys = await this.keys.rotate(ip);
     return { data: keys.map((k) => SigningKeyDto.from(k)), total: keys.length };
   }
 }

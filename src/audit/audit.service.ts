@@ -26,14 +26,15 @@ export type AuditEventType =
   | 'user.created'
   | 'user.changed'
   | 'user.deleted'
-  | 'admin.authentication_failed';
+  | 'admin.authentication_failed'
+  | 'keys.rotated';
 
 /** Every type, for validating the `type` filter of GET /admin/events. */
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'sign_in.succeeded', 'sign_in.failed', 'sign_in.locked_out', 'session.ended', 'consent.given', 'consent.withdrawn',
   'token.issued', 'token.revoked', 'code.replayed', 'refresh_token.replayed', 'client.authentication_failed',
   'client.created', 'client.changed', 'client.secret_rotated', 'client.deleted', 'user.created', 'user.changed',
-  'user.deleted', 'admin.authentication_failed',
+  'user.deleted', 'admin.authentication_failed', 'keys.rotated',
 ];
 
 export interface AuditEvent {

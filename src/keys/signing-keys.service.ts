@@ -3,6 +3,7 @@ import { KeyObject, createHash, createPrivateKey, createPublicKey, generateKeyPa
 import type { JWK } from 'jose';
 import { AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
+import { AuditService } from '../audit/audit.service';
 import { Db } from '../database/db';
 import { KeyEncryption } from './key-encryption';
 import { SIGNING_ALGS, SigningAlg, SigningKey } from './signing-key.entity';
@@ -53,6 +54,7 @@ export class SigningKeysService implements OnApplicationBootstrap {
     private readonly db: Db,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly audit: AuditService,
   ) {
     this.encryption = new KeyEncryption(config.keyEncryptionSecret);
   }
@@ -84,8 +86,9 @@ export class SigningKeysService implements OnApplicationBootstrap {
    * KEY_ROTATION_OVERLAP seconds; the current ones sign until then and stay published until every
    * token they signed has expired.
    */
-  async rotate(): Promise<KeySummary[]> {
+  async rotate(ip?: string | null): Promise<KeySummary[]> {
     const now = this.clock.now();
+    const published: string[] = [];
     const switchAt = now + this.config.keyRotationOverlap;
     const publishedUntil = switchAt + Math.max(this.config.idTokenTtl, this.config.accessTokenTtl);
     const rows = await this.load(true);
@@ -98,11 +101,13 @@ export class SigningKeysService implements OnApplicationBootstrap {
           await this.keys.retireOlder(alg, generation, switchAt, publishedUntil);
         });
         this.logger.log(`rotating ${alg}: ${key.kid} signs from ${switchAt}`);
+        published.push(key.kid);
       } catch (err) {
         // A concurrent rotation won this generation; theirs stands.
         if (!(err instanceof KeyGenerationTakenError)) throw err;
       }
     }
+    if (published.length) this.audit.record({ type: 'keys.rotated', ip, detail: { kids: published.join(' '), signs_from: switchAt } });
     await this.load(true);
     return this.list();
   }

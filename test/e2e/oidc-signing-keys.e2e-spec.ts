@@ -6,6 +6,7 @@ import { DATABASES, TestApp, startApp } from '../support/start-app';
 import { adminRequest } from '../factories/admin-request';
 import { Db } from '../../src/database/db';
 import { SigningKeysService } from '../../src/keys/signing-keys.service';
+import { AuditService } from '../../src/audit/audit.service';
 
 const OVERLAP = 60;
 const ID_TOKEN_TTL = 300;
@@ -73,6 +74,10 @@ describe.each(DATABASES)('signing keys and rotation (%s)', (_name, databaseUrl) 
     const newKids = Object.keys(states).filter((k) => !oldKids.includes(k)).sort();
     for (const kid of newKids) expect(states[kid]).toMatchObject({ state: 'pending', activates_at: now + OVERLAP, retired_at: null });
     expect(await jwks()).toEqual([...oldKids, ...newKids].sort());
+    await t.app.get(AuditService).flush();
+    const events = await adminRequest(t, 'GET', '/admin/events?type=keys.rotated');
+    expect(events.body.data).toEqual([expect.objectContaining({ type: 'keys.rotated', ip: '127.0.0.1', detail: { kids: expect.any(String), signs_from: now + OVERLAP } })]);
+    expect(events.body.data[0].detail.kids.split(' ').sort()).toEqual(newKids);
 
     t.clock.advance(OVERLAP);
     const switched = Object.fromEntries((await keys()).data.map((k) => [k.kid, k.state]));
