@@ -44,6 +44,8 @@ Commands:
                 [--grant-types <a,b>] [--response-types <code,token>] [--scope "<profile email>"]
                 [--auth-method client_secret_basic|client_secret_post|none] [--client-uri <url>]
                 [--skip-consent] [--introspection] [--cors-origin <origin> ...]
+                [--post-logout-redirect-uri <uri> ...] [--access-token-format opaque|jwt]
+                [--id-token-alg RS256|ES256]
   client:rotate-secret <client_id>
   client:delete <client_id>
   client:list [--limit <n>] [--offset <n>]
@@ -84,6 +86,9 @@ const OPTION_OF: Record<string, string> = {
   skip_consent: '--skip-consent',
   introspection: '--introspection',
   allowed_cors_origins: '--cors-origin',
+  post_logout_redirect_uris: '--post-logout-redirect-uri',
+  access_token_format: '--access-token-format',
+  id_token_signed_response_alg: '--id-token-alg',
   username: '--username',
   password: 'password',
   email: '--email',
@@ -231,6 +236,9 @@ const COMMANDS: Record<string, Command> = {
       'skip-consent': { type: 'boolean' },
       introspection: { type: 'boolean' },
       'cors-origin': { type: 'string', multiple: true },
+      'post-logout-redirect-uri': { type: 'string', multiple: true },
+      'access-token-format': { type: 'string' },
+      'id-token-alg': { type: 'string' },
     },
     async prepare(values) {
       required(values, 'name');
@@ -245,6 +253,9 @@ const COMMANDS: Record<string, Command> = {
         skip_consent: values['skip-consent'],
         introspection: values.introspection,
         allowed_cors_origins: values['cors-origin'],
+        post_logout_redirect_uris: values['post-logout-redirect-uri'],
+        access_token_format: values['access-token-format'],
+        id_token_signed_response_alg: values['id-token-alg'],
       });
       return async (app) => {
         const { client, secret } = await app.get(ClientsService).create({ ...dto });

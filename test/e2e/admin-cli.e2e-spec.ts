@@ -162,6 +162,19 @@ describe('operator CLI (sqlite file)', () => {
     );
   }, 60_000);
 
+  it('registers the OpenID Connect client fields, and names a bad one', async () => {
+    const result = await cli(
+      'client:create', '--name', 'RP', '--redirect-uri', 'https://rp.example.com/cb', '--post-logout-redirect-uri', 'https://rp.example.com/bye',
+      '--access-token-format', 'jwt', '--id-token-alg', 'ES256',
+    );
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ post_logout_redirect_uris: ['https://rp.example.com/bye'], access_token_format: 'jwt', id_token_signed_response_alg: 'ES256' });
+    expectRefusal(
+      await cli('client:create', '--name', 'RP', '--redirect-uri', 'https://rp.example.com/cb', '--id-token-alg', 'HS256'),
+      '--id-token-alg (id_token_signed_response_alg): must be one of the following values: RS256, ES256',
+    );
+  }, 60_000);
+
   it('deletes a client, then answers that it is gone', async () => {
     const client = JSON.parse((await cli('client:create', '--name', 'Doomed', '--redirect-uri', 'https://doomed.example.com/cb')).stdout);
     const deleted = await cli('client:delete', client.client_id);
