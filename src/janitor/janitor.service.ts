@@ -41,7 +41,7 @@ export class JanitorService implements OnApplicationShutdown {
 
   constructor(
     private readonly db: Db,
-    private readonly config: AppConfig,
+    config: AppConfig,
     private readonly clock: Clock,
     @Optional() logger?: AppLogger,
   ) {

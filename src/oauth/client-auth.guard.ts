@@ -66,17 +66,18 @@ export class ClientAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const params = formParams(request);
     const confidentialOnly = this.reflector.get<boolean>(CONFIDENTIAL_ONLY, context.getHandler()) ?? false;
-    const claimed = (request.headers.authorization !== undefined ? parseBasic(request.headers.authorization)?.clientId : params.client_id) ?? null;
-    const endpoint = request.url.split('?')[0];
-    const lockedOut = (retryAfter: number) => {
-      this.audit.record({ type: 'client.authentication_failed', clientId: claimed?.slice(0, 64), ip: request.ip, detail: { endpoint, locked_out: true, retry_after: retryAfter } });
-      return OAuthError.tooManyAttempts(retryAfter);
-    };
     try {
       request.oauthClient = await this.authenticate(request, params, confidentialOnly);
       return true;
     } catch (err) {
       if (!(err instanceof OAuthError) || err.code !== 'invalid_client') throw err;
+      // Only failures need the name the request gave (counters and audit); successes never parse it twice.
+      const claimed = (request.headers.authorization !== undefined ? parseBasic(request.headers.authorization)?.clientId : params.client_id) ?? null;
+      const endpoint = request.url.split('?')[0];
+      const lockedOut = (retryAfter: number) => {
+        this.audit.record({ type: 'client.authentication_failed', clientId: claimed?.slice(0, 64), ip: request.ip, detail: { endpoint, locked_out: true, retry_after: retryAfter } });
+        return OAuthError.tooManyAttempts(retryAfter);
+      };
       // Only failures are throttled. A client secret is a 256-bit value the server made, not a
       // password: the right one cannot be guessed, so it is never refused, and an attacker who
       // knows a client_id (they are public) cannot lock the client out. Successes touch no counter.

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { MAX_ID, PageDto, PaginationQueryDto } from '../../common/dto/page.dto';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { ClientIdFilter, IdFilter, PageDto, PaginationQueryDto } from '../../common/dto/page.dto';
 import { AUDIT_EVENT_TYPES } from '../audit.service';
 import { AuditEventRow } from '../audit-event.entity';
 
@@ -21,18 +21,10 @@ export class AuditEventListQueryDto extends PaginationQueryDto {
   @IsString()
   type?: string;
 
-  @ApiPropertyOptional({ description: 'Only events about this user' })
-  @IsOptional()
-  @Type(() => Number)
-  @Max(MAX_ID)
-  @Min(1)
-  @IsInt()
+  @IdFilter('Only events about this user')
   user_id?: number;
 
-  @ApiPropertyOptional({ description: 'Only events about this client' })
-  @IsOptional()
-  @MaxLength(64)
-  @IsString()
+  @ClientIdFilter('Only events about this client')
   client_id?: string;
 
   @ApiPropertyOptional({ description: 'Only events at or after this time: epoch seconds or an ISO 8601 date-time', example: '2026-01-31T00:00:00Z' })

@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsString, MaxLength } from 'class-validator';
 import { Optional } from '../../common/dto/optional.decorator';
-import { MAX_ID, PageDto, PaginationQueryDto } from '../../common/dto/page.dto';
+import { IdFilter, PageDto, PaginationQueryDto } from '../../common/dto/page.dto';
 import {
   ACCESS_TOKEN_FORMATS,
   AccessTokenFormat,
@@ -275,11 +274,6 @@ export class ClientWithSecretDto extends ClientDto {
 export class ClientListDto extends PageDto(ClientDto, 'Clients') {}
 
 export class ClientListQueryDto extends PaginationQueryDto {
-  @ApiPropertyOptional({ description: 'Only clients owned by this user' })
-  @IsOptional()
-  @Type(() => Number)
-  @Max(MAX_ID)
-  @Min(1)
-  @IsInt()
+  @IdFilter('Only clients owned by this user')
   user_id?: number;
 }

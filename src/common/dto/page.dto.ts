@@ -1,7 +1,7 @@
-import { Type as ClassType } from '@nestjs/common';
+import { Type as ClassType, applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 
 export const MAX_LIMIT = 200;
 /** The largest id a path or query parameter may name (a signed 32-bit INT column). */
@@ -31,6 +31,20 @@ export class PaginationQueryDto {
   @Min(0)
   @IsInt()
   offset: number = 0;
+}
+
+/*
+ * Filters of the listings. The decorators are listed bottom-up, the order in which stacked
+ * decorators apply, so validation reports exactly as the stacked form would.
+ */
+/** An optional query filter naming a row id (`?user_id=7`). */
+export function IdFilter(description: string): PropertyDecorator {
+  return applyDecorators(IsInt(), Min(1), Max(MAX_ID), Type(() => Number), IsOptional(), ApiPropertyOptional({ description }));
+}
+
+/** An optional query filter naming a client (`?client_id=…`). */
+export function ClientIdFilter(description: string): PropertyDecorator {
+  return applyDecorators(IsString(), MaxLength(64), IsOptional(), ApiPropertyOptional({ description }));
 }
 
 /** A numeric row id in the path (`/admin/users/:id`, `/admin/tokens/:id`). */

@@ -1,7 +1,5 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { MAX_ID, PageDto, PaginationQueryDto } from '../../common/dto/page.dto';
+import { ApiProperty } from '@nestjs/swagger';
+import { ClientIdFilter, IdFilter, PageDto, PaginationQueryDto } from '../../common/dto/page.dto';
 import type { TokenState } from '../tokens.service';
 
 const STATES = ['active', 'expired', 'revoked'];
@@ -60,17 +58,9 @@ export class TokenDto {
 export class TokenListDto extends PageDto(TokenDto, 'Tokens') {}
 
 export class TokenListQueryDto extends PaginationQueryDto {
-  @ApiPropertyOptional({ description: 'Only tokens issued to this client' })
-  @IsOptional()
-  @MaxLength(64)
-  @IsString()
+  @ClientIdFilter('Only tokens issued to this client')
   client_id?: string;
 
-  @ApiPropertyOptional({ description: 'Only tokens issued for this user' })
-  @IsOptional()
-  @Type(() => Number)
-  @Max(MAX_ID)
-  @Min(1)
-  @IsInt()
+  @IdFilter('Only tokens issued for this user')
   user_id?: number;
 }
