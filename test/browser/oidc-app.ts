@@ -1,47 +1,27 @@
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { esc, LoopbackApp } from './loopback-app';
 import * as client from 'openid-client';
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /**
  * A third-party web app that signs people in with OpenID Connect through openid-client, as a
  * developer would write it: /start → the provider → /callback (ID token checked, userinfo read) →
  * a page with "Sign out", which goes through the provider's end_session_endpoint to /signed-out.
  */
-export class OidcApp {
-  private readonly server: Server;
+export class OidcApp extends LoopbackApp {
   private config: client.Configuration | null = null;
   private readonly pending = new Map<string, { verifier: string; nonce: string }>();
   private idToken: string | null = null;
-  url = '';
 
   constructor(
     private readonly issuer: string,
     private readonly clientId: string,
     private readonly clientSecret: string,
   ) {
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((err) => this.page(res, 500, 'Error', `<p id="error">${esc(String(err))}</p>`));
-    });
-  }
-
-  get redirectUri(): string {
-    return `${this.url}/callback`;
+    super();
   }
 
   get postLogoutRedirectUri(): string {
     return `${this.url}/signed-out`;
-  }
-
-  async listen(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
   private async discovered(): Promise<client.Configuration> {
@@ -51,7 +31,7 @@ export class OidcApp {
     return this.config;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     const config = await this.discovered();
     if (url.pathname === '/start') {
@@ -98,7 +78,7 @@ export class OidcApp {
     this.page(res, 404, 'Not found', '<p>not found</p>');
   }
 
-  private page(res: ServerResponse, status: number, title: string, body: string): void {
+  protected page(res: ServerResponse, status: number, title: string, body: string): void {
     res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>${esc(title)}</title>${body}`);
   }
 }

@@ -1,8 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { esc, LoopbackApp } from './loopback-app';
 
 /** Where the third-party app finds the server (from its RFC 8414 metadata). */
 export interface ServerEndpoints {
@@ -16,35 +14,17 @@ export interface ServerEndpoints {
  * the PKCE authorization URL and redirects, /callback exchanges the code with the client's id and
  * secret and shows /api/profile, /profile calls the API again with the token it holds.
  */
-export class ThirdPartyApp {
+export class ThirdPartyApp extends LoopbackApp {
   clientId = '';
   clientSecret = '';
-  private readonly server: Server;
   private readonly pending = new Map<string, string>();
   private accessToken: string | null = null;
-  url = '';
 
   constructor(private readonly endpoints: ServerEndpoints) {
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((err) => this.page(res, 500, 'Error', `<p id="error">${esc(String(err))}</p>`));
-    });
+    super();
   }
 
-  get redirectUri(): string {
-    return `${this.url}/callback`;
-  }
-
-  async listen(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     if (url.pathname === '/start') {
       // ?state_length=N pads the state to N characters (the server accepts up to 2048).
@@ -101,7 +81,7 @@ export class ThirdPartyApp {
     );
   }
 
-  private page(res: ServerResponse, status: number, title: string, body: string): void {
+  protected page(res: ServerResponse, status: number, title: string, body: string): void {
     res
       .writeHead(status, { 'content-type': 'text/html; charset=utf-8' })
       .end(`<!doctype html><html><head><title>${esc(title)} · Third-party app</title></head><body style="font:16px system-ui;margin:2rem">${body}</body></html>`);
