@@ -177,6 +177,12 @@ function int(value: string | undefined): number | string | undefined {
   return value !== undefined && /^\d+$/.test(value) ? Number(value) : value;
 }
 
+/** The `<id>` positional of a command, validated as a row id. */
+async function idArgument(id: string | undefined): Promise<number> {
+  if (id === undefined) throw new CliError('missing <id> (see --help)');
+  return (await checked(IdParamDto, { id: int(id) })).id;
+}
+
 type Values = Record<string, string | boolean | string[] | undefined>;
 type Run = (app: INestApplicationContext) => Promise<unknown>;
 
@@ -215,11 +221,10 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     positionals: 1,
     async prepare(_values, [id]) {
-      if (id === undefined) throw new CliError('missing <id> (see --help)');
-      const param = await checked(IdParamDto, { id: int(id) });
+      const rowId = await idArgument(id);
       return async (app) => {
-        if (!(await app.get(UsersService).delete(param.id))) throw new CliError(`id: no user ${param.id}`);
-        return { id: param.id, deleted: true };
+        if (!(await app.get(UsersService).delete(rowId))) throw new CliError(`id: no user ${rowId}`);
+        return { id: rowId, deleted: true };
       };
     },
   },
@@ -295,15 +300,14 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     positionals: 1,
     async prepare(_values, [id]) {
-      if (id === undefined) throw new CliError('missing <id> (see --help)');
-      const param = await checked(IdParamDto, { id: int(id) });
+      const rowId = await idArgument(id);
       return async (app) => {
         const tokens = app.get(TokensService);
-        const token = await tokens.findById(param.id);
-        if (!token) throw new CliError(`id: no token ${param.id}`);
-        await tokens.revokeById(param.id);
-        app.get(AuditService).record({ type: 'token.revoked', clientId: token.clientId, userId: token.userId, detail: { token_id: param.id, by: 'cli' } });
-        return { id: param.id, revoked: true };
+        const token = await tokens.findById(rowId);
+        if (!token) throw new CliError(`id: no token ${rowId}`);
+        await tokens.revokeById(rowId);
+        app.get(AuditService).record({ type: 'token.revoked', clientId: token.clientId, userId: token.userId, detail: { token_id: rowId, by: 'cli' } });
+        return { id: rowId, revoked: true };
       };
     },
   },
