@@ -5,7 +5,7 @@ import { Client } from './client.entity';
 import { ClientCache } from './client-cache';
 
 const client = (clientId: string): Client =>
-  Object.assign(new Client(), { id: 1, clientId, clientSecretHash: null, clientIdIssuedAt: 0, clientSecretExpiresAt: 0, metadata: { grant_types: ['client_credentials'] }, userId: null });
+  Object.assign(new Client(), { id: 1, clientId, clientSecretHash: null, clientIdIssuedAt: 0, clientSecretExpiresAt: 0, metadata: { grant_types: ['client_credentials'] }, userId: null, vetted: true });
 
 describe(ClientCache.name, () => {
   let clock: FixedClock;

@@ -28,6 +28,14 @@ export class Client {
   /** Owner (a developer-console user); null for clients made by the operator. */
   @Column({ name: 'user_id', type: 'int', nullable: true })
   userId: number | null;
+
+  /**
+   * Whether the operator stands behind this client: true for clients made through the admin API or
+   * the CLI, false for those that registered themselves (developer console, dynamic registration)
+   * until the operator vets them.
+   */
+  @Column({ name: 'vetted', type: 'boolean', default: true })
+  vetted: boolean;
 }
 
 /** Rules read off a client's metadata, kept beside the entity so every layer asks the same way. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
-import { nullableNumber, Row, TableColumns } from '../database/table';
+import { booleanColumn, nullableNumber, Row, TableColumns } from '../database/table';
 import { Client } from './client.entity';
 import { ClientMetadata } from './client-metadata';
 
@@ -14,6 +14,7 @@ const CLIENT = new TableColumns<Client>(
     clientSecretExpiresAt: 'client_secret_expires_at',
     metadata: 'client_metadata',
     userId: 'user_id',
+    vetted: 'vetted',
   },
   { metadata: (m) => JSON.stringify(m) },
 );
@@ -28,6 +29,7 @@ function toClient(r: Row): Client {
     clientSecretExpiresAt: Number(r.client_secret_expires_at),
     metadata: JSON.parse(r.client_metadata as string) as ClientMetadata,
     userId: nullableNumber(r.user_id),
+    vetted: booleanColumn(r.vetted),
   });
 }
 

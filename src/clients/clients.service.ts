@@ -68,6 +68,8 @@ export class ClientsService {
       clientSecretExpiresAt: 0,
       metadata,
       userId: ownerId,
+      // A client registered by a console user is theirs, not the operator's: unvetted until reviewed.
+      vetted: ownerId === null,
     });
     this.audit.record({ type: 'client.created', clientId: client.clientId, userId: ownerId, ip });
     return { client, secret };

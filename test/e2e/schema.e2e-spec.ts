@@ -188,7 +188,7 @@ describe('migration TokenFamilyOnlyWithRefresh', () => {
       await before.query(insert, ['a2', 'r2', 'f2']);
       await before.destroy();
 
-      const after = await open(migrations);
+      const after = await open(migrations.slice(0, migrations.indexOf(TokenFamilyOnlyWithRefresh1796140000001) + 1));
       try {
         expect(await families(after)).toEqual([{ a: 'a1', f: null }, { a: 'a2', f: 'f2' }]);
         await after.undoLastMigration();

@@ -7,6 +7,7 @@ import { PendingAuthorizationRequests1796130000001 } from './1796130000001-pendi
 import { AuthThrottle1796130000002 } from './1796130000002-auth-throttle';
 import { SigningKeys1796140000000 } from './1796140000000-signing-keys';
 import { TokenFamilyOnlyWithRefresh1796140000001 } from './1796140000001-token-family-only-with-refresh';
+import { ClientVetted1796150000000 } from './1796150000000-client-vetted';
 
 /** Every migration, in order. Released migrations are never edited: add a new one. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   AuthThrottle1796130000002,
   SigningKeys1796140000000,
   TokenFamilyOnlyWithRefresh1796140000001,
+  ClientVetted1796150000000,
 ];
