@@ -138,6 +138,15 @@ export class Db {
   }
 
   /**
+   * Runs `work` (and everything it schedules: timers, promises) outside any open transaction, as if
+   * no request had opened one. Background writers started from a request (the audit drain) use it,
+   * so that their statements never join, or outlive, that request's transaction.
+   */
+  outsideTransaction<T>(work: () => T): T {
+    return this.current.exit(work);
+  }
+
+  /**
    * One transaction: every statement `work` makes through this Db, directly or through services and
    * repositories, commits or rolls back together. Inside an open transaction, `work` joins it.
    */
