@@ -109,9 +109,20 @@ export class AuditService implements OnApplicationShutdown {
     if (!this.writing) this.writing = this.db.outsideTransaction(() => new Promise((resolve) => setImmediate(resolve)).then(() => this.drain()));
   }
 
-  /** Resolves once every event recorded so far is written (or, when shutting down, given up on). */
-  async flush(): Promise<void> {
-    while (this.writing) await this.writing;
+  /**
+   * Resolves once every event recorded so far is written (or, when shutting down, given up on).
+   * With `maxWaitMs`, resolves after that long at the latest (the database may be refusing them).
+   */
+  async flush(maxWaitMs?: number): Promise<void> {
+    const deadline = maxWaitMs === undefined ? Infinity : Date.now() + maxWaitMs;
+    while (this.writing && Date.now() < deadline) {
+      if (maxWaitMs === undefined) await this.writing;
+      else {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([this.writing, new Promise((resolve) => (timer = setTimeout(resolve, deadline - Date.now())))]);
+        clearTimeout(timer);
+      }
+    }
   }
 
   list(filter: AuditEventFilter, limit: number, offset: number): Promise<[AuditEventRow[], number]> {
