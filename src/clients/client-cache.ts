@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
@@ -9,6 +10,14 @@ import { Client } from './client.entity';
 const MAX_ENTRIES = 10_000;
 /** Invalidation message meaning "every client" (a deleted user takes its clients with it). */
 const ALL = '*';
+/** Each instance publishes a heartbeat on the invalidation channel this often (milliseconds). */
+export const HEARTBEAT_MS = 250;
+/**
+ * The channel counts as healthy while this instance's own last heartbeat came back through Redis
+ * less than this long ago (milliseconds). Past it, the cache is bypassed: a hung Redis (sockets open,
+ * no answers) is noticed within this time, where the subscription alone would never notice it.
+ */
+export const SILENT_MS = 1000;
 
 /**
  * Clients by client_id, in memory: every authenticated request needs its client, and the row
@@ -16,8 +25,12 @@ const ALL = '*';
  * - a change made by this instance (update, secret rotation, deletion) evicts the entry before the
  *   change is reported done, and a lookup that raced with it is not stored;
  * - with Redis, every instance publishes its changes on one channel and evicts what the others
- *   publish; while the subscription is down (or not yet up) the cache is bypassed, and it starts
- *   empty again once the subscription is back;
+ *   publish. Each also publishes a heartbeat there every HEARTBEAT_MS; while its own heartbeat has
+ *   not come back for SILENT_MS (Redis stopped, hung, or the subscription lost), the cache is
+ *   bypassed and the database read, and it starts empty again once heartbeats come back;
+ * - a change is reported done once its message has come back through Redis to this instance
+ *   (so every subscriber has been sent it), or, when it does not, once SILENT_MS have passed (by
+ *   then every instance that cannot hear the channel has stopped serving from its cache);
  * - without Redis, a change made by another instance is seen after CLIENT_CACHE_TTL seconds at
  *   the latest (0 turns the cache off).
  * Unknown client_ids are not cached: a new client is found at once, and guessing ids fills nothing.
@@ -35,6 +48,13 @@ export class ClientCache implements OnModuleInit, OnApplicationShutdown {
   /** Without Redis, always; with Redis, only while the subscription is known to be live. */
   private live: boolean;
   private outageLogged = false;
+  /** This instance's heartbeat message, and when (performance.now()) it last came back. */
+  private readonly heartbeat = `heartbeat:${randomUUID()}`;
+  private lastHeartbeat = -Infinity;
+  private silent = true;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  /** Changes published by this instance, waiting to come back through Redis. */
+  private readonly echoes = new Map<string, Array<() => void>>();
 
   constructor(
     config: AppConfig,
@@ -50,8 +70,17 @@ export class ClientCache implements OnModuleInit, OnApplicationShutdown {
     if (this.ttl === 0 || !this.redis.client) return;
     const subscriber = this.redis.duplicate()!;
     this.subscriber = subscriber;
-    subscriber.on('message', (channel: string, clientId: string) => {
-      if (channel === this.channel) this.evict(clientId);
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel !== this.channel) return;
+      if (message === this.heartbeat) return this.heard();
+      // Other instances' heartbeats are not changes.
+      if (message.startsWith('heartbeat:')) return;
+      this.evict(message);
+      const waiting = this.echoes.get(message);
+      if (waiting) {
+        this.echoes.delete(message);
+        for (const done of waiting) done();
+      }
     });
     // Messages published while the connection was down are lost: forget everything and stay off
     // until the subscription is confirmed again.
@@ -62,17 +91,45 @@ export class ClientCache implements OnModuleInit, OnApplicationShutdown {
       this.outageLogged = true;
     });
     subscriber.on('ready', () => void this.resume());
+    const beat = () => void this.redis.client?.publish(this.channel, this.heartbeat).catch(() => undefined);
+    this.heartbeatTimer = setInterval(beat, HEARTBEAT_MS);
+    this.heartbeatTimer.unref();
     await this.resume();
+    beat();
   }
 
   onApplicationShutdown(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
     this.suspend();
     this.subscriber = null;
   }
 
+  /** Whether cached clients may be served now: with Redis, only while the channel is heard. */
+  private serving(): boolean {
+    if (!this.live) return false;
+    if (!this.redis.client) return true;
+    if (performance.now() - this.lastHeartbeat < SILENT_MS) return true;
+    if (!this.silent) {
+      this.silent = true;
+      this.evict(ALL);
+      this.logger.warn(`client cache bypassed: no heartbeat back through Redis for ${SILENT_MS} ms`);
+    }
+    return false;
+  }
+
+  /** This instance's heartbeat came back: the channel works. After a silence, start empty. */
+  private heard(): void {
+    this.lastHeartbeat = performance.now();
+    if (!this.silent) return;
+    this.silent = false;
+    // Changes published while it was silent may never have arrived.
+    this.evict(ALL);
+  }
+
   /** The cached client, or undefined when the caller must read the database. */
   get(clientId: string): Client | undefined {
-    if (!this.live) return undefined;
+    if (!this.serving()) return undefined;
     const entry = this.entries.get(clientId);
     if (!entry) return undefined;
     if (entry.expiresAt <= this.clock.now()) {
@@ -90,7 +147,7 @@ export class ClientCache implements OnModuleInit, OnApplicationShutdown {
     if (cached) return cached;
     const generation = this.generation;
     const client = await load();
-    if (client && this.live && generation === this.generation) {
+    if (client && this.serving() && generation === this.generation) {
       if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
       this.entries.set(clientId, { client: freeze(client), expiresAt: this.clock.now() + this.ttl });
     }
@@ -112,14 +169,32 @@ export class ClientCache implements OnModuleInit, OnApplicationShutdown {
     await this.publish(ALL);
   }
 
+  /**
+   * Publishes a change and resolves once it has come back through Redis to this instance; if it
+   * does not within SILENT_MS (Redis down or hung), once SILENT_MS have passed since the change:
+   * every instance whose channel is as broken as this one's has stopped serving from its cache by then.
+   */
   private async publish(message: string): Promise<void> {
     if (this.ttl === 0 || !this.redis.client) return;
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    let done!: () => void;
+    const echoed = new Promise<void>((resolve) => (done = resolve));
+    const waiting = this.echoes.get(message) ?? [];
+    waiting.push(done);
+    this.echoes.set(message, waiting);
     try {
       await this.redis.client.publish(this.channel, message);
     } catch (err) {
-      // The other instances' subscriptions are then most likely down too, and they bypass their caches.
       this.logger.error(`could not publish a client change: ${err instanceof Error ? err.message : String(err)}`);
     }
+    // A few milliseconds past SILENT_MS, so that a silent instance has certainly stopped serving.
+    const left = SILENT_MS + 20 - (performance.now() - started);
+    await Promise.race([echoed, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, left))))]);
+    clearTimeout(timer);
+    const still = this.echoes.get(message)?.filter((d) => d !== done);
+    if (still?.length) this.echoes.set(message, still);
+    else this.echoes.delete(message);
   }
 
   private evict(clientId: string): void {

@@ -57,6 +57,8 @@ export class AppConfig {
   redisUrl: string | null;
   /** Prefix of every Redis key and channel, so several deployments (or test runs) can share one Redis. */
   redisPrefix: string;
+  /** Milliseconds any Redis command may take before it fails (a hung Redis must not hang requests). */
+  redisCommandTimeout: number;
   /** One JSON object per line, or pino-pretty for a terminal. */
   logFormat: 'json' | 'pretty';
   /** Fastify's trustProxy: whether X-Forwarded-For/-Proto from a proxy in front are believed. */

@@ -133,6 +133,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.logLevel = oneOf(env, 'LOG_LEVEL', 'info', ['silent', 'error', 'warn', 'info', 'debug'] as const);
   config.redisUrl = redisUrl(env);
   config.redisPrefix = env.REDIS_PREFIX?.trim() || 'gatehouse:';
+  config.redisCommandTimeout = int(env, 'REDIS_COMMAND_TIMEOUT', 500, 50, 60_000);
   // Pretty output is for a person at a terminal; files and log shippers get one JSON object a line.
   const prettyByDefault = config.nodeEnv === 'development' && process.stdout.isTTY === true;
   config.logFormat = oneOf(env, 'LOG_FORMAT', prettyByDefault ? 'pretty' : 'json', ['json', 'pretty'] as const);

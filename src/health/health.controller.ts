@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Db } from '../database/db';
 import { ShutdownState } from './shutdown-state';
+import { RedisService } from '../redis/redis.service';
 
 /**
  * Probes for load balancers and orchestrators: `/health/live` (the process answers: restart it if
@@ -14,6 +15,7 @@ export class HealthController {
   constructor(
     private readonly db: Db,
     private readonly shutdown: ShutdownState,
+    private readonly redis: RedisService,
   ) {}
 
   @Get()
@@ -46,10 +48,13 @@ export class HealthController {
     } catch {
       // The check that failed stays "down"/"unknown".
     }
-    const ready = checks.database === 'up' && checks.migrations === 'applied' && checks.writes === 'ok' && !checks.shutting_down;
+    // With REDIS_URL, the counters every credential check reads live there: an instance that cannot
+    // reach Redis (within REDIS_COMMAND_TIMEOUT) would refuse those checks, so it is not ready.
+    const redis = await this.redis.reachable();
+    const ready = checks.database === 'up' && checks.migrations === 'applied' && checks.writes === 'ok' && redis !== false && !checks.shutting_down;
     reply
       .status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
       .header('Cache-Control', 'no-store')
-      .send({ status: ready ? 'ok' : 'unavailable', ...checks });
+      .send({ status: ready ? 'ok' : 'unavailable', ...checks, ...(redis === null ? {} : { redis: redis ? 'up' : 'down' }) });
   }
 }
