@@ -5,6 +5,7 @@ import { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
 import { Db } from './db';
 import { SqliteCheckpointer } from './sqlite-checkpointer';
+import { Leases } from './leases';
 
 const ranAtStart = new WeakMap<DataSource, string[]>();
 
@@ -29,7 +30,7 @@ export function migrationsRanAtStart(dataSource: DataSource): string[] {
       },
     }),
   ],
-  providers: [Db, SqliteCheckpointer],
-  exports: [Db],
+  providers: [Db, SqliteCheckpointer, Leases],
+  exports: [Db, Leases],
 })
 export class DatabaseModule {}

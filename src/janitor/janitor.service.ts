@@ -3,6 +3,7 @@ import pino, { Logger } from 'pino';
 import { AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { Db } from '../database/db';
+import { Leases } from '../database/leases';
 import { AppLogger } from '../logging/app-logger';
 
 /**
@@ -23,6 +24,10 @@ export interface PurgeReport {
 
 /** Rows per DELETE: small enough that no statement holds its locks for long. */
 const BATCH = 1000;
+/** The lease row of the scheduled purge. */
+const LEASE = 'janitor';
+/** While a purge runs its lease is held this far ahead (ms), renewed after every batch. */
+const LEASE_MS = 60_000;
 
 /**
  * Deletes rows nobody can use any more: expired codes, tokens past their refresh lifetime,
@@ -30,6 +35,10 @@ const BATCH = 1000;
  * and brute-force counters, old audit events. Each table is walked once in primary-key order: a plain SELECT finds
  * the next ids (no locks on MySQL's consistent read), then `DELETE ... WHERE id IN (...)` locks
  * those rows only, so token inserts at the end of the table never wait on a gap lock.
+ *
+ * Scheduled purges (PURGE_INTERVAL, set on every instance) run on one instance at a time: each tick
+ * takes the `janitor` lease first and skips when another instance holds it; a finished purge keeps
+ * the lease until the next interval starts, so the cluster purges once per interval.
  */
 @Injectable()
 export class JanitorService implements OnApplicationShutdown {
@@ -38,9 +47,12 @@ export class JanitorService implements OnApplicationShutdown {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<PurgeReport> | null = null;
   private stopped = false;
+  /** A scheduled purge holding the lease is running: each batch renews it. */
+  private leased = false;
 
   constructor(
     private readonly db: Db,
+    private readonly leases: Leases,
     config: AppConfig,
     private readonly clock: Clock,
     @Optional() logger?: AppLogger,
@@ -88,12 +100,12 @@ export class JanitorService implements OnApplicationShutdown {
     return this.running;
   }
 
-  /** Purges every `seconds` (PURGE_INTERVAL) until shutdown. */
+  /** Purges every `seconds` (PURGE_INTERVAL) until shutdown, when this instance gets the lease. */
   schedule(seconds: number): void {
     const tick = () => {
       this.timer = setTimeout(() => {
-        this.purge()
-          .then((report) => this.log.info({ ...report }, 'purge done'))
+        this.purgeWithLease(seconds)
+          .then((report) => (report ? this.log.info({ ...report }, 'purge done') : this.log.debug('purge skipped: another instance holds the lease')))
           .catch((err: Error) => this.log.error({ error: err.message }, 'purge failed'))
           .finally(() => {
             if (!this.stopped) tick();
@@ -102,6 +114,20 @@ export class JanitorService implements OnApplicationShutdown {
       this.timer.unref();
     };
     tick();
+  }
+
+  /** One purge if no other instance has purged (or is purging) in this interval; null otherwise. */
+  async purgeWithLease(seconds: number): Promise<PurgeReport | null> {
+    const started = Date.now();
+    if (!(await this.leases.acquire(LEASE, started + LEASE_MS))) return null;
+    this.leased = true;
+    try {
+      return await this.purge();
+    } finally {
+      this.leased = false;
+      // Held until this interval ends: the other instances' ticks before then skip.
+      await this.leases.extend(LEASE, started + seconds * 1000).catch(() => undefined);
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -135,6 +161,7 @@ export class JanitorService implements OnApplicationShutdown {
       const { affected } = await this.db.execute(`DELETE FROM ${target.table} WHERE id IN (${ids.map(() => '?').join(', ')}) AND ${sql}`, [...ids, ...params]);
       total += affected;
       after = ids[ids.length - 1];
+      if (this.leased && !(await this.leases.extend(LEASE, Date.now() + LEASE_MS))) return total;
       if (rows.length < BATCH || this.stopped) return total;
       // Let waiting requests run between batches.
       await new Promise((resolve) => setImmediate(resolve));

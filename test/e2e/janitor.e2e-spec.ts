@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DATABASES, TestApp, startApp } from '../support/start-app';
+import { DATABASES, TestApp, startAnotherInstance, startApp } from '../support/start-app';
 import { basic, postForm } from '../support/http';
 import { obtainCode, obtainTokens, provision, Provisioned } from '../support/oauth-flow';
 import { Db } from '../../src/database/db';
@@ -124,6 +124,46 @@ describe.each(DATABASES)('janitor: db:purge (%s)', (_name, databaseUrl) => {
       await other.close();
     }
   });
+});
+
+const SHARED: Array<[string, () => string]> = [
+  ['sqlite file', () => `sqlite:${join(mkdtempSync(join(tmpdir(), 'gh-janitor-')), 'db.sqlite')}`],
+  ...(process.env.TEST_MYSQL_URL ? [['mysql', () => process.env.TEST_MYSQL_URL!] as [string, () => string]] : []),
+];
+
+describe.each(SHARED)('janitor on three instances (%s)', (_name, databaseUrl) => {
+  it('with PURGE_INTERVAL on every instance, purges on one at a time, once per interval (the lease)', async () => {
+    const a = await startApp(databaseUrl());
+    const others = [await startAnotherInstance(a), await startAnotherInstance(a)];
+    const spans: Array<{ instance: number; start: number; end: number }> = [];
+    try {
+      const janitors = [a, ...others].map((t) => t.app.get(JanitorService));
+      janitors.forEach((j, instance) => {
+        const purge = j.purge.bind(j);
+        jest.spyOn(j, 'purge').mockImplementation(async () => {
+          const start = Date.now();
+          try {
+            // A purge that takes a while, as on a large table.
+            await new Promise((r) => setTimeout(r, 300));
+            return await purge();
+          } finally {
+            spans.push({ instance, start, end: Date.now() });
+          }
+        });
+        j.schedule(1);
+      });
+      await new Promise((r) => setTimeout(r, 3600));
+    } finally {
+      for (const t of others) await t.close();
+      await a.close();
+    }
+    spans.sort((x, y) => x.start - y.start);
+    console.log(`janitor on three instances (${_name}): ${spans.length} purges in 3.6 s by instances ${spans.map((s) => s.instance).join(',')}`);
+    // Without the lease each instance would purge every second (about 9, overlapping).
+    expect(spans.length).toBeGreaterThanOrEqual(2);
+    expect(spans.length).toBeLessThanOrEqual(5);
+    for (let i = 1; i < spans.length; i++) expect(spans[i].start).toBeGreaterThanOrEqual(spans[i - 1].end);
+  }, 30_000);
 });
 
 describe('npm run cli -- db:purge (built CLI, sqlite file)', () => {
