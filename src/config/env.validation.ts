@@ -138,6 +138,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.logFormat = oneOf(env, 'LOG_FORMAT', prettyByDefault ? 'pretty' : 'json', ['json', 'pretty'] as const);
   config.trustProxy = trustProxy(env);
   config.shutdownTimeout = int(env, 'SHUTDOWN_TIMEOUT', 10, 1, 3600);
+  // Long enough for a balancer polling /health/ready (HAProxy: fall 2 × inter 1s, plus a check in
+  // flight) to take the instance out before it stops accepting; nothing polls outside production.
+  config.shutdownDrainSeconds = int(env, 'SHUTDOWN_DRAIN_SECONDS', config.nodeEnv === 'production' ? 5 : 0, 0, 300);
   config.metricsPort = env.METRICS_PORT?.trim() ? int(env, 'METRICS_PORT', 0, 0, 65535) : null;
   config.auditRetentionDays = int(env, 'AUDIT_RETENTION_DAYS', 90, 1, 36_500);
   config.purgeInterval = int(env, 'PURGE_INTERVAL', 0, 0, 31_536_000);

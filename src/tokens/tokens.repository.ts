@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
+import { DatabaseUnavailableError } from '../database/database-unavailable.error';
 import { nullableNumber as n, Row, TableColumns } from '../database/table';
 import { Token } from './token.entity';
 import { MetricsService } from '../metrics/metrics.service';
@@ -89,7 +90,8 @@ export class TokensRepository {
       await this.db.execute(TOKEN.insert(batch.length), batch.flatMap((b) => b.values));
       for (const b of batch) b.resolve();
     } catch (err) {
-      if (batch.length === 1) return batch[0].reject(err);
+      // The database cannot write now: every row of the batch fails alike, answered 503 by the caller.
+      if (batch.length === 1 || err instanceof DatabaseUnavailableError) return batch.forEach((b) => b.reject(err));
       // One bad row (say, its client was just deleted) must not fail the others: retry them one by one.
       for (const b of batch) {
         this.db.execute(TOKEN.insert(), b.values).then(() => b.resolve(), b.reject);
