@@ -90,7 +90,7 @@ export class ThrottleService {
       policy: { threshold: s.ipFailures, window: s.window, baseLock: s.lockSeconds, maxLock: s.maxLockSeconds },
       resets: false,
     };
-    // Usernames and client ids are compared case-normalized: "Alice" and "alice" share counters.
+    // Callers pass a username in its canonical form (users/username.ts); client ids are case-normalized here.
     const account = kind === 'signup' ? '' : (subject ?? '').trim().toLowerCase().slice(0, 256);
     if (!account) return [ipCounter];
     return [

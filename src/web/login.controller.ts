@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config';
 import { AuditService } from '../audit/audit.service';
 import { ThrottleService } from '../throttle/throttle.service';
 import { UsersService } from '../users/users.service';
+import { usernameSubject } from '../users/username';
 import { CsrfGuard } from './csrf.guard';
 import { singleValued } from './form-params';
 import { PageExceptionFilter } from './page-exception.filter';
@@ -44,8 +45,9 @@ export class LoginController {
     const again = (status: number, error: string) =>
       sendPage(reply, status, loginView({ csrfToken: reply.generateCsrf(), returnTo, username: body.username, error, signupEnabled: this.config.signupEnabled }));
     if (!body.username || !body.password) return again(401, 'Enter your username and password.');
-    const username = body.username.slice(0, 64);
-    const attempt = await this.throttle.begin('password', body.username, req.ip);
+    // Counters and the audit log know the account by its canonical name, whatever the spelling.
+    const username = usernameSubject(body.username);
+    const attempt = await this.throttle.begin('password', username, req.ip);
     const lockedOut = (retryAfter: number) => {
       this.audit.record({ type: 'sign_in.locked_out', ip: req.ip, detail: { via: 'login', username, retry_after: retryAfter } });
       reply.header('Retry-After', String(retryAfter));
@@ -56,7 +58,8 @@ export class LoginController {
     const user = await this.users.verifyPassword(body.username, body.password);
     if (!user) {
       const retryAfter = await attempt.failed();
-      this.audit.record({ type: 'sign_in.failed', ip: req.ip, detail: { via: 'login', username } });
+      const known = await this.users.knows(body.username);
+      this.audit.record({ type: 'sign_in.failed', ip: req.ip, detail: { via: 'login', username, ...(known ? {} : { unknown_username: true }) } });
       if (retryAfter > 0) return lockedOut(retryAfter);
       return again(401, 'Wrong username or password.');
     }

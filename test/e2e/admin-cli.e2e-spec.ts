@@ -216,7 +216,7 @@ describe('operator CLI (sqlite file)', () => {
   }, 120_000);
 
   it.each([
-    [['user:create', '--username', 'a b'], 'password1\n', '--username (username): may contain only letters, digits and . _ @ -'],
+    [['user:create', '--username', 'a b'], 'password1\n', '--username (username): must not contain spaces (RFC 8265 IdentifierClass)'],
     [['user:create', '--username', 'short'], '1234567\n', 'password (password): must be longer than or equal to 8 characters'],
     [['user:create'], '', 'missing --username (see --help)'],
   ])('refuses %j with one line on stderr and exit 1', async (args, input, line) => {
