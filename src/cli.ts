@@ -16,7 +16,7 @@ import { ClientsService, PublicClientHasNoSecretError } from './clients/clients.
 import { ClientMetadataError } from './clients/client-metadata';
 import { InvalidInputError, validateInput } from './common/dto/validation';
 import { IdParamDto, PaginationQueryDto } from './common/dto/page.dto';
-import { CreateUserDto, UserDto } from './users/dto/user.dto';
+import { CreateUserDto, UpdateUserDto, UserDto } from './users/dto/user.dto';
 import { ClientDto, ClientWithSecretDto, CreateClientDto } from './clients/dto/client.dto';
 import pino from 'pino';
 import { LoggingModule } from './logging/logging.module';
@@ -39,6 +39,9 @@ Commands:
   user:create --username <name> [--email <address>]
                 the password is asked at the terminal, or read from stdin when it is not one
   user:list [--limit <n>] [--offset <n>]
+  user:set-password <id>
+                the new password as for user:create; ends the user's sessions and revokes
+                their access and refresh tokens
   user:delete <id>
   client:create --name <name> --redirect-uri <uri> [--redirect-uri <uri> ...]
                 [--grant-types <a,b>] [--response-types <code,token>] [--scope "<profile email>"]
@@ -213,6 +216,21 @@ const COMMANDS: Record<string, Command> = {
       return async (app) => {
         const [users, total] = await app.get(UsersService).list(page.limit ?? 50, page.offset ?? 0);
         return { data: users.map((u) => UserDto.from(u)), total };
+      };
+    },
+  },
+
+  'user:set-password': {
+    options: {},
+    positionals: 1,
+    async prepare(_values, [id]) {
+      const rowId = await idArgument(id);
+      const password = await readPassword();
+      const dto = await checked(UpdateUserDto, { password });
+      return async (app) => {
+        const user = await app.get(UsersService).update(rowId, { password: dto.password });
+        if (!user) throw new CliError(`id: no user ${rowId}`);
+        return UserDto.from(user);
       };
     },
   },

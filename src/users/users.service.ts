@@ -8,6 +8,8 @@ import { UsersRepository } from './users.repository';
 import { AuditService } from '../audit/audit.service';
 import { InvalidInputError } from '../common/dto/validation';
 import { canonicalUsername, checkUsername } from './username';
+import { SessionsService } from '../sessions/sessions.service';
+import { TokensService } from '../tokens/tokens.service';
 
 export interface NewUser {
   username: string;
@@ -40,6 +42,8 @@ export class UsersService {
     private readonly clock: Clock,
     private readonly audit: AuditService,
     private readonly clients: ClientsService,
+    private readonly sessions: SessionsService,
+    private readonly tokens: TokensService,
   ) {}
 
   findById(id: number): Promise<User | null> {
@@ -97,8 +101,14 @@ export class UsersService {
     if (changes.password !== undefined) patch.passwordHash = await hashPassword(changes.password, this.config.argon2);
     if (Object.keys(patch).length > 0) {
       await this.users.update(id, patch);
+      // Whoever knew the old password may hold a session or tokens: they end with the password.
+      const revoked: Record<string, number> = {};
+      if (patch.passwordHash !== undefined) {
+        revoked.sessions_ended = await this.sessions.endAllForUser(id, 'password_changed', ip);
+        revoked.tokens_revoked = await this.tokens.revokeForUser(id);
+      }
       // Which fields changed, never their values.
-      this.audit.record({ type: 'user.changed', userId: id, ip, detail: { fields: Object.keys(changes).filter((k) => changes[k as keyof typeof changes] !== undefined).sort().join(' ') } });
+      this.audit.record({ type: 'user.changed', userId: id, ip, detail: { fields: Object.keys(changes).filter((k) => changes[k as keyof typeof changes] !== undefined).sort().join(' '), ...revoked } });
     }
     return { ...user, ...patch };
   }

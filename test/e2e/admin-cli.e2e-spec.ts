@@ -67,7 +67,7 @@ describe('operator CLI (sqlite file)', () => {
     const result = await cli('--help');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Usage: npm run cli -- <command> [options]');
-    for (const command of ['user:create', 'user:list', 'user:delete', 'client:create', 'client:rotate-secret', 'client:delete', 'client:list', 'token:revoke']) {
+    for (const command of ['user:create', 'user:list', 'user:set-password', 'user:delete', 'client:create', 'client:rotate-secret', 'client:delete', 'client:list', 'token:revoke']) {
       expect(result.stdout).toContain(command);
     }
   }, 60_000);
@@ -196,6 +196,25 @@ describe('operator CLI (sqlite file)', () => {
     expect(JSON.parse(revoked.stdout)).toEqual({ id, revoked: true });
     expect(row<{ access_token_revoked_at: number | null }>('SELECT access_token_revoked_at FROM oauth2_token WHERE id = ?', id).access_token_revoked_at).not.toBeNull();
     expectRefusal(await cli('token:revoke', '999999'), 'id: no token 999999');
+  }, 60_000);
+
+  it('sets a new password from stdin, revoking the user\'s tokens; refuses a short one or an unknown id', async () => {
+    const user = JSON.parse((await cliWithStdin('first password\n', 'user:create', '--username', 'changing')).stdout);
+    const client = JSON.parse((await cli('client:create', '--name', 'Pw', '--redirect-uri', 'https://pw.example/cb')).stdout);
+    write(
+      'INSERT INTO oauth2_token (client_id, user_id, token_type, access_token_hash, refresh_token_hash, scope, issued_at, expires_in, family_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      client.client_id, user.id, 'Bearer', sha256('pw-access'), sha256('pw-refresh'), 'profile', 1, 3600, 'pw-family',
+    );
+    const before = row<{ password_hash: string }>('SELECT password_hash FROM "user" WHERE id = ?', user.id).password_hash;
+    const changed = await cliWithStdin('second password\n', 'user:set-password', String(user.id));
+    expect(changed.code).toBe(0);
+    expect(JSON.parse(changed.stdout)).toEqual(user);
+    expect(row<{ password_hash: string }>('SELECT password_hash FROM "user" WHERE id = ?', user.id).password_hash).not.toBe(before);
+    const token = row<{ a: number | null; r: number | null }>('SELECT access_token_revoked_at AS a, refresh_token_revoked_at AS r FROM oauth2_token WHERE access_token_hash = ?', sha256('pw-access'));
+    expect(token.a).not.toBeNull();
+    expect(token.r).not.toBeNull();
+    expectRefusal(await cliWithStdin('short\n', 'user:set-password', String(user.id)), 'password (password): must be longer than or equal to 8 characters');
+    expectRefusal(await cliWithStdin('long enough 1\n', 'user:set-password', '999999'), 'id: no user 999999');
   }, 60_000);
 
   it('takes a client_id that starts with "-" after --, also through npm run cli', async () => {
