@@ -50,6 +50,8 @@ Commands:
                 [--post-logout-redirect-uri <uri> ...] [--access-token-format opaque|jwt]
                 [--id-token-alg RS256|ES256]
   client:rotate-secret <client_id>
+  client:vet <client_id>
+                the operator has reviewed a client a console user registered (see docs/security.md)
   client:delete <client_id>
   client:list [--limit <n>] [--offset <n>]
   token:revoke <id>
@@ -284,6 +286,19 @@ const COMMANDS: Record<string, Command> = {
         const { client, secret } = await app.get(ClientsService).create({ ...dto });
         if (secret) process.stderr.write('The client_secret is shown only this once: store it now.\n');
         return ClientWithSecretDto.withSecret(client, secret);
+      };
+    },
+  },
+
+  'client:vet': {
+    options: {},
+    positionals: 1,
+    async prepare(_values, [clientId]) {
+      if (!clientId) throw new CliError('missing <client_id> (see --help)');
+      return async (app) => {
+        const client = await app.get(ClientsService).vet(clientId);
+        if (!client) throw new CliError(`client_id: no client "${clientId.slice(0, 64)}"`);
+        return ClientDto.from(client);
       };
     },
   },

@@ -67,7 +67,7 @@ describe('operator CLI (sqlite file)', () => {
     const result = await cli('--help');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Usage: npm run cli -- <command> [options]');
-    for (const command of ['user:create', 'user:list', 'user:set-password', 'user:delete', 'client:create', 'client:rotate-secret', 'client:delete', 'client:list', 'token:revoke']) {
+    for (const command of ['user:create', 'user:list', 'user:set-password', 'user:delete', 'client:create', 'client:rotate-secret', 'client:vet', 'client:delete', 'client:list', 'token:revoke']) {
       expect(result.stdout).toContain(command);
     }
   }, 60_000);
@@ -215,6 +215,16 @@ describe('operator CLI (sqlite file)', () => {
     expect(token.r).not.toBeNull();
     expectRefusal(await cliWithStdin('short\n', 'user:set-password', String(user.id)), 'password (password): must be longer than or equal to 8 characters');
     expectRefusal(await cliWithStdin('long enough 1\n', 'user:set-password', '999999'), 'id: no user 999999');
+  }, 60_000);
+
+  it("vets a console user's client, and refuses an unknown one", async () => {
+    const client = JSON.parse((await cli('client:create', '--name', 'Console app', '--redirect-uri', 'https://console-app.example/cb')).stdout);
+    write('UPDATE oauth2_client SET vetted = 0 WHERE client_id = ?', client.client_id);
+    const vetted = await cli('client:vet', client.client_id);
+    expect(vetted.code).toBe(0);
+    expect(JSON.parse(vetted.stdout)).toMatchObject({ client_id: client.client_id, vetted: true });
+    expect(row<{ vetted: number }>('SELECT vetted FROM oauth2_client WHERE client_id = ?', client.client_id).vetted).toBe(1);
+    expectRefusal(await cli('client:vet', 'no-such-client'), 'client_id: no client "no-such-client"');
   }, 60_000);
 
   it('takes a client_id that starts with "-" after --, also through npm run cli', async () => {
