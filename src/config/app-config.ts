@@ -24,6 +24,10 @@ export interface ThrottleConfig {
   /** The first lock; each further failure doubles it. */
   lockSeconds: number;
   maxLockSeconds: number;
+  /** The longest lock of the account-wide counter (every IP together): what an attacker can hold against an account. */
+  accountMaxLockSeconds: number;
+  /** Lifetime of the known-device cookie a sign-in sets (OWASP device cookies). */
+  deviceCookieTtl: number;
 }
 
 export class AppConfig {

@@ -189,8 +189,11 @@ function throttle(env: Env): AppConfig['throttle'] {
     window: int(env, 'THROTTLE_WINDOW', 900, 1, 31_536_000),
     lockSeconds: int(env, 'THROTTLE_LOCK_SECONDS', 60, 1, 86_400),
     maxLockSeconds: int(env, 'THROTTLE_MAX_LOCK_SECONDS', 900, 1, 86_400),
+    accountMaxLockSeconds: int(env, 'THROTTLE_ACCOUNT_MAX_LOCK_SECONDS', 300, 1, 86_400),
+    deviceCookieTtl: int(env, 'DEVICE_COOKIE_TTL', 15_552_000, 60, 63_072_000),
   };
   if (settings.maxLockSeconds < settings.lockSeconds) throw new ConfigError('THROTTLE_MAX_LOCK_SECONDS must be at least THROTTLE_LOCK_SECONDS');
+  if (settings.accountMaxLockSeconds < settings.lockSeconds) throw new ConfigError('THROTTLE_ACCOUNT_MAX_LOCK_SECONDS must be at least THROTTLE_LOCK_SECONDS');
   if (settings.accountFailures < settings.accountIpFailures) {
     throw new ConfigError('THROTTLE_ACCOUNT_FAILURES (every IP) must be at least THROTTLE_ACCOUNT_IP_FAILURES (one IP)');
   }

@@ -158,7 +158,7 @@ export class TokensRepository {
   }
 
   /** Revokes access and refresh token of every row matching one column. */
-  async revokeWhere(column: 'id' | 'family_id' | 'code_id', value: number | string, now: number): Promise<number> {
+  async revokeWhere(column: 'id' | 'family_id' | 'code_id' | 'user_id', value: number | string, now: number): Promise<number> {
     const { affected } = await this.db.execute(
       `UPDATE oauth2_token SET access_token_revoked_at = COALESCE(access_token_revoked_at, ?), ` +
         `refresh_token_revoked_at = COALESCE(refresh_token_revoked_at, ?) WHERE ${column} = ?`,

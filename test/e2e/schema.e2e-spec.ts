@@ -134,7 +134,9 @@ describe('schema produced by the migrations', () => {
       { name: 'id', nullable: false },
       { name: 'password_hash', nullable: false },
       { name: 'username', nullable: false },
+      { name: 'username_canonical', nullable: false },
     ]);
+    expect(schema.unique.user).toEqual(['username', 'username_canonical']);
     expect(schema.unique.oauth2_client).toEqual(['client_id']);
     expect(schema.foreignKeys.oauth2_token).toEqual(['client_id -> oauth2_client.client_id ON DELETE CASCADE', 'user_id -> user.id ON DELETE CASCADE']);
     const fk = await db.query<{ foreign_keys: number }>('PRAGMA foreign_keys');
