@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource, EntityManager } from 'typeorm';
+import { WriteConflicts } from './write-conflict';
 
 /**
  * Runs statements and transactions against the one DataSource.
@@ -13,7 +14,8 @@ import { DataSource, EntityManager } from 'typeorm';
  * so two concurrent transactions would nest as savepoints of each other and a statement from
  * another request could land inside an open transaction. On SQLite we therefore let one
  * transaction run at a time and hold other statements until it ends. MySQL has a pool and real
- * isolation, so there it is plain TypeORM.
+ * isolation, so there it is plain TypeORM, plus one thing: a transaction or statement that loses a
+ * write conflict (another Galera node committed the same rows first) is run again (write-conflict.ts).
  */
 export interface WriteResult {
   affected: number;
@@ -58,6 +60,9 @@ export class Db {
   private openTransactions = 0;
   private readonly statements = new Map<string, SqliteStatement>();
   private readonly current = new AsyncLocalStorage<EntityManager>();
+  readonly conflicts = new WriteConflicts();
+  /** What to do once the transaction of this manager has committed (dropped if it rolls back). */
+  private readonly onCommit = new WeakMap<EntityManager, Array<() => void>>();
 
   constructor(readonly dataSource: DataSource) {
     this.isSqlite = dataSource.options.type === 'better-sqlite3';
@@ -92,16 +97,8 @@ export class Db {
    */
   private async direct(sql: string, params: unknown[], prepare = false): Promise<unknown[] | WriteResult> {
     if (!this.isSqlite) {
-      const pool = (this.dataSource.driver as unknown as { pool: MysqlPool }).pool;
-      return new Promise((resolve, reject) => {
-        const done: MysqlCallback = (err, result) => {
-          if (err) reject(err);
-          else if (Array.isArray(result)) resolve(result);
-          else resolve({ affected: result.affectedRows, insertId: result.insertId });
-        };
-        if (prepare) pool.execute(sql, params, done);
-        else pool.query(sql, params, done);
-      });
+      // One autocommit statement that lost a conflict was rolled back whole: running it again is safe.
+      return this.conflicts.retry(() => this.mysqlDirect(sql, params, prepare));
     }
     if (this.openTransactions > 0) return this.serialized(() => this.direct(sql, params));
     let statement = this.statements.get(sql);
@@ -114,6 +111,19 @@ export class Db {
     if (statement.reader) return statement.all(...bound);
     const info = statement.run(...bound);
     return { affected: info.changes, insertId: Number(info.lastInsertRowid) };
+  }
+
+  private mysqlDirect(sql: string, params: unknown[], prepare: boolean): Promise<unknown[] | WriteResult> {
+    const pool = (this.dataSource.driver as unknown as { pool: MysqlPool }).pool;
+    return new Promise((resolve, reject) => {
+      const done: MysqlCallback = (err, result) => {
+        if (err) reject(err);
+        else if (Array.isArray(result)) resolve(result);
+        else resolve({ affected: result.affectedRows, insertId: result.insertId });
+      };
+      if (prepare) pool.execute(sql, params, done);
+      else pool.query(sql, params, done);
+    });
   }
 
   /** Connections of this process: the mysql2 pool's, or SQLite's single one. */
@@ -140,20 +150,42 @@ export class Db {
   /**
    * One transaction: every statement `work` makes through this Db, directly or through services and
    * repositories, commits or rolls back together. Inside an open transaction, `work` joins it.
+   * On MySQL a transaction that loses a write conflict is rolled back and `work` runs again whole,
+   * so `work` must keep nothing but database changes from a run that did not commit.
    */
   transaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.inTransaction) return work();
     const open = async () => {
       this.openTransactions++;
       try {
-        return await this.dataSource.transaction((manager) => this.current.run(manager, work));
+        let done: Array<() => void> = [];
+        const result = await this.dataSource.transaction((manager) => {
+          // A run that lost a write conflict and is run again starts with nothing to do after commit.
+          done = [];
+          this.onCommit.set(manager, done);
+          return this.current.run(manager, work);
+        });
+        for (const fn of done) fn();
+        return result;
       } finally {
         // On Node 20 an enabled AsyncLocalStorage slows down every promise of the process (promise
         // hooks). With no transaction open nothing reads it, so it is off until the next one.
         if (--this.openTransactions === 0) this.current.disable();
       }
     };
-    return this.isSqlite ? this.serialized(open) : open();
+    return this.isSqlite ? this.serialized(open) : this.conflicts.retry(open);
+  }
+
+  /**
+   * Runs `fn` once the open transaction has committed, or now when none is open: counters, audit
+   * records and other effects outside the database must not count a run that rolled back (a
+   * transaction that lost a write conflict runs again, and would count twice).
+   */
+  afterCommit(fn: () => void): void {
+    const manager = this.current.getStore();
+    const queue = manager && this.onCommit.get(manager);
+    if (queue) queue.push(fn);
+    else fn();
   }
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {
