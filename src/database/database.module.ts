@@ -4,6 +4,8 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
 import { Db } from './db';
+import { galeraSchemaViolations, isGalera } from './galera';
+import { withMigrationLease } from './migration-lease';
 import { SqliteCheckpointer } from './sqlite-checkpointer';
 
 const ranAtStart = new WeakMap<DataSource, string[]>();
@@ -23,8 +25,13 @@ export function migrationsRanAtStart(dataSource: DataSource): string[] {
       useFactory: (config: AppConfig) => ({ ...dataSourceOptions(config.database), retryAttempts: 0 }),
       dataSourceFactory: async (options) => {
         const dataSource = await new DataSource(options!).initialize();
-        const ran = await dataSource.runMigrations({ transaction: 'each' });
+        // Instances starting together take turns; the later ones find nothing left to run.
+        const ran = await withMigrationLease(dataSource, () => dataSource.runMigrations({ transaction: 'each' }));
         ranAtStart.set(dataSource, ran.map((m) => m.name));
+        if (await isGalera(dataSource)) {
+          const violations = await galeraSchemaViolations(dataSource);
+          if (violations.length) throw new Error(`this database is a Galera node, and ${violations.join('; ')}`);
+        }
         return dataSource;
       },
     }),

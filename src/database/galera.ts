@@ -1,0 +1,37 @@
+import { DataSource } from 'typeorm';
+
+/**
+ * MariaDB Galera: what Gatehouse checks and sets when its database is a node of a cluster.
+ *
+ * Galera replicates InnoDB row changes only, certifies them by primary key, and refuses
+ * `LOCK TABLES` and `GET_LOCK` across nodes: a table without a primary key or on another engine
+ * is not safely replicated. Gatehouse's own statements avoid locks (single-use is a conditional
+ * UPDATE, migrations take a lease row); this check names any table that breaks the other rules.
+ */
+export async function isGalera(dataSource: DataSource): Promise<boolean> {
+  if (dataSource.options.type !== 'mysql') return false;
+  const rows: Array<{ Value?: string; value?: string }> = await dataSource.query("SHOW VARIABLES LIKE 'wsrep_on'");
+  return (rows[0]?.Value ?? rows[0]?.value ?? 'OFF').toUpperCase() === 'ON';
+}
+
+/** One line per table of this database that Galera cannot replicate safely (empty: none). */
+export async function galeraSchemaViolations(dataSource: DataSource): Promise<string[]> {
+  const tables: Array<{ name: string; engine: string | null }> = await dataSource.query(
+    `SELECT t.TABLE_NAME AS name, t.ENGINE AS engine FROM information_schema.TABLES t
+      WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE'`,
+  );
+  const withPrimaryKey = new Set(
+    (
+      (await dataSource.query(
+        `SELECT TABLE_NAME AS name FROM information_schema.TABLE_CONSTRAINTS
+          WHERE TABLE_SCHEMA = DATABASE() AND CONSTRAINT_TYPE = 'PRIMARY KEY'`,
+      )) as Array<{ name: string }>
+    ).map((r) => r.name),
+  );
+  const violations: string[] = [];
+  for (const t of tables.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if ((t.engine ?? '').toLowerCase() !== 'innodb') violations.push(`table ${t.name} uses ${t.engine}: Galera replicates InnoDB only`);
+    if (!withPrimaryKey.has(t.name)) violations.push(`table ${t.name} has no primary key: Galera cannot certify its rows`);
+  }
+  return violations;
+}
