@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource, EntityManager } from 'typeorm';
 import { WriteConflicts } from './write-conflict';
+import { mysqlHostsOf } from './mysql-hosts';
 
 /**
  * Runs statements and transactions against the one DataSource.
@@ -15,7 +16,8 @@ import { WriteConflicts } from './write-conflict';
  * another request could land inside an open transaction. On SQLite we therefore let one
  * transaction run at a time and hold other statements until it ends. MySQL has a pool and real
  * isolation, so there it is plain TypeORM, plus one thing: a transaction or statement that loses a
- * write conflict (another Galera node committed the same rows first) is run again (write-conflict.ts).
+ * write conflict (another Galera node committed the same rows first) is run again (write-conflict.ts),
+ * and with several hosts, one that found its node gone runs again once the pool has moved (mysql-hosts.ts).
  */
 export interface WriteResult {
   affected: number;
@@ -72,7 +74,7 @@ export class Db {
   async query<T = Record<string, unknown>>(sql: string, params: unknown[] = [], options: QueryOptions = {}): Promise<T[]> {
     const manager = this.current.getStore();
     if (manager) return manager.query(sql, this.bind(params));
-    const result = await this.direct(sql, params, options.prepare === true);
+    const result = await this.direct(sql, params, options.prepare === true, true);
     return Array.isArray(result) ? (result as T[]) : [];
   }
 
@@ -95,10 +97,10 @@ export class Db {
    * better-sqlite3, the mysql2 pool on MySQL. TypeORM's query path (query runner, logger,
    * broadcaster) costs more than the statement on the hot paths.
    */
-  private async direct(sql: string, params: unknown[], prepare = false): Promise<unknown[] | WriteResult> {
+  private async direct(sql: string, params: unknown[], prepare = false, read = false): Promise<unknown[] | WriteResult> {
     if (!this.isSqlite) {
       // One autocommit statement that lost a conflict was rolled back whole: running it again is safe.
-      return this.conflicts.retry(() => this.mysqlDirect(sql, params, prepare));
+      return this.conflicts.retry(() => this.onNode(() => this.mysqlDirect(sql, params, prepare), read));
     }
     if (this.openTransactions > 0) return this.serialized(() => this.direct(sql, params));
     let statement = this.statements.get(sql);
@@ -111,6 +113,12 @@ export class Db {
     if (statement.reader) return statement.all(...bound);
     const info = statement.run(...bound);
     return { affected: info.changes, insertId: Number(info.lastInsertRowid) };
+  }
+
+  /** With several hosts, `work` moves with the pool when its node goes away (see MysqlHosts.run). */
+  private onNode<T>(work: () => Promise<T>, rerunnable: boolean): Promise<T> {
+    const hosts = mysqlHostsOf(this.dataSource);
+    return hosts ? hosts.run(work, rerunnable) : work();
   }
 
   private mysqlDirect(sql: string, params: unknown[], prepare: boolean): Promise<unknown[] | WriteResult> {
@@ -173,7 +181,7 @@ export class Db {
         if (--this.openTransactions === 0) this.current.disable();
       }
     };
-    return this.isSqlite ? this.serialized(open) : this.conflicts.retry(open);
+    return this.isSqlite ? this.serialized(open) : this.conflicts.retry(() => this.onNode(open, false));
   }
 
   /**

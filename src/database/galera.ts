@@ -35,3 +35,23 @@ export async function galeraSchemaViolations(dataSource: DataSource): Promise<st
   }
   return violations;
 }
+
+interface PoolWithEvents {
+  on(event: 'connection', listener: (conn: { query(sql: string): unknown }) => void): void;
+  _allConnections: { length: number; get(i: number): { query(sql: string): unknown } };
+}
+
+/**
+ * Read-your-writes across nodes: Galera applies another node's commit a moment after it returns,
+ * so a read on this node may not see a row that a request on another node has just written (a
+ * session after sign-in, a pending request, a code, a revocation). `wsrep_sync_wait = 1` makes each
+ * read wait until this node has applied everything committed before it began. Every connection
+ * of the pool gets it: the reads that may be stale without harm are few and cheap anyway.
+ */
+export function enableCausalReads(dataSource: DataSource): void {
+  const pool = (dataSource.driver as unknown as { pool: PoolWithEvents }).pool;
+  const SET = 'SET SESSION wsrep_sync_wait = 1';
+  // Queued as the connection's first command, ahead of whatever it was opened for.
+  pool.on('connection', (conn) => conn.query(SET));
+  for (let i = 0; i < pool._allConnections.length; i++) pool._allConnections.get(i).query(SET);
+}
