@@ -28,6 +28,8 @@ interface NodeState {
   reason: string;
   streak: number;
   conn?: Connection;
+  /** wsrep_on, read once per probe connection. */
+  galera?: boolean;
   probing: boolean;
 }
 
@@ -220,35 +222,51 @@ export class MysqlHosts {
     n.reason = reason;
   }
 
-  private status(n: NodeState): Promise<Record<string, string>> {
-    return new Promise((resolve, reject) => {
-      const timeout = setTimeout(() => reject(Object.assign(new Error('no answer'), { code: 'ETIMEDOUT' })), PROBE_TIMEOUT_MS);
-      const fail = (err: Error) => {
-        clearTimeout(timeout);
-        reject(err);
-      };
-      if (!n.conn) {
-        const conn = createConnection({ host: n.host.host, port: n.host.port, ...this.credentials, connectTimeout: PROBE_TIMEOUT_MS });
-        // A node killed outright closes this connection: it is dropped now, not at the next probe.
-        const lost = (err?: Error) => {
-          if (n.conn !== conn) return;
-          n.conn = undefined;
-          conn.destroy();
-          this.mark(n, false, (err as { code?: string } | undefined)?.code ?? 'connection closed');
-          this.select();
-        };
-        conn.on('error', lost);
-        conn.on('end', () => lost());
-        n.conn = conn;
-      }
-      n.conn.query("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_ready', 'wsrep_local_state')", (err, rows) => {
-        clearTimeout(timeout);
-        if (err) return fail(err);
-        const status: Record<string, string> = {};
-        for (const row of rows as Array<{ Variable_name: string; Value: string }>) status[row.Variable_name.toLowerCase()] = row.Value;
-        resolve(status);
-      });
+  /** The node's wsrep status (empty for a server that is not a Galera node), within the probe timeout. */
+  private async status(n: NodeState): Promise<Record<string, string>> {
+    let timeout: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timeout = setTimeout(() => reject(Object.assign(new Error('no answer'), { code: 'ETIMEDOUT' })), PROBE_TIMEOUT_MS);
     });
+    try {
+      return await Promise.race([this.readStatus(n), expired]);
+    } finally {
+      clearTimeout(timeout);
+    }
+  }
+
+  private async readStatus(n: NodeState): Promise<Record<string, string>> {
+    if (!n.conn) {
+      const conn = createConnection({ host: n.host.host, port: n.host.port, ...this.credentials, connectTimeout: PROBE_TIMEOUT_MS });
+      // A node killed outright closes this connection: it is dropped now, not at the next probe.
+      const lost = (err?: Error) => {
+        if (n.conn !== conn) return;
+        n.conn = undefined;
+        conn.destroy();
+        this.mark(n, false, (err as { code?: string } | undefined)?.code ?? 'connection closed');
+        this.select();
+      };
+      conn.on('error', lost);
+      conn.on('end', () => lost());
+      n.conn = conn;
+      n.galera = undefined;
+    }
+    const conn = n.conn;
+    const query = (sql: string) =>
+      new Promise<Array<{ Variable_name: string; Value: string }>>((resolve, reject) =>
+        conn.query(sql, (err, rows) => (err ? reject(err) : resolve(rows as Array<{ Variable_name: string; Value: string }>))),
+      );
+    // A plain server (even one built with Galera support, wsrep_on OFF) has no wsrep state to check.
+    n.galera ??= (await query("SHOW GLOBAL VARIABLES LIKE 'wsrep_on'"))[0]?.Value?.toUpperCase() === 'ON';
+    if (!n.galera) {
+      await query('DO 1');
+      return {};
+    }
+    const status: Record<string, string> = {};
+    for (const row of await query("SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_ready', 'wsrep_local_state')")) {
+      status[row.Variable_name.toLowerCase()] = row.Value;
+    }
+    return status;
   }
 
   /** Points the pool at the first usable node, moving back to a preferred one only once it is stable. */
