@@ -96,7 +96,7 @@ export async function createApp(config: AppConfig, clock?: Clock, options: Creat
   // Runs when the server has stopped accepting and every in-flight request is answered, before
   // the database closes: queued audit events are written then.
   fastify.addHook('onClose', async () => {
-    await audit.flush();
+    await audit.onApplicationShutdown();
   });
 
   registerBodyParsers(app);

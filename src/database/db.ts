@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { DataSource, EntityManager } from 'typeorm';
+import { DatabaseOutage } from './database-outage';
 import { WriteConflicts } from './write-conflict';
 import { mysqlHostsOf } from './mysql-hosts';
 
@@ -66,20 +67,42 @@ export class Db {
   /** What to do once the transaction of this manager has committed (dropped if it rolls back). */
   private readonly onCommit = new WeakMap<EntityManager, Array<() => void>>();
 
+  /** Whether the database is taking statements now; one log line when that changes. */
+  readonly outage = new DatabaseOutage();
+
   constructor(readonly dataSource: DataSource) {
     this.isSqlite = dataSource.options.type === 'better-sqlite3';
   }
 
-  /** Raw SQL with `?` placeholders (both drivers accept them). Returns rows. */
-  async query<T = Record<string, unknown>>(sql: string, params: unknown[] = [], options: QueryOptions = {}): Promise<T[]> {
+  /**
+   * Raw SQL with `?` placeholders (both drivers accept them). Returns rows. An outage (see
+   * DatabaseOutage) is thrown as DatabaseUnavailableError, here and in `execute` and `transaction`.
+   */
+  query<T = Record<string, unknown>>(sql: string, params: unknown[] = [], options: QueryOptions = {}): Promise<T[]> {
+    if (this.current.getStore()) return this.read<T>(sql, params, options);
+    return this.read<T>(sql, params, options).then(
+      (rows) => (this.outage.down && this.outage.succeeded(false), rows),
+      (err: unknown) => Promise.reject(this.outage.classify(err)),
+    );
+  }
+
+  /** Raw write; returns how many rows it changed (the basis of every single-use check). */
+  execute(sql: string, params: unknown[]): Promise<WriteResult> {
+    if (this.current.getStore()) return this.write(sql, params);
+    return this.write(sql, params).then(
+      (result) => (this.outage.down && this.outage.succeeded(true), result),
+      (err: unknown) => Promise.reject(this.outage.classify(err)),
+    );
+  }
+
+  private async read<T>(sql: string, params: unknown[], options: QueryOptions): Promise<T[]> {
     const manager = this.current.getStore();
     if (manager) return manager.query(sql, this.bind(params));
     const result = await this.direct(sql, params, options.prepare === true, true);
     return Array.isArray(result) ? (result as T[]) : [];
   }
 
-  /** Raw write; returns how many rows it changed (the basis of every single-use check). */
-  async execute(sql: string, params: unknown[]): Promise<WriteResult> {
+  private async write(sql: string, params: unknown[]): Promise<WriteResult> {
     const manager = this.current.getStore();
     if (manager?.queryRunner) {
       const result = await manager.queryRunner.query(sql, this.bind(params), true);
@@ -156,6 +179,15 @@ export class Db {
   }
 
   /**
+   * Runs `work` (and everything it schedules: timers, promises) outside any open transaction, as if
+   * no request had opened one. Background writers started from a request (the audit drain) use it,
+   * so that their statements never join, or outlive, that request's transaction.
+   */
+  outsideTransaction<T>(work: () => T): T {
+    return this.current.exit(work);
+  }
+
+  /**
    * One transaction: every statement `work` makes through this Db, directly or through services and
    * repositories, commits or rolls back together. Inside an open transaction, `work` joins it.
    * On MySQL a transaction that loses a write conflict is rolled back and `work` runs again whole,
@@ -163,6 +195,14 @@ export class Db {
    */
   transaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.inTransaction) return work();
+    return this.openTransaction(work).then(
+      // Not proof that writes work again (it may have written nothing): `execute` or the probe is.
+      (result) => (this.outage.down && this.outage.succeeded(false), result),
+      (err: unknown) => Promise.reject(this.outage.classify(err)),
+    );
+  }
+
+  private openTransaction<T>(work: () => Promise<T>): Promise<T> {
     const open = async () => {
       this.openTransactions++;
       try {
