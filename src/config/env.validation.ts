@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AppConfig, DatabaseConfig } from './app-config';
+import { mysqlHosts, mysqlUrlFor } from './mysql-url';
 
 /** One bad setting: the server prints this single line and stops. */
 export class ConfigError extends Error {
@@ -42,8 +43,14 @@ function database(env: Env): DatabaseConfig {
     return { type: 'sqlite', path };
   }
   if (raw.startsWith('mysql://') || raw.startsWith('mariadb://')) {
+    // Several hosts (h1:3306,h2:3306/db) are the nodes of one cluster: each must make a valid URL.
+    const hosts = mysqlHosts(raw);
     try {
-      new URL(raw);
+      if (hosts.length === 0) throw new Error('no host');
+      for (const host of hosts) {
+        if (!host.host || !Number.isInteger(host.port) || host.port < 1 || host.port > 65535) throw new Error('bad host');
+        new URL(mysqlUrlFor(raw, host));
+      }
     } catch {
       throw new ConfigError('DATABASE_URL is not a valid mysql:// URL');
     }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { DatabaseConfig } from '../config/app-config';
+import { mysqlHosts, mysqlUrlFor } from '../config/mysql-url';
 import { User } from '../users/user.entity';
 import { Client } from '../clients/client.entity';
 import { AuthorizationCode } from '../authorization-codes/authorization-code.entity';
@@ -25,7 +26,8 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
     return {
       ...common,
       type: 'mysql',
-      url: db.url,
+      // Several hosts: the pool starts on the first; MysqlHosts moves it when that node goes away.
+      url: mysqlUrlFor(db.url, mysqlHosts(db.url)[0]),
       poolSize: db.poolSize,
       charset: 'utf8mb4_unicode_ci',
       supportBigNumbers: true,

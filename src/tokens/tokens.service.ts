@@ -76,13 +76,15 @@ export class TokensService {
       parentId: input.parent?.id ?? null,
     });
     const grantType = input.grantType ?? (input.parent ? 'refresh_token' : input.codeId ? 'authorization_code' : input.userId === null ? 'client_credentials' : 'unknown');
-    this.metrics.tokensIssued.inc({ grant_type: grantType });
-    this.audit.record({
-      type: 'token.issued',
-      clientId: input.clientId,
-      userId: input.userId,
-      ip: input.ip,
-      detail: { grant_type: grantType, scope: input.scope, with_refresh_token: refreshToken !== null },
+    this.db.afterCommit(() => {
+      this.metrics.tokensIssued.inc({ grant_type: grantType });
+      this.audit.record({
+        type: 'token.issued',
+        clientId: input.clientId,
+        userId: input.userId,
+        ip: input.ip,
+        detail: { grant_type: grantType, scope: input.scope, with_refresh_token: refreshToken !== null },
+      });
     });
     return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn, scope: input.scope };
   }
