@@ -29,6 +29,9 @@ import { JanitorService } from './janitor/janitor.service';
 import { KeysModule } from './keys/keys.module';
 import { SigningKeysService } from './keys/signing-keys.service';
 import { SigningKeyDto } from './keys/dto/signing-key.dto';
+import { RegistrationModule } from './registration/registration.module';
+import { RegistrationService } from './registration/registration.service';
+import { CreateInitialAccessTokenDto, InitialAccessTokenDto } from './registration/dto/initial-access-token.dto';
 
 const HELP = `Gatehouse operator CLI. Reads .env and the environment like the server (DATABASE_URL, ...),
 runs pending migrations, and prints JSON. Secrets are printed once and never stored in the clear.
@@ -52,6 +55,8 @@ Commands:
   token:revoke <id>
   db:purge      delete expired codes, tokens past their lifetime, revoked tokens past
                 PURGE_REVOKED_GRACE, audit events older than AUDIT_RETENTION_DAYS (in batches)
+  registration-token:create [--description <text>] [--expires-in <seconds>] [--uses <n>]
+                an initial access token for dynamic client registration (REGISTRATION=token)
   keys:list
   keys:rotate   publish new signing keys; they sign after KEY_ROTATION_OVERLAP seconds
   --help
@@ -70,7 +75,7 @@ class CliModule {
     const logger = createRootLogger({ logLevel: config.logLevel === 'debug' ? 'debug' : 'warn', logFormat: 'json' }, pino.destination({ dest: 2, sync: true }));
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, AuditModule, JanitorModule, UsersModule, ClientsModule, TokensModule, KeysModule],
+      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, AuditModule, JanitorModule, UsersModule, ClientsModule, TokensModule, KeysModule, RegistrationModule],
     };
   }
 }
@@ -95,6 +100,9 @@ const OPTION_OF: Record<string, string> = {
   limit: '--limit',
   offset: '--offset',
   scope: '--scope',
+  description: '--description',
+  expires_in: '--expires-in',
+  uses: '--uses',
 };
 
 function invalid(fields: Record<string, string>): CliError {
@@ -327,6 +335,22 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     async prepare() {
       return async (app) => app.get(JanitorService).purge();
+    },
+  },
+
+  'registration-token:create': {
+    options: { description: { type: 'string' }, 'expires-in': { type: 'string' }, uses: { type: 'string' } },
+    async prepare(values) {
+      const dto = await checked(CreateInitialAccessTokenDto, {
+        description: values.description,
+        expires_in: int(values['expires-in'] as string | undefined),
+        uses: int(values.uses as string | undefined),
+      });
+      return async (app) => {
+        const { token, row } = await app.get(RegistrationService).createInitialAccessToken({ description: dto.description, expiresIn: dto.expires_in, uses: dto.uses });
+        process.stderr.write('The initial access token is shown only this once: hand it over now.\n');
+        return { initial_access_token: token, ...InitialAccessTokenDto.from(row) };
+      };
     },
   },
 

@@ -12,8 +12,10 @@ import { UserSession } from '../sessions/user-session.entity';
 import { PendingRequestRow } from '../authorization-requests/pending-request.entity';
 import { ThrottleCounterRow } from '../throttle/throttle-counter.entity';
 import { SigningKey } from '../keys/signing-key.entity';
+import { ClientRegistration } from '../registration/client-registration.entity';
+import { InitialAccessToken } from '../registration/initial-access-token.entity';
 
-export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow, SigningKey];
+export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow, SigningKey, ClientRegistration, InitialAccessToken];
 import { migrations } from './migrations';
 
 
