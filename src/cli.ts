@@ -30,6 +30,9 @@ import { KeysModule } from './keys/keys.module';
 import { SigningKeysService } from './keys/signing-keys.service';
 import { SigningKeyDto } from './keys/dto/signing-key.dto';
 import { RegistrationModule } from './registration/registration.module';
+import { ResourcesModule } from './resources/resources.module';
+import { ResourceServerError, ResourceServersService } from './resources/resource-servers.service';
+import { CreateResourceServerDto, ResourceServerDto } from './resources/dto/resource-server.dto';
 import { RegistrationService } from './registration/registration.service';
 import { CreateInitialAccessTokenDto, InitialAccessTokenDto } from './registration/dto/initial-access-token.dto';
 
@@ -57,6 +60,10 @@ Commands:
                 PURGE_REVOKED_GRACE, audit events older than AUDIT_RETENTION_DAYS (in batches)
   registration-token:create [--description <text>] [--expires-in <seconds>] [--uses <n>]
                 an initial access token for dynamic client registration (REGISTRATION=token)
+  resource:create --identifier <uri> [--scope "<profile email>"]
+                a resource server clients may ask tokens for (RFC 8707 "resource")
+  resource:list [--limit <n>] [--offset <n>]
+  resource:delete <id>
   keys:list
   keys:rotate   publish new signing keys; they sign after KEY_ROTATION_OVERLAP seconds
   --help
@@ -75,7 +82,7 @@ class CliModule {
     const logger = createRootLogger({ logLevel: config.logLevel === 'debug' ? 'debug' : 'warn', logFormat: 'json' }, pino.destination({ dest: 2, sync: true }));
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, AuditModule, JanitorModule, UsersModule, ClientsModule, TokensModule, KeysModule, RegistrationModule],
+      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, AuditModule, JanitorModule, UsersModule, ClientsModule, TokensModule, KeysModule, RegistrationModule, ResourcesModule],
     };
   }
 }
@@ -103,6 +110,8 @@ const OPTION_OF: Record<string, string> = {
   description: '--description',
   expires_in: '--expires-in',
   uses: '--uses',
+  identifier: '--identifier',
+  scopes: '--scope',
 };
 
 function invalid(fields: Record<string, string>): CliError {
@@ -354,6 +363,42 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 
+  'resource:create': {
+    options: { identifier: { type: 'string' }, scope: { type: 'string' } },
+    async prepare(values) {
+      required(values, 'identifier');
+      const dto = await checked(CreateResourceServerDto, { identifier: values.identifier, scopes: ((values.scope as string | undefined) ?? '').split(' ').filter(Boolean) });
+      return async (app) => {
+        const created = await app.get(ResourceServersService).create(dto.identifier, dto.scopes);
+        if (!created) throw new CliError('--identifier (identifier): a resource server with this identifier exists');
+        return ResourceServerDto.from(created);
+      };
+    },
+  },
+
+  'resource:list': {
+    options: paging,
+    async prepare(values) {
+      const page = await checked(PaginationQueryDto, { limit: int(values.limit as string | undefined), offset: int(values.offset as string | undefined) });
+      return async (app) => {
+        const [rows, total] = await app.get(ResourceServersService).list(page.limit ?? 50, page.offset ?? 0);
+        return { data: rows.map((r) => ResourceServerDto.from(r)), total };
+      };
+    },
+  },
+
+  'resource:delete': {
+    options: {},
+    positionals: 1,
+    async prepare(_values, [id]) {
+      const rowId = await idArgument(id);
+      return async (app) => {
+        if (!(await app.get(ResourceServersService).delete(rowId))) throw new CliError(`id: no resource server ${rowId}`);
+        return { id: rowId, deleted: true };
+      };
+    },
+  },
+
   'keys:list': {
     options: {},
     async prepare() {
@@ -422,7 +467,7 @@ export async function main(argv: string[]): Promise<number> {
 
 function describe(err: unknown): string {
   if (err instanceof CliError) return err.message;
-  if (err instanceof ClientMetadataError) return invalid(err.fields).message;
+  if (err instanceof ClientMetadataError || err instanceof ResourceServerError) return invalid(err.fields).message;
   if (err instanceof UsernameTakenError) return '--username (username): is already taken';
   if (err instanceof PublicClientHasNoSecretError) return `client_id: ${err.message}`;
   if (err instanceof ConfigError) return `configuration error: ${err.message}`;

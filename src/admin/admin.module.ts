@@ -13,11 +13,13 @@ import { AdminUsersController } from './admin-users.controller';
 import { AdminSessionsController } from './admin-sessions.controller';
 import { RegistrationModule } from '../registration/registration.module';
 import { AdminRegistrationTokensController } from './admin-registration-tokens.controller';
+import { ResourcesModule } from '../resources/resources.module';
+import { AdminResourcesController } from './admin-resources.controller';
 
 /** The operator's REST API under /admin (users, clients, tokens, audit events, signing keys), behind ADMIN_API_KEY. */
 @Module({
-  imports: [UsersModule, ClientsModule, TokensModule, SessionsModule, KeysModule, RegistrationModule],
-  controllers: [AdminUsersController, AdminSessionsController, AdminClientsController, AdminTokensController, AdminEventsController, AdminKeysController, AdminRegistrationTokensController],
+  imports: [UsersModule, ClientsModule, TokensModule, SessionsModule, KeysModule, RegistrationModule, ResourcesModule],
+  controllers: [AdminUsersController, AdminSessionsController, AdminClientsController, AdminTokensController, AdminEventsController, AdminKeysController, AdminRegistrationTokensController, AdminResourcesController],
   providers: [AdminApiKeyGuard],
 })
 export class AdminModule {}

@@ -14,8 +14,9 @@ import { ThrottleCounterRow } from '../throttle/throttle-counter.entity';
 import { SigningKey } from '../keys/signing-key.entity';
 import { ClientRegistration } from '../registration/client-registration.entity';
 import { InitialAccessToken } from '../registration/initial-access-token.entity';
+import { ResourceServer } from '../resources/resource-server.entity';
 
-export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow, SigningKey, ClientRegistration, InitialAccessToken];
+export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow, SigningKey, ClientRegistration, InitialAccessToken, ResourceServer];
 import { migrations } from './migrations';
 
 

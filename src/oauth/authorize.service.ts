@@ -13,6 +13,7 @@ import { AppConfig } from '../config/app-config';
 import { Params } from '../web/form-params';
 import { OAuthError } from '../grants/oauth-error';
 import { buildRedirect, matchRedirectUri } from '../grants/redirect-uri';
+import { ResourceServersService } from '../resources/resource-servers.service';
 
 /** Unverifiable client or redirect URI: the server shows the error itself (§4.1.2.1). */
 export class UnverifiableRequestError extends OAuthError {
@@ -43,6 +44,7 @@ export class AuthorizeService {
     private readonly config: AppConfig,
     private readonly idTokens: IdTokenService,
     private readonly clock: Clock,
+    private readonly resources: ResourceServersService,
   ) {}
 
   /**
@@ -89,6 +91,7 @@ export class AuthorizeService {
     try {
       const scope = resolveScope(params.scope, client.metadata.scope);
       const pkce = grant.validate(params, client);
+      const resources = await this.resources.resolve(params.resource);
       const oidc = parseScope(scope).includes('openid') ? await this.oidcParams(params, client.clientId) : undefined;
       const request: AuthorizationRequest = {
         clientId: client.clientId,
@@ -99,6 +102,7 @@ export class AuthorizeService {
         ...(state !== undefined ? { state } : {}),
         ...(params.nonce !== undefined ? { nonce: params.nonce.slice(0, 255) } : {}),
         ...pkce,
+        ...(resources ? { resources } : {}),
         ...(oidc ? { oidc } : {}),
       };
       return { client, request };

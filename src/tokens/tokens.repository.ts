@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
 import { nullableNumber as n, Row, TableColumns } from '../database/table';
 import { Token } from './token.entity';
+import { resourcesColumn } from '../resources/resource-indicators';
 import { MetricsService } from '../metrics/metrics.service';
 
 const TOKEN = new TableColumns<Token, Exclude<keyof Token, 'owner'>>('oauth2_token', {
@@ -19,7 +20,9 @@ const TOKEN = new TableColumns<Token, Exclude<keyof Token, 'owner'>>('oauth2_tok
   codeId: 'code_id',
   familyId: 'family_id',
   parentId: 'parent_id',
-});
+  resources: 'resources',
+  audience: 'audience',
+}, { resources: resourcesColumn.encode, audience: resourcesColumn.encode });
 
 function toToken(r: Row): Token {
   return Object.assign(new Token(), {
@@ -37,6 +40,8 @@ function toToken(r: Row): Token {
     codeId: n(r.code_id),
     familyId: (r.family_id as string | null) ?? null,
     parentId: n(r.parent_id),
+    resources: resourcesColumn.decode(r.resources),
+    audience: resourcesColumn.decode(r.audience),
     ...(r.owner_username !== undefined
       ? { owner: r.owner_username === null ? null : { id: Number(r.user_id), username: r.owner_username as string, email: (r.owner_email as string | null) ?? null } }
       : {}),

@@ -31,6 +31,9 @@ const ROUTES: Array<[string, string, string, string | null, string[]]> = [
   ['post', '/admin/registration-tokens', '201', 'CreateInitialAccessTokenDto', ['400', '401']],
   ['get', '/admin/registration-tokens', '200', null, ['400', '401']],
   ['delete', '/admin/registration-tokens/{id}', '204', null, ['400', '401', '404']],
+  ['post', '/admin/resources', '201', 'CreateResourceServerDto', ['400', '401', '409']],
+  ['get', '/admin/resources', '200', null, ['400', '401']],
+  ['delete', '/admin/resources/{id}', '204', null, ['400', '401', '404']],
 ];
 
 describe.each(DATABASES)('admin API documentation (%s)', (_name, databaseUrl) => {

@@ -9,6 +9,7 @@ import { SigningKeys1796140000000 } from './1796140000000-signing-keys';
 import { TokenFamilyOnlyWithRefresh1796140000001 } from './1796140000001-token-family-only-with-refresh';
 import { ClientVetted1796150000000 } from './1796150000000-client-vetted';
 import { ClientRegistrations1796200000000 } from './1796200000000-client-registrations';
+import { ResourceIndicators1796200000001 } from './1796200000001-resource-indicators';
 
 /** Every migration, in order. Released migrations are never edited: add a new one. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   TokenFamilyOnlyWithRefresh1796140000001,
   ClientVetted1796150000000,
   ClientRegistrations1796200000000,
+  ResourceIndicators1796200000001,
 ];
