@@ -51,3 +51,8 @@ export const resourcesColumn = {
   encode: (resources: readonly string[] | null | undefined): string | null => (resources && resources.length ? resources.join(' ') : null),
   decode: (value: unknown): string[] | null => (typeof value === 'string' && value ? value.split(' ') : null),
 };
+
+/** Where the metadata of the resource at `{ISSUER}{path}` lives (RFC 9728 §3.1: the path after the well-known part). */
+export function resourceMetadataUrl(issuer: string, path: string): string {
+  return `${issuer}/.well-known/oauth-protected-resource${path}`;
+}
