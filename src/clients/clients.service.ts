@@ -59,13 +59,15 @@ export class ClientsService {
 
   /**
    * Validates the metadata (throws ClientMetadataError) and registers the client. A self-registered
-   * client (dynamic registration) is held to the self-registration rules and starts unvetted.
+   * client (dynamic registration, a metadata document) is held to the self-registration rules and
+   * starts unvetted; a metadata document's client keeps its URL as `clientId`.
    */
-  async create(input: ClientMetadataInput, ownerId: number | null = null, ip?: string | null, selfRegistered = false): Promise<ClientWithSecret> {
+  async create(input: ClientMetadataInput, ownerId: number | null = null, ip?: string | null, options: { selfRegistered?: boolean; clientId?: string } = {}): Promise<ClientWithSecret> {
+    const selfRegistered = options.selfRegistered ?? false;
     const metadata = selfRegistered ? this.normalizeSelfRegistered(input) : normalizeClientMetadata(input, this.redirectPolicy());
     const secret = metadata.token_endpoint_auth_method === 'none' ? null : randomToken();
     const client = await this.clients.insert({
-      clientId: newClientId(),
+      clientId: options.clientId ?? newClientId(),
       clientSecretHash: secret ? sha256(secret) : null,
       clientIdIssuedAt: this.clock.now(),
       clientSecretExpiresAt: 0,
@@ -89,8 +91,8 @@ export class ClientsService {
     return this.store(client, metadata, ip, Object.keys(input));
   }
 
-  /** The self-registration rules and the common ones, every bad field named at once. */
-  private normalizeSelfRegistered(input: ClientMetadataInput): ClientMetadata {
+  /** The self-registration rules and the common ones, every bad field named at once (throws ClientMetadataError). */
+  normalizeSelfRegistered(input: ClientMetadataInput): ClientMetadata {
     const policy = { scopes: this.config.registration.scopes };
     // RFC 7591 §2: with no scope asked for, the server picks: every scope self-registered clients may hold.
     const withScope = { ...input, scope: input.scope ?? policy.scopes.join(' ') };

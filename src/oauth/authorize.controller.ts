@@ -70,7 +70,7 @@ export class AuthorizeController {
   }
 
   private async begin(params: Params, repeated: string[], returnTo: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const { client, request } = await this.authorize.parse(params, repeated);
+    const { client, request } = await this.authorize.parse(params, repeated, req.ip);
     const session = await this.sessions.read(req);
     const user = session && (await this.users.findById(session.userId));
     // OpenID Connect prompt, max_age and id_token_hint may ask for a fresh sign-in (or refuse: prompt=none).

@@ -14,6 +14,7 @@ import { Params } from '../web/form-params';
 import { OAuthError } from '../grants/oauth-error';
 import { buildRedirect, matchRedirectUri } from '../grants/redirect-uri';
 import { ResourceServersService } from '../resources/resource-servers.service';
+import { ClientMetadataDocumentError, ClientMetadataDocuments } from '../registration/client-metadata-documents';
 
 /** Unverifiable client or redirect URI: the server shows the error itself (§4.1.2.1). */
 export class UnverifiableRequestError extends OAuthError {
@@ -45,6 +46,7 @@ export class AuthorizeService {
     private readonly idTokens: IdTokenService,
     private readonly clock: Clock,
     private readonly resources: ResourceServersService,
+    private readonly documents: ClientMetadataDocuments,
   ) {}
 
   /**
@@ -52,11 +54,11 @@ export class AuthorizeService {
    * page, never redirected. Then checks the rest and returns the request, or throws an OAuthError
    * that carries the verified redirect. `repeated` names parameters sent more than once (§3.1).
    */
-  async parse(params: Params, repeated: readonly string[] = []): Promise<{ client: Client; request: AuthorizationRequest }> {
+  async parse(params: Params, repeated: readonly string[] = [], ip: string | null = null): Promise<{ client: Client; request: AuthorizationRequest }> {
     const unverifiable = repeated.find((name) => name === 'client_id' || name === 'redirect_uri');
     if (unverifiable) throw new UnverifiableRequestError(`parameter "${unverifiable}" is repeated`);
     if (!params.client_id) throw new UnverifiableRequestError('client_id is missing');
-    const client = await this.clients.findByClientId(params.client_id);
+    const client = this.documents.names(params.client_id) ? await this.documentClient(params.client_id, ip) : await this.clients.findByClientId(params.client_id);
     if (!client) throw new UnverifiableRequestError('unknown client_id');
     const registered = client.metadata.redirect_uris;
     let redirectUri: string | null;
@@ -108,6 +110,16 @@ export class AuthorizeService {
       return { client, request };
     } catch (err) {
       if (err instanceof OAuthError) throw fail(err);
+      throw err;
+    }
+  }
+
+  /** A client named by its metadata document URL; any problem with the document is shown as a page, never redirected. */
+  private async documentClient(url: string, ip: string | null): Promise<Client> {
+    try {
+      return await this.documents.resolve(url, ip);
+    } catch (err) {
+      if (err instanceof ClientMetadataDocumentError) throw new UnverifiableRequestError(err.message);
       throw err;
     }
   }

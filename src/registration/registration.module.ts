@@ -5,12 +5,13 @@ import { InitialAccessTokensRepository } from './initial-access-tokens.repositor
 import { RegistrationController } from './registration.controller';
 import { RegistrationService } from './registration.service';
 import { RegistrationsRepository } from './registrations.repository';
+import { ClientMetadataDocuments } from './client-metadata-documents';
 
 /** Clients that register themselves: RFC 7591 registration, RFC 7592 management, initial access tokens. */
 @Module({
   imports: [ClientsModule, AuditModule],
   controllers: [RegistrationController],
-  providers: [RegistrationService, RegistrationsRepository, InitialAccessTokensRepository],
-  exports: [RegistrationService],
+  providers: [RegistrationService, RegistrationsRepository, InitialAccessTokensRepository, ClientMetadataDocuments],
+  exports: [RegistrationService, ClientMetadataDocuments],
 })
 export class RegistrationModule {}

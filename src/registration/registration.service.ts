@@ -89,7 +89,7 @@ export class RegistrationService {
     if (this.config.registration.mode === 'token' && !initialAccessToken) {
       throw refuse(OAuthError.invalidToken('an initial access token is required to register'), 'no_initial_access_token');
     }
-    const input = await this.metadataInput(body).catch((err: unknown) => {
+    const input = await registrationMetadataInput(body).catch((err: unknown) => {
       throw err instanceof OAuthError ? refuse(err, 'invalid_metadata') : err;
     });
     if ((await this.registrations.count()) >= this.config.registration.maxClients) {
@@ -102,7 +102,7 @@ export class RegistrationService {
         if (this.config.registration.mode === 'token' && !(await this.initialTokens.use(sha256(initialAccessToken!), this.clock.now()))) {
           throw refuse(OAuthError.invalidToken('the initial access token is invalid, expired or used up'), 'bad_initial_access_token');
         }
-        const created = await this.clients.create(input, null, ip, true);
+        const created = await this.clients.create(input, null, ip, { selfRegistered: true });
         await this.registrations.insert({ clientId: created.client.clientId, accessTokenHash: sha256(registrationToken), createdAt: this.clock.now(), ip });
         return created;
       })
@@ -127,7 +127,7 @@ export class RegistrationService {
     if (raw.client_secret !== undefined && (typeof raw.client_secret !== 'string' || !client.clientSecretHash || !safeEqual(sha256(raw.client_secret), client.clientSecretHash))) {
       throw OAuthError.invalidRequest('client_secret does not match');
     }
-    const input = await this.metadataInput(body);
+    const input = await registrationMetadataInput(body);
     try {
       const replaced = await this.clients.replace(clientId, input, ip, true);
       if (!replaced) throw OAuthError.invalidToken();
@@ -158,27 +158,6 @@ export class RegistrationService {
     return client;
   }
 
-  /**
-   * The body as client metadata: the fields RFC 7591 §2 and OpenID Connect Registration define,
-   * checked for shape by the admin API's DTO; unknown fields are ignored (§2) and so are nulls.
-   */
-  private async metadataInput(body: unknown): Promise<ClientMetadataInput> {
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw OAuthError.invalidClientMetadata('the body must be a JSON object of client metadata');
-    const known: Record<string, unknown> = {};
-    for (const field of REGISTRATION_FIELDS) {
-      const value = (body as Record<string, unknown>)[field];
-      if (value !== undefined && value !== null) known[field] = value;
-    }
-    // RFC 7591 §2: client_name is optional; the consent page still needs something to call it.
-    known.client_name ??= UNNAMED;
-    try {
-      return { ...(await validateInput(CreateClientDto, known)) };
-    } catch (err) {
-      if (err instanceof InvalidInputError) throw metadataError(new ClientMetadataError(err.fields));
-      throw err;
-    }
-  }
-
   /** RFC 7591 §3.2.1: the client information response (the operator-only flags are not the client's business). */
   private information(client: Client, secret: string | null, registrationToken: string): ClientInformation {
     const { client_id, client_id_issued_at, client_secret_expires_at, user_id: _owner, skip_consent: _skip, introspection: _introspection, ...metadata } = ClientDto.from(client);
@@ -192,6 +171,28 @@ export class RegistrationService {
       registration_client_uri: this.clientUri(client_id),
       ...metadata,
     };
+  }
+}
+
+/**
+ * A registration body (or a metadata document) as client metadata: the fields RFC 7591 §2 and
+ * OpenID Connect Registration define, checked for shape by the admin API's DTO; unknown fields are
+ * ignored (§2) and so are nulls. Throws OAuthError invalid_client_metadata / invalid_redirect_uri.
+ */
+export async function registrationMetadataInput(body: unknown): Promise<ClientMetadataInput> {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw OAuthError.invalidClientMetadata('the body must be a JSON object of client metadata');
+  const known: Record<string, unknown> = {};
+  for (const field of REGISTRATION_FIELDS) {
+    const value = (body as Record<string, unknown>)[field];
+    if (value !== undefined && value !== null) known[field] = value;
+  }
+  // RFC 7591 §2: client_name is optional; the consent page still needs something to call it.
+  known.client_name ??= UNNAMED;
+  try {
+    return { ...(await validateInput(CreateClientDto, known)) };
+  } catch (err) {
+    if (err instanceof InvalidInputError) throw metadataError(new ClientMetadataError(err.fields));
+    throw err;
   }
 }
 
