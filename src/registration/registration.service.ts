@@ -1,4 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Gauge } from 'prom-client';
+import { JanitorService } from '../janitor/janitor.service';
+import { MetricsService } from '../metrics/metrics.service';
+import { ThrottleService } from '../throttle/throttle.service';
 import { AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { randomToken, safeEqual, sha256 } from '../common/crypto';
@@ -35,7 +39,7 @@ export interface IssuedInitialAccessToken {
  * flags). Registration access tokens and initial access tokens are stored as SHA-256 digests.
  */
 @Injectable()
-export class RegistrationService {
+export class RegistrationService implements OnModuleInit {
   constructor(
     private readonly clients: ClientsService,
     private readonly registrations: RegistrationsRepository,
@@ -44,7 +48,39 @@ export class RegistrationService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly audit: AuditService,
-  ) {}
+    private readonly throttle: ThrottleService,
+    private readonly janitor: JanitorService,
+    metrics: MetricsService,
+  ) {
+    const repository = this.registrations;
+    new Gauge({
+      name: 'gatehouse_self_registered_clients',
+      help: 'Live clients that registered themselves (dynamic registration and metadata documents)',
+      registers: [metrics.registry],
+      async collect() {
+        this.set(await repository.count());
+      },
+    });
+  }
+
+  onModuleInit(): void {
+    this.janitor.addTask({ name: 'idle_self_registered_clients', run: (now) => this.removeIdle(now) });
+  }
+
+  /**
+   * Deletes self-registered clients that have had no token issued for REGISTRATION_IDLE_DAYS (and
+   * registered before that), with their codes, tokens and consents; each one as a deletion through
+   * the client service, so every instance's client cache forgets it.
+   */
+  async removeIdle(now: number): Promise<number> {
+    const before = now - this.config.registration.idleDays * 86_400;
+    let removed = 0;
+    for (;;) {
+      const idle = await this.registrations.findIdle(before, 100);
+      for (const clientId of idle) if (await this.clients.delete(clientId)) removed++;
+      if (idle.length < 100) return removed;
+    }
+  }
 
   get enabled(): boolean {
     return this.config.registration.mode !== 'closed';
@@ -86,6 +122,14 @@ export class RegistrationService {
       this.audit.record({ type: 'client.registration_refused', ip, detail: { reason, error: error.code } });
       return error;
     };
+    // Every attempt counts, refused ones too: each costs an audit row at least.
+    const { ratePerIp, rateWindow } = this.config.registration;
+    const retryAfter = await this.throttle.rateLimit('registration', ip, ratePerIp, rateWindow);
+    if (retryAfter > 0) {
+      const error = new OAuthError('temporarily_unavailable', `too many registrations from this address; retry after ${retryAfter} seconds`, 429);
+      error.retryAfter = retryAfter;
+      throw refuse(error, 'rate_limited');
+    }
     if (this.config.registration.mode === 'token' && !initialAccessToken) {
       throw refuse(OAuthError.invalidToken('an initial access token is required to register'), 'no_initial_access_token');
     }
