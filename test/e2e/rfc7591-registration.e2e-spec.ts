@@ -7,7 +7,8 @@ import { main as cli } from '../../src/cli';
 import { DATABASES, TestApp, startApp } from '../support/start-app';
 import { adminRequest } from '../factories/admin-request';
 import { userFactory } from '../factories/user.factory';
-import { discover, obtainTokens, getProfile, tokenRequest } from '../support/oauth-flow';
+import { discover, obtainCode, obtainTokens, getProfile, pkcePair } from '../support/oauth-flow';
+import { UserAgent } from '../support/http';
 import { mcpClientMetadata, registrationRequest } from '../support/registration';
 
 async function events(t: TestApp, type: string): Promise<any[]> {
@@ -81,6 +82,17 @@ describe.each(DATABASES)('RFC 7591 dynamic registration (%s)', (_name, databaseU
       const { user, password } = await userFactory.create(t);
       const tokens = await obtainTokens(t, { clientId: res.body.client_id, secret: res.body.client_secret, username: user.username, password, userId: user.id, redirectUri: 'https://agent.example/cb' });
       expect((await getProfile(t, tokens.access_token)).body).toEqual({ id: user.id, username: user.username });
+    });
+
+    it('asks for consent every time for a confidential self-registered client (no remembered consent)', async () => {
+      const res = await register(mcpClientMetadata({ token_endpoint_auth_method: 'client_secret_basic', redirect_uris: ['https://agent.example/cb2'] }));
+      const { user, password } = await userFactory.create(t);
+      const p = { clientId: res.body.client_id, secret: res.body.client_secret, username: user.username, password, userId: user.id, redirectUri: 'https://agent.example/cb2' };
+      const agent = new UserAgent(t.url);
+      await obtainCode(t, p, {}, agent);
+      const again = await agent.get(`/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: p.clientId, redirect_uri: p.redirectUri, code_challenge: pkcePair().challenge, code_challenge_method: 'S256' })}`);
+      expect(again.status).toBe(200);
+      expect(await again.text()).toContain('name="decision"');
     });
 
     it('gives a client that asks for no scope every scope of REGISTRATION_SCOPES, and ignores unknown metadata', async () => {
