@@ -29,6 +29,12 @@ import { JanitorService } from './janitor/janitor.service';
 import { KeysModule } from './keys/keys.module';
 import { SigningKeysService } from './keys/signing-keys.service';
 import { SigningKeyDto } from './keys/dto/signing-key.dto';
+import { RegistrationModule } from './registration/registration.module';
+import { ResourcesModule } from './resources/resources.module';
+import { ResourceServerError, ResourceServersService } from './resources/resource-servers.service';
+import { CreateResourceServerDto, ResourceServerDto } from './resources/dto/resource-server.dto';
+import { RegistrationService } from './registration/registration.service';
+import { CreateInitialAccessTokenDto, InitialAccessTokenDto } from './registration/dto/initial-access-token.dto';
 
 const HELP = `Gatehouse operator CLI. Reads .env and the environment like the server (DATABASE_URL, ...),
 runs pending migrations, and prints JSON. Secrets are printed once and never stored in the clear.
@@ -57,6 +63,12 @@ Commands:
   token:revoke <id>
   db:purge      delete expired codes, tokens past their lifetime, revoked tokens past
                 PURGE_REVOKED_GRACE, audit events older than AUDIT_RETENTION_DAYS (in batches)
+  registration-token:create [--description <text>] [--expires-in <seconds>] [--uses <n>]
+                an initial access token for dynamic client registration (REGISTRATION=token)
+  resource:create --identifier <uri> [--scope "<profile email>"]
+                a resource server clients may ask tokens for (RFC 8707 "resource")
+  resource:list [--limit <n>] [--offset <n>]
+  resource:delete <id>
   keys:list
   keys:rotate   publish new signing keys; they sign after KEY_ROTATION_OVERLAP seconds
   --help
@@ -75,7 +87,7 @@ class CliModule {
     const logger = createRootLogger({ logLevel: config.logLevel === 'debug' ? 'debug' : 'warn', logFormat: 'json' }, pino.destination({ dest: 2, sync: true }));
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, AuditModule, JanitorModule, UsersModule, ClientsModule, TokensModule, KeysModule],
+      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, AuditModule, JanitorModule, UsersModule, ClientsModule, TokensModule, KeysModule, RegistrationModule, ResourcesModule],
     };
   }
 }
@@ -100,6 +112,11 @@ const OPTION_OF: Record<string, string> = {
   limit: '--limit',
   offset: '--offset',
   scope: '--scope',
+  description: '--description',
+  expires_in: '--expires-in',
+  uses: '--uses',
+  identifier: '--identifier',
+  scopes: '--scope',
 };
 
 function invalid(fields: Record<string, string>): CliError {
@@ -363,6 +380,58 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 
+  'registration-token:create': {
+    options: { description: { type: 'string' }, 'expires-in': { type: 'string' }, uses: { type: 'string' } },
+    async prepare(values) {
+      const dto = await checked(CreateInitialAccessTokenDto, {
+        description: values.description,
+        expires_in: int(values['expires-in'] as string | undefined),
+        uses: int(values.uses as string | undefined),
+      });
+      return async (app) => {
+        const { token, row } = await app.get(RegistrationService).createInitialAccessToken({ description: dto.description, expiresIn: dto.expires_in, uses: dto.uses });
+        process.stderr.write('The initial access token is shown only this once: hand it over now.\n');
+        return { initial_access_token: token, ...InitialAccessTokenDto.from(row) };
+      };
+    },
+  },
+
+  'resource:create': {
+    options: { identifier: { type: 'string' }, scope: { type: 'string' } },
+    async prepare(values) {
+      required(values, 'identifier');
+      const dto = await checked(CreateResourceServerDto, { identifier: values.identifier, scopes: ((values.scope as string | undefined) ?? '').split(' ').filter(Boolean) });
+      return async (app) => {
+        const created = await app.get(ResourceServersService).create(dto.identifier, dto.scopes);
+        if (!created) throw new CliError('--identifier (identifier): a resource server with this identifier exists');
+        return ResourceServerDto.from(created);
+      };
+    },
+  },
+
+  'resource:list': {
+    options: paging,
+    async prepare(values) {
+      const page = await checked(PaginationQueryDto, { limit: int(values.limit as string | undefined), offset: int(values.offset as string | undefined) });
+      return async (app) => {
+        const [rows, total] = await app.get(ResourceServersService).list(page.limit ?? 50, page.offset ?? 0);
+        return { data: rows.map((r) => ResourceServerDto.from(r)), total };
+      };
+    },
+  },
+
+  'resource:delete': {
+    options: {},
+    positionals: 1,
+    async prepare(_values, [id]) {
+      const rowId = await idArgument(id);
+      return async (app) => {
+        if (!(await app.get(ResourceServersService).delete(rowId))) throw new CliError(`id: no resource server ${rowId}`);
+        return { id: rowId, deleted: true };
+      };
+    },
+  },
+
   'keys:list': {
     options: {},
     async prepare() {
@@ -431,7 +500,7 @@ export async function main(argv: string[]): Promise<number> {
 
 function describe(err: unknown): string {
   if (err instanceof CliError) return err.message;
-  if (err instanceof ClientMetadataError) return invalid(err.fields).message;
+  if (err instanceof ClientMetadataError || err instanceof ResourceServerError) return invalid(err.fields).message;
   if (err instanceof UsernameTakenError) return '--username (username): is already taken';
   if (err instanceof PublicClientHasNoSecretError) return `client_id: ${err.message}`;
   if (err instanceof ConfigError) return `configuration error: ${err.message}`;

@@ -42,6 +42,38 @@ export interface ClientMetadata {
   access_token_format: AccessTokenFormat;
   /** OpenID Connect Registration §2: the ID token's JWS algorithm (default RS256). */
   id_token_signed_response_alg: IdTokenSigningAlg;
+  /** RFC 7591 §2: the software's identifier and version, as the developer names them. */
+  software_id?: string;
+  software_version?: string;
+  /** OpenID Connect Registration §2: `web` (default) or `native`. */
+  application_type?: 'web' | 'native';
+}
+
+/**
+ * What a client that registered itself (RFC 7591 dynamic registration, a metadata document) may
+ * be: no operator vouches for it, so it gets the code flow only, scopes within the configured set,
+ * and never the operator-only flags.
+ */
+export interface SelfRegistrationPolicy {
+  scopes: readonly string[];
+}
+
+const SELF_REGISTERED_GRANTS: readonly string[] = ['authorization_code', 'refresh_token'];
+
+/** The fields a self-registered client may not have, each with a reason (empty when it may register). */
+export function selfRegistrationProblems(input: ClientMetadataInput, policy: SelfRegistrationPolicy): Record<string, string> {
+  const errors: Record<string, string> = {};
+  const badGrant = input.grant_types?.find((g) => !SELF_REGISTERED_GRANTS.includes(g));
+  if (badGrant !== undefined) errors.grant_types = `a self-registered client may use only authorization_code and refresh_token, not "${String(badGrant).slice(0, 40)}"`;
+  const badResponse = input.response_types?.find((r) => r !== 'code');
+  if (badResponse !== undefined) errors.response_types = 'a self-registered client may use only response type "code"';
+  if (input.scope !== undefined) {
+    const badScope = parseScope(input.scope).find((s) => !policy.scopes.includes(s));
+    if (badScope !== undefined) errors.scope = `scope "${badScope.slice(0, 64)}" is not available to self-registered clients (allowed: ${policy.scopes.join(' ')})`;
+  }
+  if (input.skip_consent) errors.skip_consent = 'only the operator may let a client skip consent';
+  if (input.introspection) errors.introspection = 'only the operator may let a client introspect other clients\' tokens';
+  return errors;
 }
 
 /** The OpenID Connect fields of a client stored before they existed read as their defaults. */
@@ -228,6 +260,9 @@ export function normalizeClientMetadata(input: ClientMetadataInput, policy: Redi
 
   const clientName = input.client_name?.trim();
   if (!clientName) errors.client_name = 'must not be empty';
+  if (input.application_type !== undefined && input.application_type !== 'web' && input.application_type !== 'native') {
+    errors.application_type = 'must be web or native';
+  }
 
   if (Object.keys(errors).length > 0) throw new ClientMetadataError(errors);
 
@@ -249,5 +284,8 @@ export function normalizeClientMetadata(input: ClientMetadataInput, policy: Redi
     if (input[field]) metadata[field] = input[field];
   }
   if (input.contacts?.length) metadata.contacts = input.contacts;
+  for (const field of ['software_id', 'software_version', 'application_type'] as const) {
+    if (input[field]) (metadata as unknown as Record<string, string>)[field] = input[field];
+  }
   return metadata;
 }

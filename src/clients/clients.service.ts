@@ -4,7 +4,7 @@ import { Clock } from '../common/clock';
 import { randomToken, safeEqual, sha256 } from '../common/crypto';
 import { Client, clientRules } from './client.entity';
 import { ClientCache } from './client-cache';
-import { ClientMetadataInput, normalizeClientMetadata } from './client-metadata';
+import { ClientMetadata, ClientMetadataError, ClientMetadataInput, normalizeClientMetadata, selfRegistrationProblems } from './client-metadata';
 import { ClientsRepository } from './clients.repository';
 import { AuditService } from '../audit/audit.service';
 
@@ -57,22 +57,54 @@ export class ClientsService {
     return this.clients.list(filter, limit, offset);
   }
 
-  /** Validates the metadata (throws ClientMetadataError) and registers the client. */
-  async create(input: ClientMetadataInput, ownerId: number | null = null, ip?: string | null): Promise<ClientWithSecret> {
-    const metadata = normalizeClientMetadata(input, this.redirectPolicy());
+  /**
+   * Validates the metadata (throws ClientMetadataError) and registers the client. A self-registered
+   * client (dynamic registration, a metadata document) is held to the self-registration rules and
+   * starts unvetted; a metadata document's client keeps its URL as `clientId`.
+   */
+  async create(input: ClientMetadataInput, ownerId: number | null = null, ip?: string | null, options: { selfRegistered?: boolean; clientId?: string } = {}): Promise<ClientWithSecret> {
+    const selfRegistered = options.selfRegistered ?? false;
+    const metadata = selfRegistered ? this.normalizeSelfRegistered(input) : normalizeClientMetadata(input, this.redirectPolicy());
     const secret = metadata.token_endpoint_auth_method === 'none' ? null : randomToken();
     const client = await this.clients.insert({
-      clientId: newClientId(),
+      clientId: options.clientId ?? newClientId(),
       clientSecretHash: secret ? sha256(secret) : null,
       clientIdIssuedAt: this.clock.now(),
       clientSecretExpiresAt: 0,
       metadata,
       userId: ownerId,
-      // A client registered by a console user is theirs, not the operator's: unvetted until reviewed.
-      vetted: ownerId === null,
+      // A client registered by a console user, or by itself, is not the operator's: unvetted until reviewed.
+      vetted: ownerId === null && !selfRegistered,
     });
-    this.audit.record({ type: 'client.created', clientId: client.clientId, userId: ownerId, ip });
+    this.audit.record({ type: selfRegistered ? 'client.registered' : 'client.created', clientId: client.clientId, userId: ownerId, ip });
     return { client, secret };
+  }
+
+  /**
+   * RFC 7592 §2.2: the metadata is replaced as a whole (fields left out return to their defaults)
+   * and checked as on registration; the secret stays unless the client turns public or confidential.
+   */
+  async replace(clientId: string, input: ClientMetadataInput, ip?: string | null, selfRegistered = false): Promise<ClientWithSecret | null> {
+    const client = await this.clients.findByClientId(clientId);
+    if (!client) return null;
+    const metadata = selfRegistered ? this.normalizeSelfRegistered(input) : normalizeClientMetadata(input, this.redirectPolicy());
+    return this.store(client, metadata, ip, Object.keys(input));
+  }
+
+  /** The self-registration rules and the common ones, every bad field named at once (throws ClientMetadataError). */
+  normalizeSelfRegistered(input: ClientMetadataInput): ClientMetadata {
+    const policy = { scopes: this.config.registration.scopes };
+    // RFC 7591 §2: with no scope asked for, the server picks: every scope self-registered clients may hold.
+    const withScope = { ...input, scope: input.scope ?? policy.scopes.join(' ') };
+    const problems = selfRegistrationProblems(withScope, policy);
+    try {
+      const metadata = normalizeClientMetadata(withScope, this.redirectPolicy());
+      if (Object.keys(problems).length) throw new ClientMetadataError(problems);
+      return metadata;
+    } catch (err) {
+      if (err instanceof ClientMetadataError) throw new ClientMetadataError({ ...err.fields, ...problems });
+      throw err;
+    }
   }
 
   /**
@@ -87,6 +119,11 @@ export class ClientsService {
     if (changes.grant_types && !changes.response_types) delete merged.response_types;
     if (changes.response_types && !changes.grant_types) delete merged.grant_types;
     const metadata = normalizeClientMetadata(merged, this.redirectPolicy());
+    return this.store(client, metadata, ip, Object.keys(changes));
+  }
+
+  private async store(client: Client, metadata: ClientMetadata, ip: string | null | undefined, fields: string[]): Promise<ClientWithSecret> {
+    const clientId = client.clientId;
     let secret: string | null = null;
     let clientSecretHash = client.clientSecretHash;
     if (metadata.token_endpoint_auth_method === 'none') clientSecretHash = null;
@@ -96,7 +133,7 @@ export class ClientsService {
     }
     await this.clients.update(clientId, { metadata, clientSecretHash });
     await this.cache.changed(clientId);
-    this.audit.record({ type: 'client.changed', clientId, ip, detail: { fields: Object.keys(changes).sort().join(' ') } });
+    this.audit.record({ type: 'client.changed', clientId, ip, detail: { fields: fields.sort().join(' ') } });
     return { client: { ...client, metadata, clientSecretHash }, secret };
   }
 

@@ -30,6 +30,25 @@ export interface ThrottleConfig {
   deviceCookieTtl: number;
 }
 
+/** Clients that register themselves (RFC 7591/7592) and clients named by a metadata document URL. */
+export interface RegistrationConfig {
+  /** `closed`: no registration endpoint; `token`: an initial access token is needed; `open`: anyone. */
+  mode: 'closed' | 'token' | 'open';
+  /** The scopes a self-registered client may hold. */
+  scopes: string[];
+  /** Self-registered clients with no token for this many days are removed by the janitor. */
+  idleDays: number;
+  /** Live self-registered clients at most; past it, registration answers 503 until the janitor frees room. */
+  maxClients: number;
+  /** Registrations one IP may make per `rateWindow` seconds (open and token modes; off with THROTTLE_ENABLED=false). */
+  ratePerIp: number;
+  rateWindow: number;
+  /** Client ID Metadata Documents: an https URL as client_id is fetched and used as the client's metadata. */
+  metadataDocuments: boolean;
+  /** Development and tests: metadata documents may be served over http from loopback addresses. */
+  metadataAllowLoopback: boolean;
+}
+
 export class AppConfig {
   nodeEnv: 'development' | 'production' | 'test';
   port: number;
@@ -95,6 +114,7 @@ export class AppConfig {
    * this instance, or by any instance sharing Redis, take effect at once regardless.
    */
   clientCacheTtl: number;
+  registration: RegistrationConfig;
 
   get secureCookies(): boolean {
     return this.issuer.startsWith('https:');

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { AppConfig, DatabaseConfig } from './app-config';
+import { AppConfig, DatabaseConfig, RegistrationConfig } from './app-config';
 import { mysqlHosts, mysqlUrlFor } from './mysql-url';
+import { SCOPES_SUPPORTED } from '../common/oauth-types';
 
 /** One bad setting: the server prints this single line and stops. */
 export class ConfigError extends Error {
@@ -169,6 +170,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.resourceAudience = env.RESOURCE_AUDIENCE?.trim() || '';
   // With Redis, changes reach every instance at once and the TTL is only a backstop.
   config.clientCacheTtl = int(env, 'CLIENT_CACHE_TTL', config.redisUrl ? 300 : 5, 0, 86_400);
+  config.registration = registration(env);
   return config;
 }
 
@@ -205,6 +207,23 @@ function throttle(env: Env): AppConfig['throttle'] {
     throw new ConfigError('THROTTLE_ACCOUNT_FAILURES (every IP) must be at least THROTTLE_ACCOUNT_IP_FAILURES (one IP)');
   }
   return settings;
+}
+
+function registration(env: Env): RegistrationConfig {
+  const scopes = [...new Set((env.REGISTRATION_SCOPES ?? 'openid profile email').split(/\s+/).filter(Boolean))];
+  const unknown = scopes.find((s) => !SCOPES_SUPPORTED.includes(s));
+  if (unknown !== undefined) throw new ConfigError(`REGISTRATION_SCOPES: unknown scope "${unknown}" (known: ${SCOPES_SUPPORTED.join(' ')})`);
+  if (scopes.length === 0) throw new ConfigError('REGISTRATION_SCOPES must name at least one scope');
+  return {
+    mode: oneOf(env, 'REGISTRATION', 'closed', ['closed', 'token', 'open'] as const),
+    scopes,
+    idleDays: int(env, 'REGISTRATION_IDLE_DAYS', 30, 1, 36_500),
+    maxClients: int(env, 'REGISTRATION_MAX_CLIENTS', 10_000, 1, 10_000_000),
+    ratePerIp: int(env, 'REGISTRATION_RATE_LIMIT', 30, 1, 1_000_000),
+    rateWindow: int(env, 'REGISTRATION_RATE_WINDOW', 3600, 1, 86_400),
+    metadataDocuments: bool(env, 'CLIENT_ID_METADATA_DOCUMENTS', true),
+    metadataAllowLoopback: bool(env, 'CLIENT_ID_METADATA_ALLOW_LOOPBACK', false),
+  };
 }
 
 function redisUrl(env: Env): string | null {

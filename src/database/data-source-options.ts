@@ -14,8 +14,11 @@ import { PendingRequestRow } from '../authorization-requests/pending-request.ent
 import { ThrottleCounterRow } from '../throttle/throttle-counter.entity';
 import { SigningKey } from '../keys/signing-key.entity';
 import { ServerLeaseRow } from './server-lease.entity';
+import { ClientRegistration } from '../registration/client-registration.entity';
+import { InitialAccessToken } from '../registration/initial-access-token.entity';
+import { ResourceServer } from '../resources/resource-server.entity';
 
-export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow, SigningKey, ServerLeaseRow];
+export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow, SigningKey, ServerLeaseRow, ClientRegistration, InitialAccessToken, ResourceServer];
 import { migrations } from './migrations';
 
 

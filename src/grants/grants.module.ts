@@ -10,12 +10,13 @@ import { ClientCredentialsGrant } from './client-credentials.grant';
 import { RefreshTokenGrant } from './refresh-token.grant';
 import { IdTokenGrant, IdTokenTokenGrant } from './id-token.grant';
 import { KeysModule } from '../keys/keys.module';
+import { ResourcesModule } from '../resources/resources.module';
 
 /** The grants, listed by hand. Adding one touches this folder only. */
 const GRANTS = [AuthorizationCodeGrant, ImplicitGrant, IdTokenGrant, IdTokenTokenGrant, PasswordGrant, ClientCredentialsGrant, RefreshTokenGrant];
 
 @Module({
-  imports: [UsersModule, TokensModule, AuthorizationCodesModule, KeysModule],
+  imports: [UsersModule, TokensModule, AuthorizationCodesModule, KeysModule, ResourcesModule],
   providers: [
     ...GRANTS,
     { provide: GrantRegistry, inject: GRANTS, useFactory: (...grants: ConstructorParameters<typeof GrantRegistry>[0]) => new GrantRegistry(grants) },

@@ -19,7 +19,12 @@ export type OAuthErrorCode =
   // OpenID Connect Core §3.1.2.6 (prompt=none).
   | 'login_required'
   | 'consent_required'
-  | 'interaction_required';
+  | 'interaction_required'
+  // RFC 7591 §3.2.2 (dynamic registration).
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
+  // RFC 8707 §2 (resource indicators).
+  | 'invalid_target';
 
 /** Where an authorization-endpoint error goes once the client and its redirect URI are verified. */
 export interface ErrorRedirect {
@@ -151,6 +156,18 @@ export class OAuthError extends Error {
   /** OpenID Connect Core §3.1.2.6: prompt=none, but the user would have to consent. */
   static consentRequired(description = 'the user must consent') {
     return new OAuthError('consent_required', description);
+  }
+  /** RFC 7591 §3.2.2: a redirect URI that may not be registered. */
+  static invalidRedirectUri(description: string) {
+    return new OAuthError('invalid_redirect_uri', description);
+  }
+  /** RFC 7591 §3.2.2: a metadata field that is invalid or not allowed. */
+  static invalidClientMetadata(description: string) {
+    return new OAuthError('invalid_client_metadata', description);
+  }
+  /** RFC 8707 §2: a resource that is unknown, not absolute, has a fragment, or was not authorized. */
+  static invalidTarget(description: string) {
+    return new OAuthError('invalid_target', description);
   }
   /** RFC 6750 §3.1: the token lacks a scope (403). */
   static insufficientScope(scope: string) {

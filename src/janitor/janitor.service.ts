@@ -16,6 +16,15 @@ export interface PurgeTarget {
   where(now: number): { sql: string; params: unknown[] };
 }
 
+/**
+ * A clean-up a feature owns and the purge runs after the tables: for rows whose removal needs the
+ * feature's own rules (a deleted client must leave the client cache). Answers the rows removed.
+ */
+export interface PurgeTask {
+  name: string;
+  run(now: number): Promise<number>;
+}
+
 export interface PurgeReport {
   deleted: Record<string, number>;
   ms: number;
@@ -34,6 +43,7 @@ const BATCH = 1000;
 @Injectable()
 export class JanitorService implements OnApplicationShutdown {
   private readonly targets: PurgeTarget[];
+  private readonly tasks: PurgeTask[] = [];
   private readonly log: Logger;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<PurgeReport> | null = null;
@@ -80,6 +90,11 @@ export class JanitorService implements OnApplicationShutdown {
     ];
   }
 
+  /** Adds a feature's clean-up to every purge (called once, at start). */
+  addTask(task: PurgeTask): void {
+    this.tasks.push(task);
+  }
+
   /** One full purge; a second call while one runs joins it. */
   purge(): Promise<PurgeReport> {
     this.running ??= this.purgeAll().finally(() => {
@@ -117,6 +132,10 @@ export class JanitorService implements OnApplicationShutdown {
     for (const target of this.targets) {
       if (this.stopped) break;
       deleted[target.name] = await this.purgeTable(target, now);
+    }
+    for (const task of this.tasks) {
+      if (this.stopped) break;
+      deleted[task.name] = await task.run(now);
     }
     return { deleted, ms: Date.now() - started };
   }

@@ -80,7 +80,7 @@ export class AuthorizeController {
   }
 
   private async begin(params: Params, repeated: string[], returnTo: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const { client, request } = await this.authorize.parse(params, repeated);
+    const { client, request } = await this.authorize.parse(params, repeated, req.ip);
     const session = await this.sessions.read(req);
     const user = session && (await this.users.findById(session.userId));
     // OpenID Connect prompt, max_age and id_token_hint may ask for a fresh sign-in (or refuse: prompt=none).
@@ -92,10 +92,10 @@ export class AuthorizeController {
       reply.redirect(login, 302);
       return;
     }
-    // Remembered consent: a request within what this user already approved for this confidential
-    // client goes straight through; a wider one asks. A public client's identity is not assured
-    // (anyone can present its client_id, RFC 6749 §10.2, RFC 8252 §8.6), so it is asked every time.
-    const remembered = client.metadata.skip_consent || (!clientRules.isPublic(client) && (await this.consents.covers(user.id, client.clientId, request.scope)));
+    // Remembered consent: a request within what this user already approved for this confidential,
+    // vetted client goes straight through; a wider one asks. A public client's identity is not
+    // assured (RFC 6749 §10.2, RFC 8252 §8.6) and an unvetted one named itself: asked every time.
+    const remembered = client.metadata.skip_consent || (clientRules.remembersConsent(client) && (await this.consents.covers(user.id, client.clientId, request.scope)));
     if (!this.authorize.mustAskConsent(request, remembered)) {
       reply.redirect(await this.authorize.approve(request, user, session.authTime, { ip: req.ip }), 302);
       return;

@@ -38,6 +38,10 @@ export class MetadataController {
       code_challenge_methods_supported: this.config.pkceAllowPlain ? ['S256', 'plain'] : ['S256'],
       // RFC 9207: every authorization response, success or error, carries `iss`.
       authorization_response_iss_parameter_supported: true,
+      // RFC 7591 §3: only when the operator opened registration (REGISTRATION=token or open).
+      ...(this.config.registration.mode !== 'closed' ? { registration_endpoint: `${issuer}/oauth/register` } : {}),
+      // draft-ietf-oauth-client-id-metadata-document: an https URL may be a client_id.
+      ...(this.config.registration.metadataDocuments ? { client_id_metadata_document_supported: true } : {}),
       ...(this.config.docsEnabled ? { service_documentation: `${issuer}/docs` } : {}),
       ...openIdProviderMetadata(issuer),
     };

@@ -8,6 +8,8 @@ import { UsersModule } from '../users/users.module';
 import { ThrottleModule } from '../throttle/throttle.module';
 import { WebModule } from '../web/web.module';
 import { KeysModule } from '../keys/keys.module';
+import { ResourcesModule } from '../resources/resources.module';
+import { RegistrationModule } from '../registration/registration.module';
 import { AuthorizeController } from './authorize.controller';
 import { AuthorizeService } from './authorize.service';
 import { ClientAuthGuard } from './client-auth.guard';
@@ -19,7 +21,7 @@ import { RevokeController } from './revoke.controller';
 import { TokenController } from './token.controller';
 
 @Module({
-  imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule, AuthorizationRequestsModule, ThrottleModule, KeysModule],
+  imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule, AuthorizationRequestsModule, ThrottleModule, KeysModule, ResourcesModule, RegistrationModule],
   controllers: [AuthorizeController, TokenController, RevokeController, IntrospectController, MetadataController],
   providers: [AuthorizeService, ClientAuthGuard, PendingRequestService, CorsPolicy],
 })

@@ -31,6 +31,16 @@ interface Counter {
   blocks: boolean;
 }
 
+/** An IPv4 address as it is; an IPv6 address as its /64. */
+function addressBlock(ip: string): string {
+  if (!ip.includes(':') || /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip)) return ip;
+  const [head, tail] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail !== undefined && tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
 /**
  * Brute-force protection in the manner of Keycloak's brute-force detection and OWASP ASVS V2.2.
  * Failed checks are counted on three counters at once:
@@ -92,6 +102,21 @@ export class ThrottleService {
         if (toReset.length) await this.reach(() => this.store.reset(toReset));
       },
     };
+  }
+
+  /**
+   * Counts one act that is limited per IP (a client registration): `limit` per `window` seconds,
+   * then a wait of `window` seconds. Answers 0 when this one may go ahead, else the seconds to wait
+   * (and does not count it). IPv6 addresses count per /64, which one host usually holds whole.
+   */
+  async rateLimit(kind: 'registration', ip: string, limit: number, window: number): Promise<number> {
+    if (!this.config.throttle.enabled) return 0;
+    const key = sha256(`${kind}:ip:${addressBlock(ip)}`);
+    const now = this.clock.now();
+    const [current] = await this.reach(() => this.store.read([key]));
+    if (current && current.lockedUntil > now) return current.lockedUntil - now;
+    await this.reach(() => this.store.fail(key, { threshold: limit, window, baseLock: window, maxLock: window }, now));
+    return 0;
   }
 
   private counters(kind: ThrottleKind, subject: string | null | undefined, ip: string, device?: string | null): Counter[] {

@@ -50,6 +50,7 @@ describe.each(DATABASES)('OpenID Connect discovery and JWKS (%s)', (_name, db) =
       code_challenge_methods_supported: ['S256'],
       service_documentation: `${issuer}/docs`,
       authorization_response_iss_parameter_supported: true,
+      client_id_metadata_document_supported: true,
     });
     const rfc8414 = await (await fetch(`${t.url}/.well-known/oauth-authorization-server`)).json();
     expect(rfc8414).toEqual(doc);

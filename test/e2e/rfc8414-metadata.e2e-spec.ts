@@ -29,6 +29,7 @@ function documentFor(issuer: string, overrides: Partial<ServerMetadata> = {}) {
     code_challenge_methods_supported: ['S256'],
     service_documentation: `${issuer}/docs`,
     authorization_response_iss_parameter_supported: true,
+    client_id_metadata_document_supported: true,
     // OpenID Connect Discovery fields: the same document serves /.well-known/openid-configuration.
     userinfo_endpoint: `${issuer}/oauth/userinfo`,
     jwks_uri: `${issuer}/oauth/jwks`,

@@ -164,7 +164,32 @@ export class CreateClientDto {
   @Optional()
   @IsIn(ID_TOKEN_SIGNING_ALGS)
   id_token_signed_response_alg?: IdTokenSigningAlg;
+
+  @ApiPropertyOptional({ description: 'RFC 7591 software identifier, the same for every instance of the software', maxLength: 200 })
+  @Optional()
+  @MaxLength(200)
+  @IsString()
+  software_id?: string;
+
+  @ApiPropertyOptional({ description: 'RFC 7591 software version', maxLength: 100 })
+  @Optional()
+  @MaxLength(100)
+  @IsString()
+  software_version?: string;
+
+  @ApiPropertyOptional({ description: 'OpenID Connect Registration application type', enum: ['web', 'native'], default: 'web' })
+  @Optional()
+  @IsIn(['web', 'native'])
+  application_type?: 'web' | 'native';
 }
+
+/** The RFC 7591 §2 and OpenID Connect Registration fields a registration request may carry; others are ignored (§2). */
+export const REGISTRATION_FIELDS = [
+  'client_name', 'client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'contacts', 'scope', 'redirect_uris', 'grant_types',
+  'response_types', 'token_endpoint_auth_method', 'allowed_cors_origins', 'skip_consent', 'introspection',
+  'post_logout_redirect_uris', 'access_token_format', 'id_token_signed_response_alg', 'software_id', 'software_version',
+  'application_type',
+] as const satisfies ReadonlyArray<keyof CreateClientDto>;
 
 /**
  * A change of metadata: the fields given replace the stored ones, the rest stay, and the whole is
@@ -236,6 +261,15 @@ export class ClientDto {
 
   @ApiProperty({ enum: ID_TOKEN_SIGNING_ALGS, example: 'RS256' })
   id_token_signed_response_alg: IdTokenSigningAlg;
+
+  @ApiPropertyOptional()
+  software_id?: string;
+
+  @ApiPropertyOptional()
+  software_version?: string;
+
+  @ApiPropertyOptional({ enum: ['web', 'native'] })
+  application_type?: 'web' | 'native';
 
   @ApiProperty({ type: Number, nullable: true, description: 'Owning user, null for clients registered by the operator', example: null })
   user_id: number | null;
