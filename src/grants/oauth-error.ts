@@ -18,7 +18,17 @@ export type OAuthErrorCode =
   // OpenID Connect Core §3.1.2.6 (prompt=none).
   | 'login_required'
   | 'consent_required'
-  | 'interaction_required';
+  | 'interaction_required'
+  // OpenID Connect Core §6: request objects are not supported.
+  | 'request_not_supported'
+  | 'request_uri_not_supported'
+  // RFC 8628 §3.5: the device authorization grant's polling answers.
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token'
+  // RFC 9449 §7.1, §8: DPoP.
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /** Where an authorization-endpoint error goes once the client and its redirect URI are verified. */
 export interface ErrorRedirect {
@@ -140,6 +150,14 @@ export class OAuthError extends Error {
   /** OpenID Connect Core §3.1.2.6: prompt=none, but the user would have to consent. */
   static consentRequired(description = 'the user must consent') {
     return new OAuthError('consent_required', description);
+  }
+  /** OpenID Connect Core §6.1: the `request` parameter (a request object) is not supported. */
+  static requestNotSupported() {
+    return new OAuthError('request_not_supported', 'request objects (the request parameter) are not supported');
+  }
+  /** OpenID Connect Core §6.2: a `request_uri` other than one this server issued (RFC 9126). */
+  static requestUriNotSupported() {
+    return new OAuthError('request_uri_not_supported', 'request_uri is supported only for pushed authorization requests');
   }
   /** RFC 6750 §3.1: the token lacks a scope (403). */
   static insufficientScope(scope: string) {

@@ -81,6 +81,9 @@ export class AuthorizeService {
     // §4.1.2.1: "includes a parameter more than once" is invalid_request, sent to the verified redirect.
     if (repeated.length) throw fail(OAuthError.invalidRequest(`parameter "${repeated[0].slice(0, 40)}" is repeated`));
     if (stateTooLong) throw fail(OAuthError.invalidRequest('state is too long'));
+    // OpenID Connect Core §6: a request object must not be silently ignored (its state and nonce would be lost).
+    if (params.request !== undefined) throw fail(OAuthError.requestNotSupported());
+    if (params.request_uri !== undefined) throw fail(OAuthError.requestUriNotSupported());
     if (!params.response_type) throw fail(OAuthError.invalidRequest('response_type is required'));
     if (!grant) throw fail(OAuthError.unsupportedResponseType());
     if (!clientRules.allowsResponseType(client, grant.responseType)) {
