@@ -1,5 +1,7 @@
 /** RFC literals shared by every layer. */
-export const GRANT_TYPES = ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token'] as const;
+/** RFC 8628 §3.4: the device authorization grant's grant_type. */
+export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
+export const GRANT_TYPES = ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token', DEVICE_CODE_GRANT_TYPE] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 /** `id_token` and `id_token token` are OpenID Connect's implicit flow (Core §3.2). */

@@ -85,6 +85,12 @@ export class AppConfig {
    * this instance, or by any instance sharing Redis, take effect at once regardless.
    */
   clientCacheTtl: number;
+  /** RFC 8628: serve the device authorization grant (endpoint, /device page, grant type). */
+  deviceGrantEnabled: boolean;
+  /** Seconds a device code and its user code live (RFC 8628 §3.2 expires_in). */
+  deviceCodeTtl: number;
+  /** Seconds a client must wait between two polls at first (RFC 8628 §3.2 interval). */
+  deviceCodeInterval: number;
 
   get secureCookies(): boolean {
     return this.issuer.startsWith('https:');

@@ -159,6 +159,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.resourceAudience = env.RESOURCE_AUDIENCE?.trim() || '';
   // With Redis, changes reach every instance at once and the TTL is only a backstop.
   config.clientCacheTtl = int(env, 'CLIENT_CACHE_TTL', config.redisUrl ? 300 : 5, 0, 86_400);
+  config.deviceGrantEnabled = bool(env, 'DEVICE_GRANT_ENABLED', true);
+  // RFC 8628 §6.1: a user code must expire; 30 minutes is the longest we let one be guessed at.
+  config.deviceCodeTtl = int(env, 'DEVICE_CODE_TTL', 600, 60, 1800);
+  config.deviceCodeInterval = int(env, 'DEVICE_CODE_INTERVAL', 5, 1, 60);
   return config;
 }
 

@@ -10,10 +10,11 @@ import { ConsentGrant } from '../consents/consent-grant.entity';
 import { AuditEventRow } from '../audit/audit-event.entity';
 import { UserSession } from '../sessions/user-session.entity';
 import { PendingRequestRow } from '../authorization-requests/pending-request.entity';
+import { DeviceCode } from '../device-codes/device-code.entity';
 import { ThrottleCounterRow } from '../throttle/throttle-counter.entity';
 import { SigningKey } from '../keys/signing-key.entity';
 
-export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow, SigningKey];
+export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow, SigningKey, DeviceCode];
 import { migrations } from './migrations';
 
 

@@ -28,6 +28,7 @@ export class MetadataController {
       token_endpoint: `${issuer}/oauth/token`,
       revocation_endpoint: `${issuer}/oauth/revoke`,
       introspection_endpoint: `${issuer}/oauth/introspect`,
+      ...(this.config.deviceGrantEnabled ? { device_authorization_endpoint: `${issuer}/oauth/device_authorization` } : {}),
       scopes_supported: SCOPES_SUPPORTED,
       response_types_supported: this.registry.responseTypes(),
       response_modes_supported: this.registry.responseTypes().some((t) => t !== 'code') ? ['query', 'fragment'] : ['query'],

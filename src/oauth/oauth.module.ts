@@ -17,10 +17,11 @@ import { MetadataController } from './metadata.controller';
 import { PendingRequestService } from './pending-request.service';
 import { RevokeController } from './revoke.controller';
 import { TokenController } from './token.controller';
+import { DeviceAuthorizationController } from './device-authorization.controller';
 
 @Module({
   imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule, AuthorizationRequestsModule, ThrottleModule, KeysModule],
-  controllers: [AuthorizeController, TokenController, RevokeController, IntrospectController, MetadataController],
+  controllers: [AuthorizeController, TokenController, RevokeController, IntrospectController, MetadataController, DeviceAuthorizationController],
   providers: [AuthorizeService, ClientAuthGuard, PendingRequestService, CorsPolicy],
 })
 export class OAuthModule {}

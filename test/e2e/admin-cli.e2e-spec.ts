@@ -227,7 +227,7 @@ describe('operator CLI (sqlite file)', () => {
     [['client:create', '--name', 'X', '--redirect-uri', 'http://app.example.com/cb'], '--redirect-uri (redirect_uris): "http://app.example.com/cb" must use https (http only on a loopback host)'],
     [['client:create', '--name', 'X', '--redirect-uri', 'https://a.example/cb#f'], '--redirect-uri (redirect_uris): "https://a.example/cb#f" must not contain a fragment'],
     [['client:create', '--name', 'X', '--grant-types', 'client_credentials', '--auth-method', 'none'], '--grant-types (grant_types): a public client (token_endpoint_auth_method "none") may not use client_credentials'],
-    [['client:create', '--name', 'X', '--grant-types', 'magic'], '--grant-types (grant_types): each value in grant_types must be one of the following values: authorization_code, implicit, password, client_credentials, refresh_token'],
+    [['client:create', '--name', 'X', '--grant-types', 'magic'], '--grant-types (grant_types): each value in grant_types must be one of the following values: authorization_code, implicit, password, client_credentials, refresh_token, urn:ietf:params:oauth:grant-type:device_code'],
     [['client:create', '--name', 'X', '--redirect-uri', 'https://a.example/cb', '--colour', 'red'], 'unknown option --colour for client:create (see --help)'],
     [['client:rotate-secret', 'no-such-client'], 'client_id: no client "no-such-client"'],
     [['client:delete'], 'missing <client_id> (see --help)'],

@@ -131,7 +131,7 @@ describe.each(DATABASES)('admin clients API (%s)', (_name, databaseUrl) => {
     });
 
     it.each([
-      ['an unknown grant type', { grant_types: ['urn:ietf:params:oauth:grant-type:device_code'] }, 'grant_types', 'each value in grant_types must be one of the following values: authorization_code, implicit, password, client_credentials, refresh_token'],
+      ['an unknown grant type', { grant_types: ['urn:ietf:params:oauth:grant-type:saml2-bearer'] }, 'grant_types', 'each value in grant_types must be one of the following values: authorization_code, implicit, password, client_credentials, refresh_token, urn:ietf:params:oauth:grant-type:device_code'],
       ['an unknown response type', { response_types: ['code id_token'] }, 'response_types', 'each value in response_types must be one of the following values: code, token, id_token, id_token token'],
       ['a client_name over 200 characters', { client_name: 'n'.repeat(201) }, 'client_name', 'must be shorter than or equal to 200 characters'],
       ['a client_uri over 2000 characters', { client_uri: `https://app.example.com/${'a'.repeat(2000)}` }, 'client_uri', 'must be shorter than or equal to 2000 characters'],

@@ -19,10 +19,11 @@ function documentFor(issuer: string, overrides: Partial<ServerMetadata> = {}) {
     token_endpoint: `${issuer}/oauth/token`,
     revocation_endpoint: `${issuer}/oauth/revoke`,
     introspection_endpoint: `${issuer}/oauth/introspect`,
+    device_authorization_endpoint: `${issuer}/oauth/device_authorization`,
     scopes_supported: ['openid', 'profile', 'email'],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
+    grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
     introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
@@ -102,7 +103,7 @@ describe.each(DATABASES)('RFC 8414 metadata, walked with every grant and PKCE me
       documentFor(t.url, {
         response_types_supported: ['code', 'token', 'id_token', 'id_token token'],
         response_modes_supported: ['query', 'fragment'],
-        grant_types_supported: ['authorization_code', 'password', 'client_credentials', 'refresh_token', 'implicit'],
+        grant_types_supported: ['authorization_code', 'password', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code', 'implicit'],
         code_challenge_methods_supported: ['S256', 'plain'],
       }),
     );
@@ -121,7 +122,7 @@ describe.each(DATABASES)('RFC 8414 metadata, walked with every grant and PKCE me
   });
 
   it('accepts every advertised grant type at the token endpoint, and implicit at the authorization endpoint', async () => {
-    const { client, secret } = await clientFactory.create(t, { grant_types: ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token'] });
+    const { client, secret } = await clientFactory.create(t, { grant_types: ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'] });
     const auth = { authorization: basic(client.client_id, secret!) };
     // A bare request of each grant passes the grant_type check and fails (or succeeds) on the grant's own rules.
     const expected: Record<string, { status: number; body: unknown }> = {
@@ -129,6 +130,7 @@ describe.each(DATABASES)('RFC 8414 metadata, walked with every grant and PKCE me
       password: { status: 400, body: { error: 'invalid_request', error_description: 'username is required' } },
       client_credentials: { status: 200, body: { access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600, scope: 'profile email' } },
       refresh_token: { status: 400, body: { error: 'invalid_request', error_description: 'refresh_token is required' } },
+      'urn:ietf:params:oauth:grant-type:device_code': { status: 400, body: { error: 'invalid_request', error_description: 'device_code is required' } },
     };
     for (const grantType of meta.grant_types_supported) {
       if (grantType === 'implicit') continue; // RFC 8414 §2: implicit is served by the authorization endpoint
@@ -146,7 +148,7 @@ describe.each(DATABASES)('RFC 8414 metadata, walked with every grant and PKCE me
 
   it('answers unsupported_grant_type for grant types it does not advertise', async () => {
     const { client, secret } = await clientFactory.create(t, { grant_types: ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token'] });
-    for (const grantType of ['urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'implicit', 'token']) {
+    for (const grantType of ['urn:ietf:params:oauth:grant-type:saml2-bearer', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'implicit', 'token']) {
       const res = await postFormJson(meta.token_endpoint, { grant_type: grantType }, { authorization: basic(client.client_id, secret!) });
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ error: 'unsupported_grant_type', error_description: 'grant_type is not supported' });

@@ -8,6 +8,7 @@ import { AuthThrottle1796130000002 } from './1796130000002-auth-throttle';
 import { SigningKeys1796140000000 } from './1796140000000-signing-keys';
 import { TokenFamilyOnlyWithRefresh1796140000001 } from './1796140000001-token-family-only-with-refresh';
 import { ClientVetted1796150000000 } from './1796150000000-client-vetted';
+import { DeviceCodes1796210000000 } from './1796210000000-device-codes';
 
 /** Every migration, in order. Released migrations are never edited: add a new one. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   SigningKeys1796140000000,
   TokenFamilyOnlyWithRefresh1796140000001,
   ClientVetted1796150000000,
+  DeviceCodes1796210000000,
 ];
