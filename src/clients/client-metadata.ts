@@ -42,6 +42,8 @@ export interface ClientMetadata {
   access_token_format: AccessTokenFormat;
   /** OpenID Connect Registration §2: the ID token's JWS algorithm (default RS256). */
   id_token_signed_response_alg: IdTokenSigningAlg;
+  /** RFC 9126 §6: this client's authorization requests must be pushed (PAR). Stored only when true. */
+  require_pushed_authorization_requests?: boolean;
 }
 
 /** The OpenID Connect fields of a client stored before they existed read as their defaults. */
@@ -249,5 +251,6 @@ export function normalizeClientMetadata(input: ClientMetadataInput, policy: Redi
     if (input[field]) metadata[field] = input[field];
   }
   if (input.contacts?.length) metadata.contacts = input.contacts;
+  if (input.require_pushed_authorization_requests === true) metadata.require_pushed_authorization_requests = true;
   return metadata;
 }

@@ -91,6 +91,8 @@ export class AppConfig {
   deviceCodeTtl: number;
   /** Seconds a client must wait between two polls at first (RFC 8628 §3.2 interval). */
   deviceCodeInterval: number;
+  /** RFC 9126 §5: every authorization request must be pushed first (FAPI 2.0). */
+  parRequired: boolean;
 
   get secureCookies(): boolean {
     return this.issuer.startsWith('https:');

@@ -163,6 +163,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   // RFC 8628 §6.1: a user code must expire; 30 minutes is the longest we let one be guessed at.
   config.deviceCodeTtl = int(env, 'DEVICE_CODE_TTL', 600, 60, 1800);
   config.deviceCodeInterval = int(env, 'DEVICE_CODE_INTERVAL', 5, 1, 60);
+  config.parRequired = bool(env, 'PAR_REQUIRED', false);
   return config;
 }
 

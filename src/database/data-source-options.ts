@@ -11,10 +11,11 @@ import { AuditEventRow } from '../audit/audit-event.entity';
 import { UserSession } from '../sessions/user-session.entity';
 import { PendingRequestRow } from '../authorization-requests/pending-request.entity';
 import { DeviceCode } from '../device-codes/device-code.entity';
+import { PushedRequestRow } from '../authorization-requests/pushed-request.entity';
 import { ThrottleCounterRow } from '../throttle/throttle-counter.entity';
 import { SigningKey } from '../keys/signing-key.entity';
 
-export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow, SigningKey, DeviceCode];
+export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow, SigningKey, DeviceCode, PushedRequestRow];
 import { migrations } from './migrations';
 
 

@@ -22,6 +22,7 @@ export type OAuthErrorCode =
   // OpenID Connect Core §6: request objects are not supported.
   | 'request_not_supported'
   | 'request_uri_not_supported'
+  | 'invalid_request_uri'
   // RFC 8628 §3.5: the device authorization grant's polling answers.
   | 'authorization_pending'
   | 'slow_down'

@@ -50,7 +50,7 @@ export class AuthorizeService {
    * page, never redirected. Then checks the rest and returns the request, or throws an OAuthError
    * that carries the verified redirect. `repeated` names parameters sent more than once (§3.1).
    */
-  async parse(params: Params, repeated: readonly string[] = []): Promise<{ client: Client; request: AuthorizationRequest }> {
+  async parse(params: Params, repeated: readonly string[] = [], options: { pushed?: boolean } = {}): Promise<{ client: Client; request: AuthorizationRequest }> {
     const unverifiable = repeated.find((name) => name === 'client_id' || name === 'redirect_uri');
     if (unverifiable) throw new UnverifiableRequestError(`parameter "${unverifiable}" is repeated`);
     if (!params.client_id) throw new UnverifiableRequestError('client_id is missing');
@@ -84,6 +84,10 @@ export class AuthorizeService {
     // OpenID Connect Core §6: a request object must not be silently ignored (its state and nonce would be lost).
     if (params.request !== undefined) throw fail(OAuthError.requestNotSupported());
     if (params.request_uri !== undefined) throw fail(OAuthError.requestUriNotSupported());
+    // RFC 9126 §5, §6: the server or this client accepts only pushed requests.
+    if (!options.pushed && (this.config.parRequired || client.metadata.require_pushed_authorization_requests === true)) {
+      throw fail(OAuthError.invalidRequest('this client must push its authorization requests first (pushed_authorization_request_endpoint)'));
+    }
     if (!params.response_type) throw fail(OAuthError.invalidRequest('response_type is required'));
     if (!grant) throw fail(OAuthError.unsupportedResponseType());
     if (!clientRules.allowsResponseType(client, grant.responseType)) {

@@ -28,6 +28,9 @@ export class MetadataController {
       token_endpoint: `${issuer}/oauth/token`,
       revocation_endpoint: `${issuer}/oauth/revoke`,
       introspection_endpoint: `${issuer}/oauth/introspect`,
+      // RFC 9126 §5.
+      pushed_authorization_request_endpoint: `${issuer}/oauth/par`,
+      require_pushed_authorization_requests: this.config.parRequired,
       ...(this.config.deviceGrantEnabled ? { device_authorization_endpoint: `${issuer}/oauth/device_authorization` } : {}),
       scopes_supported: SCOPES_SUPPORTED,
       response_types_supported: this.registry.responseTypes(),

@@ -18,10 +18,12 @@ import { PendingRequestService } from './pending-request.service';
 import { RevokeController } from './revoke.controller';
 import { TokenController } from './token.controller';
 import { DeviceAuthorizationController } from './device-authorization.controller';
+import { ParController } from './par.controller';
+import { PushedRequestResolver } from './pushed-request.resolver';
 
 @Module({
   imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule, AuthorizationRequestsModule, ThrottleModule, KeysModule],
-  controllers: [AuthorizeController, TokenController, RevokeController, IntrospectController, MetadataController, DeviceAuthorizationController],
-  providers: [AuthorizeService, ClientAuthGuard, PendingRequestService, CorsPolicy],
+  controllers: [AuthorizeController, TokenController, RevokeController, IntrospectController, MetadataController, DeviceAuthorizationController, ParController],
+  providers: [AuthorizeService, ClientAuthGuard, PendingRequestService, PushedRequestResolver, CorsPolicy],
 })
 export class OAuthModule {}

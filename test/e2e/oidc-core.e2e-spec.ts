@@ -29,6 +29,8 @@ describe.each(DATABASES)('OpenID Connect discovery and JWKS (%s)', (_name, db) =
       token_endpoint: `${issuer}/oauth/token`,
       revocation_endpoint: `${issuer}/oauth/revoke`,
       introspection_endpoint: `${issuer}/oauth/introspect`,
+      pushed_authorization_request_endpoint: `${issuer}/oauth/par`,
+      require_pushed_authorization_requests: false,
       device_authorization_endpoint: `${issuer}/oauth/device_authorization`,
       userinfo_endpoint: `${issuer}/oauth/userinfo`,
       jwks_uri: `${issuer}/oauth/jwks`,

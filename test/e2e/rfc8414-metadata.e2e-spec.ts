@@ -19,6 +19,8 @@ function documentFor(issuer: string, overrides: Partial<ServerMetadata> = {}) {
     token_endpoint: `${issuer}/oauth/token`,
     revocation_endpoint: `${issuer}/oauth/revoke`,
     introspection_endpoint: `${issuer}/oauth/introspect`,
+    pushed_authorization_request_endpoint: `${issuer}/oauth/par`,
+    require_pushed_authorization_requests: false,
     device_authorization_endpoint: `${issuer}/oauth/device_authorization`,
     scopes_supported: ['openid', 'profile', 'email'],
     response_types_supported: ['code'],

@@ -164,6 +164,11 @@ export class CreateClientDto {
   @Optional()
   @IsIn(ID_TOKEN_SIGNING_ALGS)
   id_token_signed_response_alg?: IdTokenSigningAlg;
+
+  @ApiPropertyOptional({ description: 'RFC 9126: the client must push its authorization requests to /oauth/par first (FAPI 2.0)', default: false })
+  @Optional()
+  @IsBoolean()
+  require_pushed_authorization_requests?: boolean;
 }
 
 /**
@@ -236,6 +241,9 @@ export class ClientDto {
 
   @ApiProperty({ enum: ID_TOKEN_SIGNING_ALGS, example: 'RS256' })
   id_token_signed_response_alg: IdTokenSigningAlg;
+
+  @ApiPropertyOptional({ description: 'Present (true) when the client must use pushed authorization requests (RFC 9126)' })
+  require_pushed_authorization_requests?: boolean;
 
   @ApiProperty({ type: Number, nullable: true, description: 'Owning user, null for clients registered by the operator', example: null })
   user_id: number | null;

@@ -9,6 +9,7 @@ import { SigningKeys1796140000000 } from './1796140000000-signing-keys';
 import { TokenFamilyOnlyWithRefresh1796140000001 } from './1796140000001-token-family-only-with-refresh';
 import { ClientVetted1796150000000 } from './1796150000000-client-vetted';
 import { DeviceCodes1796210000000 } from './1796210000000-device-codes';
+import { PushedAuthorizationRequests1796210000001 } from './1796210000001-pushed-authorization-requests';
 
 /** Every migration, in order. Released migrations are never edited: add a new one. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   TokenFamilyOnlyWithRefresh1796140000001,
   ClientVetted1796150000000,
   DeviceCodes1796210000000,
+  PushedAuthorizationRequests1796210000001,
 ];
