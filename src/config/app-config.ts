@@ -93,6 +93,8 @@ export class AppConfig {
   deviceCodeInterval: number;
   /** RFC 9126 §5: every authorization request must be pushed first (FAPI 2.0). */
   parRequired: boolean;
+  /** Let clients' jwks_uri be http on a loopback address (development and tests only). */
+  jwksUriAllowLoopback: boolean;
 
   get secureCookies(): boolean {
     return this.issuer.startsWith('https:');

@@ -164,6 +164,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.deviceCodeTtl = int(env, 'DEVICE_CODE_TTL', 600, 60, 1800);
   config.deviceCodeInterval = int(env, 'DEVICE_CODE_INTERVAL', 5, 1, 60);
   config.parRequired = bool(env, 'PAR_REQUIRED', false);
+  config.jwksUriAllowLoopback = bool(env, 'JWKS_URI_ALLOW_LOOPBACK', false);
+  if (config.jwksUriAllowLoopback && config.nodeEnv === 'production') throw new ConfigError('JWKS_URI_ALLOW_LOOPBACK is for development and tests; it cannot be on when NODE_ENV=production');
   return config;
 }
 

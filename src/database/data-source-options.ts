@@ -12,10 +12,11 @@ import { UserSession } from '../sessions/user-session.entity';
 import { PendingRequestRow } from '../authorization-requests/pending-request.entity';
 import { DeviceCode } from '../device-codes/device-code.entity';
 import { PushedRequestRow } from '../authorization-requests/pushed-request.entity';
+import { UsedJti } from '../replay/used-jti.entity';
 import { ThrottleCounterRow } from '../throttle/throttle-counter.entity';
 import { SigningKey } from '../keys/signing-key.entity';
 
-export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow, SigningKey, DeviceCode, PushedRequestRow];
+export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow, SigningKey, DeviceCode, PushedRequestRow, UsedJti];
 import { migrations } from './migrations';
 
 

@@ -19,11 +19,13 @@ import { RevokeController } from './revoke.controller';
 import { TokenController } from './token.controller';
 import { DeviceAuthorizationController } from './device-authorization.controller';
 import { ParController } from './par.controller';
+import { ClientAssertionVerifier } from './client-assertion';
+import { ReplayModule } from '../replay/replay.module';
 import { PushedRequestResolver } from './pushed-request.resolver';
 
 @Module({
-  imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule, AuthorizationRequestsModule, ThrottleModule, KeysModule],
+  imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule, AuthorizationRequestsModule, ThrottleModule, KeysModule, ReplayModule],
   controllers: [AuthorizeController, TokenController, RevokeController, IntrospectController, MetadataController, DeviceAuthorizationController, ParController],
-  providers: [AuthorizeService, ClientAuthGuard, PendingRequestService, PushedRequestResolver, CorsPolicy],
+  providers: [AuthorizeService, ClientAuthGuard, ClientAssertionVerifier, PendingRequestService, PushedRequestResolver, CorsPolicy],
 })
 export class OAuthModule {}

@@ -10,6 +10,7 @@ import { TokenFamilyOnlyWithRefresh1796140000001 } from './1796140000001-token-f
 import { ClientVetted1796150000000 } from './1796150000000-client-vetted';
 import { DeviceCodes1796210000000 } from './1796210000000-device-codes';
 import { PushedAuthorizationRequests1796210000001 } from './1796210000001-pushed-authorization-requests';
+import { UsedJtis1796210000002 } from './1796210000002-used-jtis';
 
 /** Every migration, in order. Released migrations are never edited: add a new one. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   ClientVetted1796150000000,
   DeviceCodes1796210000000,
   PushedAuthorizationRequests1796210000001,
+  UsedJtis1796210000002,
 ];
