@@ -54,7 +54,8 @@ Commands:
                 [--auth-method client_secret_basic|client_secret_post|none] [--client-uri <url>]
                 [--skip-consent] [--introspection] [--cors-origin <origin> ...]
                 [--post-logout-redirect-uri <uri> ...] [--access-token-format opaque|jwt]
-                [--id-token-alg RS256|ES256]
+                [--id-token-alg RS256|ES256] [--jwks-uri <url> | --jwks '<JWK Set JSON>']
+                [--require-par]
   client:rotate-secret <client_id>
   client:vet <client_id>
                 the operator has reviewed a client a console user registered (see docs/security.md)
@@ -106,6 +107,9 @@ const OPTION_OF: Record<string, string> = {
   post_logout_redirect_uris: '--post-logout-redirect-uri',
   access_token_format: '--access-token-format',
   id_token_signed_response_alg: '--id-token-alg',
+  jwks_uri: '--jwks-uri',
+  jwks: '--jwks',
+  require_pushed_authorization_requests: '--require-par',
   username: '--username',
   password: 'password',
   email: '--email',
@@ -281,9 +285,20 @@ const COMMANDS: Record<string, Command> = {
       'post-logout-redirect-uri': { type: 'string', multiple: true },
       'access-token-format': { type: 'string' },
       'id-token-alg': { type: 'string' },
+      'jwks-uri': { type: 'string' },
+      jwks: { type: 'string' },
+      'require-par': { type: 'boolean' },
     },
     async prepare(values) {
       required(values, 'name');
+      let jwks: unknown;
+      if (values.jwks !== undefined) {
+        try {
+          jwks = JSON.parse(values.jwks as string);
+        } catch {
+          throw invalid({ jwks: 'must be a JWK Set as JSON: {"keys": [...]}' });
+        }
+      }
       const dto = await checked(CreateClientDto, {
         client_name: values.name,
         redirect_uris: values['redirect-uri'],
@@ -298,6 +313,9 @@ const COMMANDS: Record<string, Command> = {
         post_logout_redirect_uris: values['post-logout-redirect-uri'],
         access_token_format: values['access-token-format'],
         id_token_signed_response_alg: values['id-token-alg'],
+        jwks_uri: values['jwks-uri'],
+        jwks,
+        require_pushed_authorization_requests: values['require-par'],
       });
       return async (app) => {
         const { client, secret } = await app.get(ClientsService).create({ ...dto });

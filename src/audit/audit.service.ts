@@ -33,7 +33,10 @@ export type AuditEventType =
   | 'admin.authentication_failed'
   | 'keys.rotated'
   | 'resource.created'
-  | 'resource.deleted';
+  | 'resource.deleted'
+  | 'device_code.approved'
+  | 'device_code.denied'
+  | 'device_code.replayed';
 
 /** Every type, for validating the `type` filter of GET /admin/events. */
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
@@ -41,6 +44,7 @@ export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'token.issued', 'token.revoked', 'code.replayed', 'refresh_token.replayed', 'client.authentication_failed',
   'client.created', 'client.registered', 'client.registration_refused', 'client.changed', 'client.secret_rotated', 'client.deleted', 'client.vetted',
   'user.created', 'user.changed', 'user.deleted', 'admin.authentication_failed', 'keys.rotated', 'resource.created', 'resource.deleted',
+  'device_code.approved', 'device_code.denied', 'device_code.replayed',
 ];
 
 export interface AuditEvent {

@@ -124,8 +124,8 @@ describe('normalizeClientMetadata', () => {
     });
 
     it('refuses an unknown token_endpoint_auth_method', () => {
-      expect(problems({ ...base, token_endpoint_auth_method: 'private_key_jwt' as never })).toEqual({
-        token_endpoint_auth_method: 'must be one of client_secret_basic, client_secret_post, none',
+      expect(problems({ ...base, token_endpoint_auth_method: 'tls_client_auth' as never })).toEqual({
+        token_endpoint_auth_method: 'must be one of client_secret_basic, client_secret_post, none, private_key_jwt',
       });
     });
 

@@ -47,6 +47,12 @@ export interface ClientMetadata {
   software_version?: string;
   /** OpenID Connect Registration §2: `web` (default) or `native`. */
   application_type?: 'web' | 'native';
+  /** RFC 9126 §6: this client's authorization requests must be pushed (PAR). Stored only when true. */
+  require_pushed_authorization_requests?: boolean;
+  /** RFC 7591 §2: the client's public keys (private_key_jwt), by value … */
+  jwks?: { keys: Array<Record<string, unknown>> };
+  /** … or by reference: an https URL the server fetches (and caches). */
+  jwks_uri?: string;
 }
 
 /**
@@ -74,6 +80,26 @@ export function selfRegistrationProblems(input: ClientMetadataInput, policy: Sel
   if (input.skip_consent) errors.skip_consent = 'only the operator may let a client skip consent';
   if (input.introspection) errors.introspection = 'only the operator may let a client introspect other clients\' tokens';
   return errors;
+}
+
+/** The most keys a registered key set may hold. */
+const MAX_JWKS_KEYS = 10;
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
+
+/** Why a key set may not be registered, or null: RFC 7517 public keys only (RSA, EC, OKP). */
+export function jwksProblem(jwks: unknown): string | null {
+  if (!jwks || typeof jwks !== 'object' || Array.isArray(jwks)) return 'must be a JWK Set: {"keys": [...]}';
+  const keys = (jwks as { keys?: unknown }).keys;
+  if (!Array.isArray(keys) || keys.length === 0) return 'must be a JWK Set with at least one key in "keys"';
+  if (keys.length > MAX_JWKS_KEYS) return `may hold at most ${MAX_JWKS_KEYS} keys`;
+  for (const key of keys) {
+    if (!key || typeof key !== 'object' || Array.isArray(key)) return 'each key must be a JWK object';
+    const jwk = key as Record<string, unknown>;
+    if (!['RSA', 'EC', 'OKP'].includes(jwk.kty as string)) return 'each key must have kty RSA, EC or OKP';
+    if (PRIVATE_JWK_MEMBERS.some((m) => m in jwk)) return 'must hold public keys only (a private or symmetric key was sent)';
+  }
+  if (JSON.stringify(jwks).length > 20_000) return 'is too large';
+  return null;
 }
 
 /** The OpenID Connect fields of a client stored before they existed read as their defaults. */
@@ -241,6 +267,18 @@ export function normalizeClientMetadata(input: ClientMetadataInput, policy: Redi
       break;
     }
   }
+  // RFC 7591 §2: jwks and jwks_uri are mutually exclusive; private_key_jwt needs one of them.
+  if (input.jwks !== undefined && input.jwks_uri !== undefined && input.jwks_uri !== '') errors.jwks = 'send either jwks or jwks_uri, not both';
+  else if (input.jwks !== undefined) {
+    const problem = jwksProblem(input.jwks);
+    if (problem) errors.jwks = problem;
+  } else if (input.jwks_uri !== undefined && input.jwks_uri !== '') {
+    const problem = redirectUriProblem(input.jwks_uri, policy);
+    if (problem || !/^https?:/.test(input.jwks_uri)) errors.jwks_uri = problem ?? 'must be an https URL';
+  }
+  if (authMethod === 'private_key_jwt' && input.jwks === undefined && !input.jwks_uri && !errors.jwks) {
+    errors.jwks = 'private_key_jwt needs the client\'s public keys: jwks or jwks_uri';
+  }
   const accessTokenFormat = clientOidcDefaults.accessTokenFormat(input);
   if (!ACCESS_TOKEN_FORMATS.includes(accessTokenFormat)) errors.access_token_format = `must be one of ${ACCESS_TOKEN_FORMATS.join(', ')}`;
   const idTokenAlg = clientOidcDefaults.idTokenAlg(input);
@@ -287,5 +325,8 @@ export function normalizeClientMetadata(input: ClientMetadataInput, policy: Redi
   for (const field of ['software_id', 'software_version', 'application_type'] as const) {
     if (input[field]) (metadata as unknown as Record<string, string>)[field] = input[field];
   }
+  if (input.require_pushed_authorization_requests === true) metadata.require_pushed_authorization_requests = true;
+  if (input.jwks !== undefined) metadata.jwks = input.jwks;
+  else if (input.jwks_uri) metadata.jwks_uri = input.jwks_uri;
   return metadata;
 }

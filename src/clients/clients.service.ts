@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { randomToken, safeEqual, sha256 } from '../common/crypto';
+import { SECRET_AUTH_METHODS } from '../common/oauth-types';
 import { Client, clientRules } from './client.entity';
 import { ClientCache } from './client-cache';
 import { ClientMetadata, ClientMetadataError, ClientMetadataInput, normalizeClientMetadata, selfRegistrationProblems } from './client-metadata';
@@ -16,8 +17,8 @@ export interface ClientWithSecret {
 
 /** A public client (`none`) authenticates with no secret, so there is none to rotate. */
 export class PublicClientHasNoSecretError extends Error {
-  constructor() {
-    super('a public client (token_endpoint_auth_method "none") has no secret to rotate');
+  constructor(message = 'a public client (token_endpoint_auth_method "none") has no secret to rotate') {
+    super(message);
   }
 }
 
@@ -65,7 +66,7 @@ export class ClientsService {
   async create(input: ClientMetadataInput, ownerId: number | null = null, ip?: string | null, options: { selfRegistered?: boolean; clientId?: string } = {}): Promise<ClientWithSecret> {
     const selfRegistered = options.selfRegistered ?? false;
     const metadata = selfRegistered ? this.normalizeSelfRegistered(input) : normalizeClientMetadata(input, this.redirectPolicy());
-    const secret = metadata.token_endpoint_auth_method === 'none' ? null : randomToken();
+    const secret = SECRET_AUTH_METHODS.includes(metadata.token_endpoint_auth_method) ? randomToken() : null;
     const client = await this.clients.insert({
       clientId: options.clientId ?? newClientId(),
       clientSecretHash: secret ? sha256(secret) : null,
@@ -126,7 +127,7 @@ export class ClientsService {
     const clientId = client.clientId;
     let secret: string | null = null;
     let clientSecretHash = client.clientSecretHash;
-    if (metadata.token_endpoint_auth_method === 'none') clientSecretHash = null;
+    if (!SECRET_AUTH_METHODS.includes(metadata.token_endpoint_auth_method)) clientSecretHash = null;
     else if (!clientSecretHash) {
       secret = randomToken();
       clientSecretHash = sha256(secret);
@@ -145,6 +146,9 @@ export class ClientsService {
     const client = await this.clients.findByClientId(clientId);
     if (!client) return null;
     if (clientRules.isPublic(client)) throw new PublicClientHasNoSecretError();
+    if (!SECRET_AUTH_METHODS.includes(client.metadata.token_endpoint_auth_method)) {
+      throw new PublicClientHasNoSecretError('a private_key_jwt client authenticates with its keys and has no secret to rotate');
+    }
     const secret = randomToken();
     await this.clients.update(clientId, { clientSecretHash: sha256(secret), clientSecretExpiresAt: 0 });
     await this.cache.changed(clientId);

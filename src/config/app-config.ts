@@ -115,6 +115,16 @@ export class AppConfig {
    */
   clientCacheTtl: number;
   registration: RegistrationConfig;
+  /** RFC 8628: serve the device authorization grant (endpoint, /device page, grant type). */
+  deviceGrantEnabled: boolean;
+  /** Seconds a device code and its user code live (RFC 8628 §3.2 expires_in). */
+  deviceCodeTtl: number;
+  /** Seconds a client must wait between two polls at first (RFC 8628 §3.2 interval). */
+  deviceCodeInterval: number;
+  /** RFC 9126 §5: every authorization request must be pushed first (FAPI 2.0). */
+  parRequired: boolean;
+  /** Let clients' jwks_uri be http on a loopback address (development and tests only). */
+  jwksUriAllowLoopback: boolean;
 
   get secureCookies(): boolean {
     return this.issuer.startsWith('https:');

@@ -171,6 +171,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
   // With Redis, changes reach every instance at once and the TTL is only a backstop.
   config.clientCacheTtl = int(env, 'CLIENT_CACHE_TTL', config.redisUrl ? 300 : 5, 0, 86_400);
   config.registration = registration(env);
+  config.deviceGrantEnabled = bool(env, 'DEVICE_GRANT_ENABLED', true);
+  // RFC 8628 §6.1: a user code must expire; 30 minutes is the longest we let one be guessed at.
+  config.deviceCodeTtl = int(env, 'DEVICE_CODE_TTL', 600, 60, 1800);
+  config.deviceCodeInterval = int(env, 'DEVICE_CODE_INTERVAL', 5, 1, 60);
+  config.parRequired = bool(env, 'PAR_REQUIRED', false);
+  config.jwksUriAllowLoopback = bool(env, 'JWKS_URI_ALLOW_LOOPBACK', false);
+  if (config.jwksUriAllowLoopback && config.nodeEnv === 'production') throw new ConfigError('JWKS_URI_ALLOW_LOOPBACK is for development and tests; it cannot be on when NODE_ENV=production');
   return config;
 }
 

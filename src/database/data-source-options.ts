@@ -11,6 +11,9 @@ import { ConsentGrant } from '../consents/consent-grant.entity';
 import { AuditEventRow } from '../audit/audit-event.entity';
 import { UserSession } from '../sessions/user-session.entity';
 import { PendingRequestRow } from '../authorization-requests/pending-request.entity';
+import { DeviceCode } from '../device-codes/device-code.entity';
+import { PushedRequestRow } from '../authorization-requests/pushed-request.entity';
+import { UsedJti } from '../replay/used-jti.entity';
 import { ThrottleCounterRow } from '../throttle/throttle-counter.entity';
 import { SigningKey } from '../keys/signing-key.entity';
 import { ServerLeaseRow } from './server-lease.entity';
@@ -18,7 +21,7 @@ import { ClientRegistration } from '../registration/client-registration.entity';
 import { InitialAccessToken } from '../registration/initial-access-token.entity';
 import { ResourceServer } from '../resources/resource-server.entity';
 
-export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow, SigningKey, ServerLeaseRow, ClientRegistration, InitialAccessToken, ResourceServer];
+export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow, SigningKey, ServerLeaseRow, ClientRegistration, InitialAccessToken, ResourceServer, DeviceCode, PushedRequestRow, UsedJti];
 import { migrations } from './migrations';
 
 

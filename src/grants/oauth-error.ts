@@ -24,7 +24,18 @@ export type OAuthErrorCode =
   | 'invalid_redirect_uri'
   | 'invalid_client_metadata'
   // RFC 8707 §2 (resource indicators).
-  | 'invalid_target';
+  | 'invalid_target'
+  // OpenID Connect Core §6: request objects are not supported.
+  | 'request_not_supported'
+  | 'request_uri_not_supported'
+  | 'invalid_request_uri'
+  // RFC 8628 §3.5: the device authorization grant's polling answers.
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token'
+  // RFC 9449 §7.1, §8: DPoP.
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /** Where an authorization-endpoint error goes once the client and its redirect URI are verified. */
 export interface ErrorRedirect {
@@ -168,6 +179,14 @@ export class OAuthError extends Error {
   /** RFC 8707 §2: a resource that is unknown, not absolute, has a fragment, or was not authorized. */
   static invalidTarget(description: string) {
     return new OAuthError('invalid_target', description);
+  }
+  /** OpenID Connect Core §6.1: the `request` parameter (a request object) is not supported. */
+  static requestNotSupported() {
+    return new OAuthError('request_not_supported', 'request objects (the request parameter) are not supported');
+  }
+  /** OpenID Connect Core §6.2: a `request_uri` other than one this server issued (RFC 9126). */
+  static requestUriNotSupported() {
+    return new OAuthError('request_uri_not_supported', 'request_uri is supported only for pushed authorization requests');
   }
   /** RFC 6750 §3.1: the token lacks a scope (403). */
   static insufficientScope(scope: string) {

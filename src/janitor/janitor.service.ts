@@ -81,6 +81,10 @@ export class JanitorService implements OnApplicationShutdown {
         where: (now) => ({ sql: '(ended_at < ? OR expires_at < ?)', params: [now - grace, now - grace] }),
       },
       { name: 'pending_requests', table: 'oauth2_pending_request', where: (now) => ({ sql: 'expires_at < ?', params: [now] }) },
+      // Kept for the grace period after expiry, like codes: a late poll still hears expired_token, not an unknown code.
+      { name: 'device_codes', table: 'oauth2_device_code', where: (now) => ({ sql: 'expires_at < ?', params: [now - grace] }) },
+      { name: 'pushed_requests', table: 'oauth2_pushed_request', where: (now) => ({ sql: 'expires_at < ?', params: [now] }) },
+      { name: 'used_jtis', table: 'oauth2_used_jti', where: (now) => ({ sql: 'expires_at < ?', params: [now] }) },
       { name: 'throttle_counters', table: 'auth_throttle', where: (now) => ({ sql: 'expires_at < ?', params: [now] }) },
       {
         name: 'audit_events',

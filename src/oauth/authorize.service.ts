@@ -54,11 +54,11 @@ export class AuthorizeService {
    * page, never redirected. Then checks the rest and returns the request, or throws an OAuthError
    * that carries the verified redirect. `repeated` names parameters sent more than once (§3.1).
    */
-  async parse(params: Params, repeated: readonly string[] = [], ip: string | null = null): Promise<{ client: Client; request: AuthorizationRequest }> {
+  async parse(params: Params, repeated: readonly string[] = [], options: { pushed?: boolean; ip?: string | null } = {}): Promise<{ client: Client; request: AuthorizationRequest }> {
     const unverifiable = repeated.find((name) => name === 'client_id' || name === 'redirect_uri');
     if (unverifiable) throw new UnverifiableRequestError(`parameter "${unverifiable}" is repeated`);
     if (!params.client_id) throw new UnverifiableRequestError('client_id is missing');
-    const client = this.documents.names(params.client_id) ? await this.documentClient(params.client_id, ip) : await this.clients.findByClientId(params.client_id);
+    const client = this.documents.names(params.client_id) ? await this.documentClient(params.client_id, options.ip ?? null) : await this.clients.findByClientId(params.client_id);
     if (!client) throw new UnverifiableRequestError('unknown client_id');
     const registered = client.metadata.redirect_uris;
     let redirectUri: string | null;
@@ -88,6 +88,13 @@ export class AuthorizeService {
     // §4.1.2.1: "includes a parameter more than once" is invalid_request, sent to the verified redirect.
     if (repeated.length) throw fail(OAuthError.invalidRequest(`parameter "${repeated[0].slice(0, 40)}" is repeated`));
     if (stateTooLong) throw fail(OAuthError.invalidRequest('state is too long'));
+    // OpenID Connect Core §6: a request object must not be silently ignored (its state and nonce would be lost).
+    if (params.request !== undefined) throw fail(OAuthError.requestNotSupported());
+    if (params.request_uri !== undefined) throw fail(OAuthError.requestUriNotSupported());
+    // RFC 9126 §5, §6: the server or this client accepts only pushed requests.
+    if (!options.pushed && (this.config.parRequired || client.metadata.require_pushed_authorization_requests === true)) {
+      throw fail(OAuthError.invalidRequest('this client must push its authorization requests first (pushed_authorization_request_endpoint)'));
+    }
     if (!params.response_type) throw fail(OAuthError.invalidRequest('response_type is required'));
     if (!grant) throw fail(OAuthError.unsupportedResponseType());
     if (!clientRules.allowsResponseType(client, grant.responseType)) {

@@ -19,10 +19,15 @@ import { MetadataController } from './metadata.controller';
 import { PendingRequestService } from './pending-request.service';
 import { RevokeController } from './revoke.controller';
 import { TokenController } from './token.controller';
+import { DeviceAuthorizationController } from './device-authorization.controller';
+import { ParController } from './par.controller';
+import { ClientAssertionVerifier } from './client-assertion';
+import { ReplayModule } from '../replay/replay.module';
+import { PushedRequestResolver } from './pushed-request.resolver';
 
 @Module({
-  imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule, AuthorizationRequestsModule, ThrottleModule, KeysModule, ResourcesModule, RegistrationModule],
-  controllers: [AuthorizeController, TokenController, RevokeController, IntrospectController, MetadataController],
-  providers: [AuthorizeService, ClientAuthGuard, PendingRequestService, CorsPolicy],
+  imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule, AuthorizationRequestsModule, ThrottleModule, KeysModule, ResourcesModule, RegistrationModule, ReplayModule],
+  controllers: [AuthorizeController, TokenController, RevokeController, IntrospectController, MetadataController, DeviceAuthorizationController, ParController],
+  providers: [AuthorizeService, ClientAuthGuard, ClientAssertionVerifier, PendingRequestService, PushedRequestResolver, CorsPolicy],
 })
 export class OAuthModule {}

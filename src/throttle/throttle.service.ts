@@ -9,8 +9,11 @@ import { RedisThrottleStore } from './redis-throttle.store';
 import { ThrottlePolicy } from './throttle-policy';
 import { ThrottleStore } from './throttle.store';
 
-/** What is being guessed: a user's password, a client's secret, or (sign-up) which usernames exist. */
-export type ThrottleKind = 'password' | 'client' | 'signup';
+/**
+ * What is being guessed: a user's password, a client's secret, (sign-up) which usernames exist,
+ * or (the /device page) a live user code.
+ */
+export type ThrottleKind = 'password' | 'client' | 'signup' | 'user_code';
 
 /** One credential check in progress: its wait before it ran, and how to report its outcome. */
 export interface ThrottleAttempt {
@@ -119,6 +122,18 @@ export class ThrottleService {
     return 0;
   }
 
+  /**
+   * Whether this account is locked from every IP (its all-IP counter): a way in that asks for no
+   * password, such as redeeming a device code, must not hand out tokens while it is.
+   */
+  async accountLocked(kind: ThrottleKind, subject: string): Promise<boolean> {
+    if (!this.config.throttle.enabled) return false;
+    const account = this.counters(kind, subject, '').find((c) => c.key === sha256(`${kind}:account:${subject.trim().toLowerCase().slice(0, 256)}`));
+    if (!account) return false;
+    const [counter] = await this.reach(() => this.store.read([account.key]));
+    return counter !== null && counter.lockedUntil > this.clock.now();
+  }
+
   private counters(kind: ThrottleKind, subject: string | null | undefined, ip: string, device?: string | null): Counter[] {
     const s = this.config.throttle;
     const ipCounter: Counter = {
@@ -128,7 +143,9 @@ export class ThrottleService {
       blocks: !device,
     };
     // Callers pass a username in its canonical form (users/username.ts); client ids are case-normalized here.
-    const account = kind === 'signup' ? '' : (subject ?? '').trim().toLowerCase().slice(0, 256);
+    // Sign-up and user codes guess no one account: only the IP is counted (a wrong user code names
+    // no device code, and counting the guessed value would let anyone lock a user's code).
+    const account = kind === 'signup' || kind === 'user_code' ? '' : (subject ?? '').trim().toLowerCase().slice(0, 256);
     if (!account) return [ipCounter];
     if (device) {
       // A known device: its own counter decides (as the account-from-one-IP counter would); its

@@ -5,7 +5,7 @@ import { randomToken, sha256, uuidv7 } from '../common/crypto';
 import { Db } from '../database/db';
 import { AuthorizationCode } from '../authorization-codes/authorization-code.entity';
 import { AuthorizationCodesService } from '../authorization-codes/authorization-codes.service';
-import { AccessTokenFormat } from '../common/oauth-types';
+import { AccessTokenFormat, GrantType } from '../common/oauth-types';
 import { JwtAccessTokenService } from '../keys/jwt-access-token.service';
 import { Token } from './token.entity';
 import { TokensRepository } from './tokens.repository';
@@ -14,7 +14,7 @@ import { MetricsService } from '../metrics/metrics.service';
 
 export interface IssueTokenInput {
   /** How the token was obtained (audit events and metrics); told by the grant. */
-  grantType?: 'authorization_code' | 'implicit' | 'password' | 'client_credentials' | 'refresh_token';
+  grantType?: GrantType;
   clientId: string;
   userId: number | null;
   scope: string;

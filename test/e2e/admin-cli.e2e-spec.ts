@@ -175,6 +175,21 @@ describe('operator CLI (sqlite file)', () => {
     );
   }, 60_000);
 
+  it('registers a private_key_jwt client with its key set (no secret), a device client, and names a bad key set', async () => {
+    const jwk = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k1' };
+    const result = await cli('client:create', '--name', 'Batch', '--grant-types', 'client_credentials', '--auth-method', 'private_key_jwt', '--jwks', JSON.stringify({ keys: [jwk] }));
+    expect(result.code).toBe(0);
+    const client = JSON.parse(result.stdout);
+    expect(client).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] } });
+    expect(client.client_secret).toBeUndefined();
+    const device = await cli('client:create', '--name', 'TV', '--grant-types', 'urn:ietf:params:oauth:grant-type:device_code', '--auth-method', 'none');
+    expect(JSON.parse(device.stdout)).toMatchObject({ grant_types: ['urn:ietf:params:oauth:grant-type:device_code'] });
+    expectRefusal(
+      await cli('client:create', '--name', 'Batch', '--grant-types', 'client_credentials', '--auth-method', 'private_key_jwt', '--jwks', '{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}'),
+      '--jwks (jwks): each key must have kty RSA, EC or OKP',
+    );
+  }, 60_000);
+
   it('deletes a client, then answers that it is gone', async () => {
     const client = JSON.parse((await cli('client:create', '--name', 'Doomed', '--redirect-uri', 'https://doomed.example.com/cb')).stdout);
     const deleted = await cli('client:delete', client.client_id);
@@ -256,7 +271,7 @@ describe('operator CLI (sqlite file)', () => {
     [['client:create', '--name', 'X', '--redirect-uri', 'http://app.example.com/cb'], '--redirect-uri (redirect_uris): "http://app.example.com/cb" must use https (http only on a loopback host)'],
     [['client:create', '--name', 'X', '--redirect-uri', 'https://a.example/cb#f'], '--redirect-uri (redirect_uris): "https://a.example/cb#f" must not contain a fragment'],
     [['client:create', '--name', 'X', '--grant-types', 'client_credentials', '--auth-method', 'none'], '--grant-types (grant_types): a public client (token_endpoint_auth_method "none") may not use client_credentials'],
-    [['client:create', '--name', 'X', '--grant-types', 'magic'], '--grant-types (grant_types): each value in grant_types must be one of the following values: authorization_code, implicit, password, client_credentials, refresh_token'],
+    [['client:create', '--name', 'X', '--grant-types', 'magic'], '--grant-types (grant_types): each value in grant_types must be one of the following values: authorization_code, implicit, password, client_credentials, refresh_token, urn:ietf:params:oauth:grant-type:device_code'],
     [['client:create', '--name', 'X', '--redirect-uri', 'https://a.example/cb', '--colour', 'red'], 'unknown option --colour for client:create (see --help)'],
     [['client:rotate-secret', 'no-such-client'], 'client_id: no client "no-such-client"'],
     [['client:delete'], 'missing <client_id> (see --help)'],

@@ -8,7 +8,7 @@ import { migrations } from '../../src/database/migrations';
 import { TokenFamilyOnlyWithRefresh1796140000001 } from '../../src/database/migrations/1796140000001-token-family-only-with-refresh';
 import { startApp, TestApp } from '../support/start-app';
 
-const TABLES = ['user', 'oauth2_client', 'oauth2_code', 'oauth2_token', 'oauth2_consent', 'audit_event', 'user_session', 'oauth2_pending_request', 'auth_throttle', 'signing_key', 'server_lease', 'oauth2_registration', 'oauth2_initial_access_token', 'oauth2_resource'];
+const TABLES = ['user', 'oauth2_client', 'oauth2_code', 'oauth2_token', 'oauth2_consent', 'audit_event', 'user_session', 'oauth2_pending_request', 'auth_throttle', 'signing_key', 'server_lease', 'oauth2_registration', 'oauth2_initial_access_token', 'oauth2_resource', 'oauth2_device_code', 'oauth2_pushed_request', 'oauth2_used_jti'];
 
 interface Column {
   name: string;

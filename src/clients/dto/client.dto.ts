@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsString, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsObject, IsString, MaxLength } from 'class-validator';
 import { Optional } from '../../common/dto/optional.decorator';
 import { IdFilter, PageDto, PaginationQueryDto } from '../../common/dto/page.dto';
 import {
@@ -181,6 +181,27 @@ export class CreateClientDto {
   @Optional()
   @IsIn(['web', 'native'])
   application_type?: 'web' | 'native';
+
+  @ApiPropertyOptional({ description: 'RFC 9126: the client must push its authorization requests to /oauth/par first (FAPI 2.0)', default: false })
+  @Optional()
+  @IsBoolean()
+  require_pushed_authorization_requests?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'The client\'s public keys as a JWK Set (RFC 7517), for private_key_jwt client authentication (RFC 7523). Public RSA, EC or OKP keys only, at most 10.',
+    type: 'object',
+    additionalProperties: true,
+    example: { keys: [{ kty: 'EC', crv: 'P-256', x: '…', y: '…', kid: 'k1' }] },
+  })
+  @Optional()
+  @IsObject()
+  jwks?: { keys: Array<Record<string, unknown>> };
+
+  @ApiPropertyOptional({ description: 'Where the server fetches the client\'s JWK Set instead (https; cached). Either jwks or jwks_uri.', maxLength: URI_MAX })
+  @Optional()
+  @MaxLength(URI_MAX)
+  @IsString()
+  jwks_uri?: string;
 }
 
 /** The RFC 7591 §2 and OpenID Connect Registration fields a registration request may carry; others are ignored (§2). */
@@ -270,6 +291,15 @@ export class ClientDto {
 
   @ApiPropertyOptional({ enum: ['web', 'native'] })
   application_type?: 'web' | 'native';
+
+  @ApiPropertyOptional({ description: 'Present (true) when the client must use pushed authorization requests (RFC 9126)' })
+  require_pushed_authorization_requests?: boolean;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'The registered JWK Set (private_key_jwt)' })
+  jwks?: { keys: Array<Record<string, unknown>> };
+
+  @ApiPropertyOptional({ description: 'Where the JWK Set is fetched from (private_key_jwt)' })
+  jwks_uri?: string;
 
   @ApiProperty({ type: Number, nullable: true, description: 'Owning user, null for clients registered by the operator', example: null })
   user_id: number | null;
