@@ -26,7 +26,7 @@ export interface BenchConfig {
   soak: number;
 }
 
-export const ALL_SCENARIOS = ['client_credentials', 'profile', 'introspection', 'password', 'refresh', 'authorization_code'];
+export const ALL_SCENARIOS = ['client_credentials', 'profile', 'introspection', 'password', 'refresh', 'registration', 'authorization_code'];
 
 function num(name: string, def: number, min: number): number {
   const raw = process.env[name];

@@ -103,6 +103,21 @@ export const SCENARIOS: Scenario[] = [
     }),
   },
   {
+    // What one open registration costs: a client row, a registration row, an audit row. The per-IP
+    // limit is raised for the bench so that the row measures the work, not the 429.
+    name: 'registration',
+    title: 'open dynamic client registration (RFC 7591)',
+    fastifyShape: null,
+    dbShape: null,
+    argon2Bound: false,
+    targets: {},
+    job: (origin, _p, duration, cfg) => ({
+      kind: 'http', url: `${origin}/oauth/register`, method: 'POST', duration, connections: cfg.connections,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'Bench agent', redirect_uris: ['http://127.0.0.1:9/cb'], grant_types: ['authorization_code', 'refresh_token'], token_endpoint_auth_method: 'none' }),
+    }),
+  },
+  {
     name: 'authorization_code',
     title: 'authorization-code + PKCE flow (flows/s)',
     fastifyShape: 'flow',

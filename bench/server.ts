@@ -103,6 +103,10 @@ export async function startServer(cfg: BenchConfig, databaseUrl: string, nodeArg
     NODE_ENV: 'production',
     // The password grant is off by default (RFC 9700 §2.4); one scenario measures it.
     PASSWORD_GRANT_ENABLED: 'true',
+    // The registration scenario measures an open registration, without the per-IP limit or the cap.
+    REGISTRATION: 'open',
+    REGISTRATION_RATE_LIMIT: '1000000',
+    REGISTRATION_MAX_CLIENTS: '10000000',
     // Access lines off unless asked for (BENCH_LOG_LEVEL=info measures them too).
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'warn',
     UV_THREADPOOL_SIZE: String(cfg.threadpoolSize),

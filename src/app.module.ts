@@ -17,6 +17,9 @@ import { JanitorModule } from './janitor/janitor.module';
 import { ShutdownState } from './health/shutdown-state';
 import type { Logger } from 'pino';
 import { OidcModule } from './oidc/oidc.module';
+import { RegistrationModule } from './registration/registration.module';
+import { ResourcesModule } from './resources/resources.module';
+import { DeviceModule } from './device/device.module';
 
 @Module({})
 export class AppModule {
@@ -24,7 +27,7 @@ export class AppModule {
   static forRoot(config?: AppConfig, clock?: Clock, logger?: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config, clock), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, RedisModule, AuditModule, JanitorModule, WebModule, AdminModule, OAuthModule, OidcModule, ApiModule, ConsoleModule],
+      imports: [ConfigModule.forRoot(config, clock), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, RedisModule, AuditModule, JanitorModule, WebModule, AdminModule, OAuthModule, OidcModule, RegistrationModule, ResourcesModule, DeviceModule, ApiModule, ConsoleModule],
       controllers: [HealthController],
       providers: [ShutdownState],
     };

@@ -16,7 +16,7 @@ import { ClientsService, PublicClientHasNoSecretError } from './clients/clients.
 import { ClientMetadataError } from './clients/client-metadata';
 import { InvalidInputError, validateInput } from './common/dto/validation';
 import { IdParamDto, PaginationQueryDto } from './common/dto/page.dto';
-import { CreateUserDto, UserDto } from './users/dto/user.dto';
+import { CreateUserDto, UpdateUserDto, UserDto } from './users/dto/user.dto';
 import { ClientDto, ClientWithSecretDto, CreateClientDto } from './clients/dto/client.dto';
 import pino from 'pino';
 import { LoggingModule } from './logging/logging.module';
@@ -29,6 +29,12 @@ import { JanitorService } from './janitor/janitor.service';
 import { KeysModule } from './keys/keys.module';
 import { SigningKeysService } from './keys/signing-keys.service';
 import { SigningKeyDto } from './keys/dto/signing-key.dto';
+import { RegistrationModule } from './registration/registration.module';
+import { ResourcesModule } from './resources/resources.module';
+import { ResourceServerError, ResourceServersService } from './resources/resource-servers.service';
+import { CreateResourceServerDto, ResourceServerDto } from './resources/dto/resource-server.dto';
+import { RegistrationService } from './registration/registration.service';
+import { CreateInitialAccessTokenDto, InitialAccessTokenDto } from './registration/dto/initial-access-token.dto';
 
 const HELP = `Gatehouse operator CLI. Reads .env and the environment like the server (DATABASE_URL, ...),
 runs pending migrations, and prints JSON. Secrets are printed once and never stored in the clear.
@@ -39,19 +45,31 @@ Commands:
   user:create --username <name> [--email <address>]
                 the password is asked at the terminal, or read from stdin when it is not one
   user:list [--limit <n>] [--offset <n>]
+  user:set-password <id>
+                the new password as for user:create; ends the user's sessions and revokes
+                their access and refresh tokens
   user:delete <id>
   client:create --name <name> --redirect-uri <uri> [--redirect-uri <uri> ...]
                 [--grant-types <a,b>] [--response-types <code,token>] [--scope "<profile email>"]
                 [--auth-method client_secret_basic|client_secret_post|none] [--client-uri <url>]
                 [--skip-consent] [--introspection] [--cors-origin <origin> ...]
                 [--post-logout-redirect-uri <uri> ...] [--access-token-format opaque|jwt]
-                [--id-token-alg RS256|ES256]
+                [--id-token-alg RS256|ES256] [--jwks-uri <url> | --jwks '<JWK Set JSON>']
+                [--require-par]
   client:rotate-secret <client_id>
+  client:vet <client_id>
+                the operator has reviewed a client a console user registered (see docs/security.md)
   client:delete <client_id>
   client:list [--limit <n>] [--offset <n>]
   token:revoke <id>
   db:purge      delete expired codes, tokens past their lifetime, revoked tokens past
                 PURGE_REVOKED_GRACE, audit events older than AUDIT_RETENTION_DAYS (in batches)
+  registration-token:create [--description <text>] [--expires-in <seconds>] [--uses <n>]
+                an initial access token for dynamic client registration (REGISTRATION=token)
+  resource:create --identifier <uri> [--scope "<profile email>"]
+                a resource server clients may ask tokens for (RFC 8707 "resource")
+  resource:list [--limit <n>] [--offset <n>]
+  resource:delete <id>
   keys:list
   keys:rotate   publish new signing keys; they sign after KEY_ROTATION_OVERLAP seconds
   --help
@@ -70,7 +88,7 @@ class CliModule {
     const logger = createRootLogger({ logLevel: config.logLevel === 'debug' ? 'debug' : 'warn', logFormat: 'json' }, pino.destination({ dest: 2, sync: true }));
     return {
       module: CliModule,
-      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, AuditModule, JanitorModule, UsersModule, ClientsModule, TokensModule, KeysModule],
+      imports: [ConfigModule.forRoot(config), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, AuditModule, JanitorModule, UsersModule, ClientsModule, TokensModule, KeysModule, RegistrationModule, ResourcesModule],
     };
   }
 }
@@ -89,12 +107,20 @@ const OPTION_OF: Record<string, string> = {
   post_logout_redirect_uris: '--post-logout-redirect-uri',
   access_token_format: '--access-token-format',
   id_token_signed_response_alg: '--id-token-alg',
+  jwks_uri: '--jwks-uri',
+  jwks: '--jwks',
+  require_pushed_authorization_requests: '--require-par',
   username: '--username',
   password: 'password',
   email: '--email',
   limit: '--limit',
   offset: '--offset',
   scope: '--scope',
+  description: '--description',
+  expires_in: '--expires-in',
+  uses: '--uses',
+  identifier: '--identifier',
+  scopes: '--scope',
 };
 
 function invalid(fields: Record<string, string>): CliError {
@@ -217,6 +243,21 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 
+  'user:set-password': {
+    options: {},
+    positionals: 1,
+    async prepare(_values, [id]) {
+      const rowId = await idArgument(id);
+      const password = await readPassword();
+      const dto = await checked(UpdateUserDto, { password });
+      return async (app) => {
+        const user = await app.get(UsersService).update(rowId, { password: dto.password });
+        if (!user) throw new CliError(`id: no user ${rowId}`);
+        return UserDto.from(user);
+      };
+    },
+  },
+
   'user:delete': {
     options: {},
     positionals: 1,
@@ -244,9 +285,20 @@ const COMMANDS: Record<string, Command> = {
       'post-logout-redirect-uri': { type: 'string', multiple: true },
       'access-token-format': { type: 'string' },
       'id-token-alg': { type: 'string' },
+      'jwks-uri': { type: 'string' },
+      jwks: { type: 'string' },
+      'require-par': { type: 'boolean' },
     },
     async prepare(values) {
       required(values, 'name');
+      let jwks: unknown;
+      if (values.jwks !== undefined) {
+        try {
+          jwks = JSON.parse(values.jwks as string);
+        } catch {
+          throw invalid({ jwks: 'must be a JWK Set as JSON: {"keys": [...]}' });
+        }
+      }
       const dto = await checked(CreateClientDto, {
         client_name: values.name,
         redirect_uris: values['redirect-uri'],
@@ -261,11 +313,27 @@ const COMMANDS: Record<string, Command> = {
         post_logout_redirect_uris: values['post-logout-redirect-uri'],
         access_token_format: values['access-token-format'],
         id_token_signed_response_alg: values['id-token-alg'],
+        jwks_uri: values['jwks-uri'],
+        jwks,
+        require_pushed_authorization_requests: values['require-par'],
       });
       return async (app) => {
         const { client, secret } = await app.get(ClientsService).create({ ...dto });
         if (secret) process.stderr.write('The client_secret is shown only this once: store it now.\n');
         return ClientWithSecretDto.withSecret(client, secret);
+      };
+    },
+  },
+
+  'client:vet': {
+    options: {},
+    positionals: 1,
+    async prepare(_values, [clientId]) {
+      if (!clientId) throw new CliError('missing <client_id> (see --help)');
+      return async (app) => {
+        const client = await app.get(ClientsService).vet(clientId);
+        if (!client) throw new CliError(`client_id: no client "${clientId.slice(0, 64)}"`);
+        return ClientDto.from(client);
       };
     },
   },
@@ -327,6 +395,58 @@ const COMMANDS: Record<string, Command> = {
     options: {},
     async prepare() {
       return async (app) => app.get(JanitorService).purge();
+    },
+  },
+
+  'registration-token:create': {
+    options: { description: { type: 'string' }, 'expires-in': { type: 'string' }, uses: { type: 'string' } },
+    async prepare(values) {
+      const dto = await checked(CreateInitialAccessTokenDto, {
+        description: values.description,
+        expires_in: int(values['expires-in'] as string | undefined),
+        uses: int(values.uses as string | undefined),
+      });
+      return async (app) => {
+        const { token, row } = await app.get(RegistrationService).createInitialAccessToken({ description: dto.description, expiresIn: dto.expires_in, uses: dto.uses });
+        process.stderr.write('The initial access token is shown only this once: hand it over now.\n');
+        return { initial_access_token: token, ...InitialAccessTokenDto.from(row) };
+      };
+    },
+  },
+
+  'resource:create': {
+    options: { identifier: { type: 'string' }, scope: { type: 'string' } },
+    async prepare(values) {
+      required(values, 'identifier');
+      const dto = await checked(CreateResourceServerDto, { identifier: values.identifier, scopes: ((values.scope as string | undefined) ?? '').split(' ').filter(Boolean) });
+      return async (app) => {
+        const created = await app.get(ResourceServersService).create(dto.identifier, dto.scopes);
+        if (!created) throw new CliError('--identifier (identifier): a resource server with this identifier exists');
+        return ResourceServerDto.from(created);
+      };
+    },
+  },
+
+  'resource:list': {
+    options: paging,
+    async prepare(values) {
+      const page = await checked(PaginationQueryDto, { limit: int(values.limit as string | undefined), offset: int(values.offset as string | undefined) });
+      return async (app) => {
+        const [rows, total] = await app.get(ResourceServersService).list(page.limit ?? 50, page.offset ?? 0);
+        return { data: rows.map((r) => ResourceServerDto.from(r)), total };
+      };
+    },
+  },
+
+  'resource:delete': {
+    options: {},
+    positionals: 1,
+    async prepare(_values, [id]) {
+      const rowId = await idArgument(id);
+      return async (app) => {
+        if (!(await app.get(ResourceServersService).delete(rowId))) throw new CliError(`id: no resource server ${rowId}`);
+        return { id: rowId, deleted: true };
+      };
     },
   },
 
@@ -398,7 +518,7 @@ export async function main(argv: string[]): Promise<number> {
 
 function describe(err: unknown): string {
   if (err instanceof CliError) return err.message;
-  if (err instanceof ClientMetadataError) return invalid(err.fields).message;
+  if (err instanceof ClientMetadataError || err instanceof ResourceServerError) return invalid(err.fields).message;
   if (err instanceof UsernameTakenError) return '--username (username): is already taken';
   if (err instanceof PublicClientHasNoSecretError) return `client_id: ${err.message}`;
   if (err instanceof ConfigError) return `configuration error: ${err.message}`;

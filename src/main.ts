@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { loadEnvFile } from './config/load-env-file';
 import { ConfigError, loadConfig } from './config/env.validation';
 import { AppConfig } from './config/app-config';
+import { mysqlHostList, mysqlHosts, mysqlUrlFor } from './config/mysql-url';
 import { createApp } from './app.factory';
 import { AppLogger } from './logging/app-logger';
 import { describeStartupError } from './database/startup-error';
@@ -14,8 +15,8 @@ import { JanitorService } from './janitor/janitor.service';
 /** The database as an operator names it: type and host/database, never the password. */
 function databaseLabel(config: AppConfig): string {
   if (config.database.type === 'sqlite') return `sqlite ${config.database.path}`;
-  const url = new URL(config.database.url);
-  return `mysql ${url.hostname}:${url.port || 3306}${url.pathname} (pool ${config.database.poolSize})`;
+  const url = new URL(mysqlUrlFor(config.database.url, mysqlHosts(config.database.url)[0]));
+  return `mysql ${mysqlHostList(config.database.url)}${url.pathname} (pool ${config.database.poolSize})`;
 }
 
 async function bootstrap(): Promise<void> {

@@ -11,11 +11,15 @@ import { AdminEventsController } from './admin-events.controller';
 import { AdminTokensController } from './admin-tokens.controller';
 import { AdminUsersController } from './admin-users.controller';
 import { AdminSessionsController } from './admin-sessions.controller';
+import { RegistrationModule } from '../registration/registration.module';
+import { AdminRegistrationTokensController } from './admin-registration-tokens.controller';
+import { ResourcesModule } from '../resources/resources.module';
+import { AdminResourcesController } from './admin-resources.controller';
 
 /** The operator's REST API under /admin (users, clients, tokens, audit events, signing keys), behind ADMIN_API_KEY. */
 @Module({
-  imports: [UsersModule, ClientsModule, TokensModule, SessionsModule, KeysModule],
-  controllers: [AdminUsersController, AdminSessionsController, AdminClientsController, AdminTokensController, AdminEventsController, AdminKeysController],
+  imports: [UsersModule, ClientsModule, TokensModule, SessionsModule, KeysModule, RegistrationModule, ResourcesModule],
+  controllers: [AdminUsersController, AdminSessionsController, AdminClientsController, AdminTokensController, AdminEventsController, AdminKeysController, AdminRegistrationTokensController, AdminResourcesController],
   providers: [AdminApiKeyGuard],
 })
 export class AdminModule {}

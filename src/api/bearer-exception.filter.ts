@@ -1,5 +1,8 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Injectable, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppConfig } from '../config/app-config';
+import { resourceMetadataUrl } from '../resources/resource-indicators';
+import { protectedResourceOf } from './protected-resource.decorator';
 import { OAuthError, logOAuthError } from '../grants/oauth-error';
 
 /** A bearer request that carried no token at all (RFC 6750 §3.1: a challenge without an error code). */
@@ -13,14 +16,20 @@ const quote = (s: string) => s.replace(/[\\"]/g, '');
 
 /** Errors of bearer-protected resources as RFC 6750 §3 challenges, with a JSON body and no-store. */
 @Catch()
+@Injectable()
 export class BearerExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Bearer');
 
+  constructor(private readonly config: AppConfig) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const path = protectedResourceOf(host.switchToHttp().getRequest<FastifyRequest>());
+    // RFC 9728 §5.1: every challenge of a resource with metadata says where that metadata is.
+    const metadata = path === null ? '' : `, resource_metadata="${resourceMetadataUrl(this.config.issuer, path)}"`;
     reply.header('Cache-Control', 'no-store');
     if (exception instanceof MissingBearerTokenError) {
-      reply.status(HttpStatus.UNAUTHORIZED).header('WWW-Authenticate', 'Bearer realm="gatehouse"').send({ error_description: exception.message });
+      reply.status(HttpStatus.UNAUTHORIZED).header('WWW-Authenticate', `Bearer realm="gatehouse"${metadata}`).send({ error_description: exception.message });
       return;
     }
     const error = OAuthError.from(exception);
@@ -28,6 +37,7 @@ export class BearerExceptionFilter implements ExceptionFilter {
     if (error.code === 'invalid_token' || error.code === 'insufficient_scope') {
       let challenge = `Bearer realm="gatehouse", error="${error.code}", error_description="${quote(error.description ?? '')}"`;
       if (error.requiredScope) challenge += `, scope="${error.requiredScope}"`;
+      challenge += metadata;
       reply.header('WWW-Authenticate', challenge);
     }
     const body: Record<string, string> = { error: error.code };

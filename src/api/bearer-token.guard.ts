@@ -8,6 +8,8 @@ import { MissingBearerTokenError } from './bearer-exception.filter';
 import { parseScope } from '../common/oauth-types';
 import { REQUIRED_SCOPES } from './require-scopes.decorator';
 import { JwtAccessTokenService, looksLikeJwt } from '../keys/jwt-access-token.service';
+import { AppConfig } from '../config/app-config';
+import { protectedResourceOf } from './protected-resource.decorator';
 
 type BearerRequest = FastifyRequest & { accessToken?: Token };
 
@@ -28,6 +30,7 @@ export class BearerTokenGuard implements CanActivate {
     private readonly tokens: TokensService,
     private readonly reflector: Reflector,
     private readonly jwts: JwtAccessTokenService,
+    private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -36,10 +39,14 @@ export class BearerTokenGuard implements CanActivate {
     if (!header) throw new MissingBearerTokenError();
     const match = BEARER.exec(header);
     if (!match) throw OAuthError.invalidToken('the Authorization header is not a Bearer token');
+    const path = protectedResourceOf(request);
+    const resource = path === null ? null : `${this.config.issuer}${path}`;
     // A JWT access token (RFC 9068 §4) must carry our valid signature first; the row then says whether it was revoked.
-    if (looksLikeJwt(match[1]) && !(await this.jwts.verify(match[1]))) throw OAuthError.invalidToken();
+    if (looksLikeJwt(match[1]) && !(await this.jwts.verify(match[1], resource ? [resource] : []))) throw OAuthError.invalidToken();
     const token = await this.tokens.findByAccessToken(match[1]);
     if (!token || this.tokens.accessTokenState(token) !== 'active') throw OAuthError.invalidToken();
+    // RFC 8707: a token whose audience was restricted to other resources is no good here (no token passthrough).
+    if (resource && token.audience && !token.audience.includes(resource)) throw OAuthError.invalidToken('the access token is not meant for this resource');
     const required = this.reflector.get<string[]>(REQUIRED_SCOPES, context.getHandler()) ?? [];
     const granted = parseScope(token.scope);
     const missing = required.find((s) => !granted.includes(s));

@@ -6,6 +6,8 @@ import { BearerExceptionFilter } from './bearer-exception.filter';
 import { parseScope } from '../common/oauth-types';
 import { BearerTokenGuard, CurrentToken } from './bearer-token.guard';
 import { Scopes } from './require-scopes.decorator';
+import { ProtectedResource } from './protected-resource.decorator';
+import { PROFILE_RESOURCE_PATH } from '../resources/resource-servers.service';
 
 /** The protected resource: the token's user, with email when the token has the `email` scope. */
 @ApiExcludeController()
@@ -13,6 +15,7 @@ import { Scopes } from './require-scopes.decorator';
 @Controller('api')
 export class ProfileController {
   @Get('profile')
+  @ProtectedResource(PROFILE_RESOURCE_PATH)
   @UseGuards(BearerTokenGuard)
   @Scopes('profile')
   @Header('Cache-Control', 'no-store')

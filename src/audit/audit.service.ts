@@ -21,21 +21,30 @@ export type AuditEventType =
   | 'refresh_token.replayed'
   | 'client.authentication_failed'
   | 'client.created'
+  | 'client.registered'
+  | 'client.registration_refused'
   | 'client.changed'
   | 'client.secret_rotated'
   | 'client.deleted'
+  | 'client.vetted'
   | 'user.created'
   | 'user.changed'
   | 'user.deleted'
   | 'admin.authentication_failed'
-  | 'keys.rotated';
+  | 'keys.rotated'
+  | 'resource.created'
+  | 'resource.deleted'
+  | 'device_code.approved'
+  | 'device_code.denied'
+  | 'device_code.replayed';
 
 /** Every type, for validating the `type` filter of GET /admin/events. */
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'sign_in.succeeded', 'sign_in.failed', 'sign_in.locked_out', 'session.ended', 'consent.given', 'consent.withdrawn',
   'token.issued', 'token.revoked', 'code.replayed', 'refresh_token.replayed', 'client.authentication_failed',
-  'client.created', 'client.changed', 'client.secret_rotated', 'client.deleted', 'user.created', 'user.changed',
-  'user.deleted', 'admin.authentication_failed', 'keys.rotated',
+  'client.created', 'client.registered', 'client.registration_refused', 'client.changed', 'client.secret_rotated', 'client.deleted', 'client.vetted',
+  'user.created', 'user.changed', 'user.deleted', 'admin.authentication_failed', 'keys.rotated', 'resource.created', 'resource.deleted',
+  'device_code.approved', 'device_code.denied', 'device_code.replayed',
 ];
 
 export interface AuditEvent {

@@ -43,4 +43,8 @@ export class AuthorizationCode {
 
   @Column({ name: 'used_at', type: 'bigint', nullable: true })
   usedAt: number | null;
+
+  /** RFC 8707: the resources the authorization request named (space-separated in the column); null: not restricted. */
+  @Column({ type: 'text', nullable: true })
+  resources: string[] | null;
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
 import { booleanColumn, nullableNumber, Row, TableColumns } from '../database/table';
 import { AuthorizationCode } from './authorization-code.entity';
+import { resourcesColumn } from '../resources/resource-indicators';
 
 const CODE = new TableColumns<AuthorizationCode>('oauth2_code', {
   id: 'id',
@@ -17,7 +18,8 @@ const CODE = new TableColumns<AuthorizationCode>('oauth2_code', {
   codeChallengeMethod: 'code_challenge_method',
   expiresAt: 'expires_at',
   usedAt: 'used_at',
-});
+  resources: 'resources',
+}, { resources: resourcesColumn.encode });
 
 function toAuthorizationCode(r: Row): AuthorizationCode {
   return Object.assign(new AuthorizationCode(), {
@@ -34,6 +36,7 @@ function toAuthorizationCode(r: Row): AuthorizationCode {
     codeChallengeMethod: (r.code_challenge_method as string | null) ?? null,
     expiresAt: Number(r.expires_at),
     usedAt: nullableNumber(r.used_at),
+    resources: resourcesColumn.decode(r.resources),
   });
 }
 

@@ -15,6 +15,8 @@ export interface NewAuthorizationCode {
   authTime: number;
   codeChallenge: string | null;
   codeChallengeMethod: string | null;
+  /** RFC 8707: the resources the request named; null or absent: not restricted. */
+  resources?: string[] | null;
 }
 
 @Injectable()
@@ -31,6 +33,7 @@ export class AuthorizationCodesService {
     await this.codes.insert({
       ...input,
       nonce: input.nonce ?? null,
+      resources: input.resources ?? null,
       codeHash: sha256(code),
       expiresAt: this.clock.now() + this.config.authorizationCodeTtl,
       usedAt: null,

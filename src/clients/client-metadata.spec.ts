@@ -1,4 +1,5 @@
 import { ClientMetadataError, ClientMetadataInput, corsOriginProblem, isLoopbackHost, normalizeClientMetadata, originsOf, redirectUriProblem } from './client-metadata';
+import { selfRegistrationProblems } from './client-metadata';
 
 const policy = { allowLoopbackHttp: true };
 const base: ClientMetadataInput = { client_name: 'App', redirect_uris: ['https://app.example.com/cb'] };
@@ -123,8 +124,8 @@ describe('normalizeClientMetadata', () => {
     });
 
     it('refuses an unknown token_endpoint_auth_method', () => {
-      expect(problems({ ...base, token_endpoint_auth_method: 'private_key_jwt' as never })).toEqual({
-        token_endpoint_auth_method: 'must be one of client_secret_basic, client_secret_post, none',
+      expect(problems({ ...base, token_endpoint_auth_method: 'tls_client_auth' as never })).toEqual({
+        token_endpoint_auth_method: 'must be one of client_secret_basic, client_secret_post, none, private_key_jwt',
       });
     });
 
@@ -254,6 +255,18 @@ describe('originsOf', () => {
     expect(originsOf(['https://app.example.com/cb', 'https://app.example.com/other', 'http://127.0.0.1:5555/cb', 'com.example.app:/cb', 'not a uri'])).toEqual([
       'https://app.example.com',
       'http://127.0.0.1:5555',
+    ]);
+  });
+});
+
+describe(selfRegistrationProblems.name, () => {
+  const policy = { scopes: ['openid', 'profile'] };
+  it('accepts the code flow within the allowed scopes', () => {
+    expect(selfRegistrationProblems({ grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], scope: 'openid profile' }, policy)).toEqual({});
+  });
+  it('names every field a self-registered client may not have', () => {
+    expect(Object.keys(selfRegistrationProblems({ grant_types: ['client_credentials'], response_types: ['token'], scope: 'email', skip_consent: true, introspection: true }, policy)).sort()).toEqual([
+      'grant_types', 'introspection', 'response_types', 'scope', 'skip_consent',
     ]);
   });
 });

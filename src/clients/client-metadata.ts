@@ -42,6 +42,64 @@ export interface ClientMetadata {
   access_token_format: AccessTokenFormat;
   /** OpenID Connect Registration §2: the ID token's JWS algorithm (default RS256). */
   id_token_signed_response_alg: IdTokenSigningAlg;
+  /** RFC 7591 §2: the software's identifier and version, as the developer names them. */
+  software_id?: string;
+  software_version?: string;
+  /** OpenID Connect Registration §2: `web` (default) or `native`. */
+  application_type?: 'web' | 'native';
+  /** RFC 9126 §6: this client's authorization requests must be pushed (PAR). Stored only when true. */
+  require_pushed_authorization_requests?: boolean;
+  /** RFC 7591 §2: the client's public keys (private_key_jwt), by value … */
+  jwks?: { keys: Array<Record<string, unknown>> };
+  /** … or by reference: an https URL the server fetches (and caches). */
+  jwks_uri?: string;
+}
+
+/**
+ * What a client that registered itself (RFC 7591 dynamic registration, a metadata document) may
+ * be: no operator vouches for it, so it gets the code flow only, scopes within the configured set,
+ * and never the operator-only flags.
+ */
+export interface SelfRegistrationPolicy {
+  scopes: readonly string[];
+}
+
+const SELF_REGISTERED_GRANTS: readonly string[] = ['authorization_code', 'refresh_token'];
+
+/** The fields a self-registered client may not have, each with a reason (empty when it may register). */
+export function selfRegistrationProblems(input: ClientMetadataInput, policy: SelfRegistrationPolicy): Record<string, string> {
+  const errors: Record<string, string> = {};
+  const badGrant = input.grant_types?.find((g) => !SELF_REGISTERED_GRANTS.includes(g));
+  if (badGrant !== undefined) errors.grant_types = `a self-registered client may use only authorization_code and refresh_token, not "${String(badGrant).slice(0, 40)}"`;
+  const badResponse = input.response_types?.find((r) => r !== 'code');
+  if (badResponse !== undefined) errors.response_types = 'a self-registered client may use only response type "code"';
+  if (input.scope !== undefined) {
+    const badScope = parseScope(input.scope).find((s) => !policy.scopes.includes(s));
+    if (badScope !== undefined) errors.scope = `scope "${badScope.slice(0, 64)}" is not available to self-registered clients (allowed: ${policy.scopes.join(' ')})`;
+  }
+  if (input.skip_consent) errors.skip_consent = 'only the operator may let a client skip consent';
+  if (input.introspection) errors.introspection = 'only the operator may let a client introspect other clients\' tokens';
+  return errors;
+}
+
+/** The most keys a registered key set may hold. */
+const MAX_JWKS_KEYS = 10;
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
+
+/** Why a key set may not be registered, or null: RFC 7517 public keys only (RSA, EC, OKP). */
+export function jwksProblem(jwks: unknown): string | null {
+  if (!jwks || typeof jwks !== 'object' || Array.isArray(jwks)) return 'must be a JWK Set: {"keys": [...]}';
+  const keys = (jwks as { keys?: unknown }).keys;
+  if (!Array.isArray(keys) || keys.length === 0) return 'must be a JWK Set with at least one key in "keys"';
+  if (keys.length > MAX_JWKS_KEYS) return `may hold at most ${MAX_JWKS_KEYS} keys`;
+  for (const key of keys) {
+    if (!key || typeof key !== 'object' || Array.isArray(key)) return 'each key must be a JWK object';
+    const jwk = key as Record<string, unknown>;
+    if (!['RSA', 'EC', 'OKP'].includes(jwk.kty as string)) return 'each key must have kty RSA, EC or OKP';
+    if (PRIVATE_JWK_MEMBERS.some((m) => m in jwk)) return 'must hold public keys only (a private or symmetric key was sent)';
+  }
+  if (JSON.stringify(jwks).length > 20_000) return 'is too large';
+  return null;
 }
 
 /** The OpenID Connect fields of a client stored before they existed read as their defaults. */
@@ -209,6 +267,18 @@ export function normalizeClientMetadata(input: ClientMetadataInput, policy: Redi
       break;
     }
   }
+  // RFC 7591 §2: jwks and jwks_uri are mutually exclusive; private_key_jwt needs one of them.
+  if (input.jwks !== undefined && input.jwks_uri !== undefined && input.jwks_uri !== '') errors.jwks = 'send either jwks or jwks_uri, not both';
+  else if (input.jwks !== undefined) {
+    const problem = jwksProblem(input.jwks);
+    if (problem) errors.jwks = problem;
+  } else if (input.jwks_uri !== undefined && input.jwks_uri !== '') {
+    const problem = redirectUriProblem(input.jwks_uri, policy);
+    if (problem || !/^https?:/.test(input.jwks_uri)) errors.jwks_uri = problem ?? 'must be an https URL';
+  }
+  if (authMethod === 'private_key_jwt' && input.jwks === undefined && !input.jwks_uri && !errors.jwks) {
+    errors.jwks = 'private_key_jwt needs the client\'s public keys: jwks or jwks_uri';
+  }
   const accessTokenFormat = clientOidcDefaults.accessTokenFormat(input);
   if (!ACCESS_TOKEN_FORMATS.includes(accessTokenFormat)) errors.access_token_format = `must be one of ${ACCESS_TOKEN_FORMATS.join(', ')}`;
   const idTokenAlg = clientOidcDefaults.idTokenAlg(input);
@@ -228,6 +298,9 @@ export function normalizeClientMetadata(input: ClientMetadataInput, policy: Redi
 
   const clientName = input.client_name?.trim();
   if (!clientName) errors.client_name = 'must not be empty';
+  if (input.application_type !== undefined && input.application_type !== 'web' && input.application_type !== 'native') {
+    errors.application_type = 'must be web or native';
+  }
 
   if (Object.keys(errors).length > 0) throw new ClientMetadataError(errors);
 
@@ -249,5 +322,11 @@ export function normalizeClientMetadata(input: ClientMetadataInput, policy: Redi
     if (input[field]) metadata[field] = input[field];
   }
   if (input.contacts?.length) metadata.contacts = input.contacts;
+  for (const field of ['software_id', 'software_version', 'application_type'] as const) {
+    if (input[field]) (metadata as unknown as Record<string, string>)[field] = input[field];
+  }
+  if (input.require_pushed_authorization_requests === true) metadata.require_pushed_authorization_requests = true;
+  if (input.jwks !== undefined) metadata.jwks = input.jwks;
+  else if (input.jwks_uri) metadata.jwks_uri = input.jwks_uri;
   return metadata;
 }

@@ -41,6 +41,12 @@ export class Client {
 /** Rules read off a client's metadata, kept beside the entity so every layer asks the same way. */
 export const clientRules = {
   isPublic: (c: Client) => c.metadata.token_endpoint_auth_method === 'none',
+  /**
+   * Whether a user's earlier consent may stand for a new request: only for a confidential client the
+   * operator vouches for. A public client's identity is not assured (RFC 8252 §8.6), and an unvetted
+   * one (self-registered) chose its own name: the user is asked every time.
+   */
+  remembersConsent: (c: Client) => c.metadata.token_endpoint_auth_method !== 'none' && c.vetted,
   allowsGrantType: (c: Client, grantType: string) => (c.metadata.grant_types as string[]).includes(grantType),
   allowsResponseType: (c: Client, responseType: string) => (c.metadata.response_types as string[]).includes(responseType),
   /** The browser origins that may call the token and revocation endpoints for this client. */

@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { randomToken, safeEqual, sha256 } from '../common/crypto';
+import { SECRET_AUTH_METHODS } from '../common/oauth-types';
 import { Client, clientRules } from './client.entity';
 import { ClientCache } from './client-cache';
-import { ClientMetadataInput, normalizeClientMetadata } from './client-metadata';
+import { ClientMetadata, ClientMetadataError, ClientMetadataInput, normalizeClientMetadata, selfRegistrationProblems } from './client-metadata';
 import { ClientsRepository } from './clients.repository';
 import { AuditService } from '../audit/audit.service';
 
@@ -16,8 +17,8 @@ export interface ClientWithSecret {
 
 /** A public client (`none`) authenticates with no secret, so there is none to rotate. */
 export class PublicClientHasNoSecretError extends Error {
-  constructor() {
-    super('a public client (token_endpoint_auth_method "none") has no secret to rotate');
+  constructor(message = 'a public client (token_endpoint_auth_method "none") has no secret to rotate') {
+    super(message);
   }
 }
 
@@ -57,22 +58,54 @@ export class ClientsService {
     return this.clients.list(filter, limit, offset);
   }
 
-  /** Validates the metadata (throws ClientMetadataError) and registers the client. */
-  async create(input: ClientMetadataInput, ownerId: number | null = null, ip?: string | null): Promise<ClientWithSecret> {
-    const metadata = normalizeClientMetadata(input, this.redirectPolicy());
-    const secret = metadata.token_endpoint_auth_method === 'none' ? null : randomToken();
+  /**
+   * Validates the metadata (throws ClientMetadataError) and registers the client. A self-registered
+   * client (dynamic registration, a metadata document) is held to the self-registration rules and
+   * starts unvetted; a metadata document's client keeps its URL as `clientId`.
+   */
+  async create(input: ClientMetadataInput, ownerId: number | null = null, ip?: string | null, options: { selfRegistered?: boolean; clientId?: string } = {}): Promise<ClientWithSecret> {
+    const selfRegistered = options.selfRegistered ?? false;
+    const metadata = selfRegistered ? this.normalizeSelfRegistered(input) : normalizeClientMetadata(input, this.redirectPolicy());
+    const secret = SECRET_AUTH_METHODS.includes(metadata.token_endpoint_auth_method) ? randomToken() : null;
     const client = await this.clients.insert({
-      clientId: newClientId(),
+      clientId: options.clientId ?? newClientId(),
       clientSecretHash: secret ? sha256(secret) : null,
       clientIdIssuedAt: this.clock.now(),
       clientSecretExpiresAt: 0,
       metadata,
       userId: ownerId,
-      // A client registered by a console user is theirs, not the operator's: unvetted until reviewed.
-      vetted: ownerId === null,
+      // A client registered by a console user, or by itself, is not the operator's: unvetted until reviewed.
+      vetted: ownerId === null && !selfRegistered,
     });
-    this.audit.record({ type: 'client.created', clientId: client.clientId, userId: ownerId, ip });
+    this.audit.record({ type: selfRegistered ? 'client.registered' : 'client.created', clientId: client.clientId, userId: ownerId, ip });
     return { client, secret };
+  }
+
+  /**
+   * RFC 7592 §2.2: the metadata is replaced as a whole (fields left out return to their defaults)
+   * and checked as on registration; the secret stays unless the client turns public or confidential.
+   */
+  async replace(clientId: string, input: ClientMetadataInput, ip?: string | null, selfRegistered = false): Promise<ClientWithSecret | null> {
+    const client = await this.clients.findByClientId(clientId);
+    if (!client) return null;
+    const metadata = selfRegistered ? this.normalizeSelfRegistered(input) : normalizeClientMetadata(input, this.redirectPolicy());
+    return this.store(client, metadata, ip, Object.keys(input));
+  }
+
+  /** The self-registration rules and the common ones, every bad field named at once (throws ClientMetadataError). */
+  normalizeSelfRegistered(input: ClientMetadataInput): ClientMetadata {
+    const policy = { scopes: this.config.registration.scopes };
+    // RFC 7591 §2: with no scope asked for, the server picks: every scope self-registered clients may hold.
+    const withScope = { ...input, scope: input.scope ?? policy.scopes.join(' ') };
+    const problems = selfRegistrationProblems(withScope, policy);
+    try {
+      const metadata = normalizeClientMetadata(withScope, this.redirectPolicy());
+      if (Object.keys(problems).length) throw new ClientMetadataError(problems);
+      return metadata;
+    } catch (err) {
+      if (err instanceof ClientMetadataError) throw new ClientMetadataError({ ...err.fields, ...problems });
+      throw err;
+    }
   }
 
   /**
@@ -87,16 +120,21 @@ export class ClientsService {
     if (changes.grant_types && !changes.response_types) delete merged.response_types;
     if (changes.response_types && !changes.grant_types) delete merged.grant_types;
     const metadata = normalizeClientMetadata(merged, this.redirectPolicy());
+    return this.store(client, metadata, ip, Object.keys(changes));
+  }
+
+  private async store(client: Client, metadata: ClientMetadata, ip: string | null | undefined, fields: string[]): Promise<ClientWithSecret> {
+    const clientId = client.clientId;
     let secret: string | null = null;
     let clientSecretHash = client.clientSecretHash;
-    if (metadata.token_endpoint_auth_method === 'none') clientSecretHash = null;
+    if (!SECRET_AUTH_METHODS.includes(metadata.token_endpoint_auth_method)) clientSecretHash = null;
     else if (!clientSecretHash) {
       secret = randomToken();
       clientSecretHash = sha256(secret);
     }
     await this.clients.update(clientId, { metadata, clientSecretHash });
     await this.cache.changed(clientId);
-    this.audit.record({ type: 'client.changed', clientId, ip, detail: { fields: Object.keys(changes).sort().join(' ') } });
+    this.audit.record({ type: 'client.changed', clientId, ip, detail: { fields: fields.sort().join(' ') } });
     return { client: { ...client, metadata, clientSecretHash }, secret };
   }
 
@@ -108,11 +146,29 @@ export class ClientsService {
     const client = await this.clients.findByClientId(clientId);
     if (!client) return null;
     if (clientRules.isPublic(client)) throw new PublicClientHasNoSecretError();
+    if (!SECRET_AUTH_METHODS.includes(client.metadata.token_endpoint_auth_method)) {
+      throw new PublicClientHasNoSecretError('a private_key_jwt client authenticates with its keys and has no secret to rotate');
+    }
     const secret = randomToken();
     await this.clients.update(clientId, { clientSecretHash: sha256(secret), clientSecretExpiresAt: 0 });
     await this.cache.changed(clientId);
     this.audit.record({ type: 'client.secret_rotated', clientId, ip });
     return { client: { ...client, clientSecretHash: sha256(secret) }, secret };
+  }
+
+  /**
+   * The operator has reviewed the client (a console user's): from now on its malformed requests are
+   * redirected to it and its consent page carries no warning, as for the operator's own clients.
+   */
+  async vet(clientId: string, ip?: string | null): Promise<Client | null> {
+    const client = await this.clients.findByClientId(clientId);
+    if (!client) return null;
+    if (!client.vetted) {
+      await this.clients.update(clientId, { vetted: true });
+      await this.cache.changed(clientId);
+      this.audit.record({ type: 'client.vetted', clientId, ip });
+    }
+    return { ...client, vetted: true };
   }
 
   async delete(clientId: string, ip?: string | null): Promise<boolean> {

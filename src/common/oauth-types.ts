@@ -1,12 +1,15 @@
 /** RFC literals shared by every layer. */
-export const GRANT_TYPES = ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token'] as const;
+/** RFC 8628 §3.4: the device authorization grant's grant_type. */
+export const DEVICE_CODE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:device_code';
+export const GRANT_TYPES = ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token', DEVICE_CODE_GRANT_TYPE] as const;
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 /** `id_token` and `id_token token` are OpenID Connect's implicit flow (Core §3.2). */
 export const RESPONSE_TYPES = ['code', 'token', 'id_token', 'id_token token'] as const;
 export type ResponseType = (typeof RESPONSE_TYPES)[number];
 
-export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'] as const;
+/** `private_key_jwt`: RFC 7523 §2.2 client assertions signed with a key of the client's registered key set. */
+export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'] as const;
 export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];
 
 /** The scopes this server knows, with the words the consent page shows for each. */
@@ -35,3 +38,12 @@ export type IdTokenSigningAlg = (typeof ID_TOKEN_SIGNING_ALGS)[number];
 /** How a client's access tokens look: random strings, or RFC 9068 JWTs a resource server can verify locally. */
 export const ACCESS_TOKEN_FORMATS = ['opaque', 'jwt'] as const;
 export type AccessTokenFormat = (typeof ACCESS_TOKEN_FORMATS)[number];
+
+/** The methods that authenticate with a client secret: only these clients get one. */
+export const SECRET_AUTH_METHODS: readonly TokenEndpointAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
+
+/** JWS algorithms accepted for client assertions and DPoP proofs: asymmetric only (no `none`, no HMAC). */
+export const ASYMMETRIC_JWS_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+
+/** RFC 7523 §2.2: client_assertion_type of a JWT client assertion. */
+export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';

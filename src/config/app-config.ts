@@ -24,6 +24,29 @@ export interface ThrottleConfig {
   /** The first lock; each further failure doubles it. */
   lockSeconds: number;
   maxLockSeconds: number;
+  /** The longest lock of the account-wide counter (every IP together): what an attacker can hold against an account. */
+  accountMaxLockSeconds: number;
+  /** Lifetime of the known-device cookie a sign-in sets (OWASP device cookies). */
+  deviceCookieTtl: number;
+}
+
+/** Clients that register themselves (RFC 7591/7592) and clients named by a metadata document URL. */
+export interface RegistrationConfig {
+  /** `closed`: no registration endpoint; `token`: an initial access token is needed; `open`: anyone. */
+  mode: 'closed' | 'token' | 'open';
+  /** The scopes a self-registered client may hold. */
+  scopes: string[];
+  /** Self-registered clients with no token for this many days are removed by the janitor. */
+  idleDays: number;
+  /** Live self-registered clients at most; past it, registration answers 503 until the janitor frees room. */
+  maxClients: number;
+  /** Registrations one IP may make per `rateWindow` seconds (open and token modes; off with THROTTLE_ENABLED=false). */
+  ratePerIp: number;
+  rateWindow: number;
+  /** Client ID Metadata Documents: an https URL as client_id is fetched and used as the client's metadata. */
+  metadataDocuments: boolean;
+  /** Development and tests: metadata documents may be served over http from loopback addresses. */
+  metadataAllowLoopback: boolean;
 }
 
 export class AppConfig {
@@ -93,6 +116,17 @@ export class AppConfig {
    * this instance, or by any instance sharing Redis, take effect at once regardless.
    */
   clientCacheTtl: number;
+  registration: RegistrationConfig;
+  /** RFC 8628: serve the device authorization grant (endpoint, /device page, grant type). */
+  deviceGrantEnabled: boolean;
+  /** Seconds a device code and its user code live (RFC 8628 §3.2 expires_in). */
+  deviceCodeTtl: number;
+  /** Seconds a client must wait between two polls at first (RFC 8628 §3.2 interval). */
+  deviceCodeInterval: number;
+  /** RFC 9126 §5: every authorization request must be pushed first (FAPI 2.0). */
+  parRequired: boolean;
+  /** Let clients' jwks_uri be http on a loopback address (development and tests only). */
+  jwksUriAllowLoopback: boolean;
 
   get secureCookies(): boolean {
     return this.issuer.startsWith('https:');

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { AppConfig, DatabaseConfig } from './app-config';
+import { AppConfig, DatabaseConfig, RegistrationConfig } from './app-config';
+import { mysqlHosts, mysqlUrlFor } from './mysql-url';
+import { SCOPES_SUPPORTED } from '../common/oauth-types';
 
 /** One bad setting: the server prints this single line and stops. */
 export class ConfigError extends Error {
@@ -42,8 +44,14 @@ function database(env: Env): DatabaseConfig {
     return { type: 'sqlite', path };
   }
   if (raw.startsWith('mysql://') || raw.startsWith('mariadb://')) {
+    // Several hosts (h1:3306,h2:3306/db) are the nodes of one cluster: each must make a valid URL.
+    const hosts = mysqlHosts(raw);
     try {
-      new URL(raw);
+      if (hosts.length === 0) throw new Error('no host');
+      for (const host of hosts) {
+        if (!host.host || !Number.isInteger(host.port) || host.port < 1 || host.port > 65535) throw new Error('bad host');
+        new URL(mysqlUrlFor(raw, host));
+      }
     } catch {
       throw new ConfigError('DATABASE_URL is not a valid mysql:// URL');
     }
@@ -163,6 +171,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.resourceAudience = env.RESOURCE_AUDIENCE?.trim() || '';
   // With Redis, changes reach every instance at once and the TTL is only a backstop.
   config.clientCacheTtl = int(env, 'CLIENT_CACHE_TTL', config.redisUrl ? 300 : 5, 0, 86_400);
+  config.registration = registration(env);
+  config.deviceGrantEnabled = bool(env, 'DEVICE_GRANT_ENABLED', true);
+  // RFC 8628 §6.1: a user code must expire; 30 minutes is the longest we let one be guessed at.
+  config.deviceCodeTtl = int(env, 'DEVICE_CODE_TTL', 600, 60, 1800);
+  config.deviceCodeInterval = int(env, 'DEVICE_CODE_INTERVAL', 5, 1, 60);
+  config.parRequired = bool(env, 'PAR_REQUIRED', false);
+  config.jwksUriAllowLoopback = bool(env, 'JWKS_URI_ALLOW_LOOPBACK', false);
+  if (config.jwksUriAllowLoopback && config.nodeEnv === 'production') throw new ConfigError('JWKS_URI_ALLOW_LOOPBACK is for development and tests; it cannot be on when NODE_ENV=production');
   return config;
 }
 
@@ -190,12 +206,32 @@ function throttle(env: Env): AppConfig['throttle'] {
     window: int(env, 'THROTTLE_WINDOW', 900, 1, 31_536_000),
     lockSeconds: int(env, 'THROTTLE_LOCK_SECONDS', 60, 1, 86_400),
     maxLockSeconds: int(env, 'THROTTLE_MAX_LOCK_SECONDS', 900, 1, 86_400),
+    accountMaxLockSeconds: int(env, 'THROTTLE_ACCOUNT_MAX_LOCK_SECONDS', 300, 1, 86_400),
+    deviceCookieTtl: int(env, 'DEVICE_COOKIE_TTL', 15_552_000, 60, 63_072_000),
   };
   if (settings.maxLockSeconds < settings.lockSeconds) throw new ConfigError('THROTTLE_MAX_LOCK_SECONDS must be at least THROTTLE_LOCK_SECONDS');
+  if (settings.accountMaxLockSeconds < settings.lockSeconds) throw new ConfigError('THROTTLE_ACCOUNT_MAX_LOCK_SECONDS must be at least THROTTLE_LOCK_SECONDS');
   if (settings.accountFailures < settings.accountIpFailures) {
     throw new ConfigError('THROTTLE_ACCOUNT_FAILURES (every IP) must be at least THROTTLE_ACCOUNT_IP_FAILURES (one IP)');
   }
   return settings;
+}
+
+function registration(env: Env): RegistrationConfig {
+  const scopes = [...new Set((env.REGISTRATION_SCOPES ?? 'openid profile email').split(/\s+/).filter(Boolean))];
+  const unknown = scopes.find((s) => !SCOPES_SUPPORTED.includes(s));
+  if (unknown !== undefined) throw new ConfigError(`REGISTRATION_SCOPES: unknown scope "${unknown}" (known: ${SCOPES_SUPPORTED.join(' ')})`);
+  if (scopes.length === 0) throw new ConfigError('REGISTRATION_SCOPES must name at least one scope');
+  return {
+    mode: oneOf(env, 'REGISTRATION', 'closed', ['closed', 'token', 'open'] as const),
+    scopes,
+    idleDays: int(env, 'REGISTRATION_IDLE_DAYS', 30, 1, 36_500),
+    maxClients: int(env, 'REGISTRATION_MAX_CLIENTS', 10_000, 1, 10_000_000),
+    ratePerIp: int(env, 'REGISTRATION_RATE_LIMIT', 30, 1, 1_000_000),
+    rateWindow: int(env, 'REGISTRATION_RATE_WINDOW', 3600, 1, 86_400),
+    metadataDocuments: bool(env, 'CLIENT_ID_METADATA_DOCUMENTS', true),
+    metadataAllowLoopback: bool(env, 'CLIENT_ID_METADATA_ALLOW_LOOPBACK', false),
+  };
 }
 
 function redisUrl(env: Env): string | null {

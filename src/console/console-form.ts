@@ -38,6 +38,8 @@ export function clientFormValues(body: FormBody): ClientFormValues {
     post_logout_redirect_uris: many(body, 'post_logout_redirect_uris').join('\n'),
     access_token_format: one(body, 'access_token_format'),
     id_token_signed_response_alg: one(body, 'id_token_signed_response_alg'),
+    jwks_uri: one(body, 'jwks_uri'),
+    jwks: one(body, 'jwks'),
   };
 }
 
@@ -56,6 +58,8 @@ export function clientToFormValues(client: Client): ClientFormValues {
     post_logout_redirect_uris: clientOidcDefaults.postLogoutRedirectUris(m).join('\n'),
     access_token_format: clientOidcDefaults.accessTokenFormat(m),
     id_token_signed_response_alg: clientOidcDefaults.idTokenAlg(m),
+    jwks_uri: m.jwks_uri ?? '',
+    jwks: m.jwks ? JSON.stringify(m.jwks) : '',
   };
 }
 
@@ -78,7 +82,18 @@ export function clientMetadataFromForm(v: ClientFormValues): Record<string, unkn
     // Left out when the form did not send them: the stored value (or the default) stays.
     ...(v.access_token_format ? { access_token_format: v.access_token_format } : {}),
     ...(v.id_token_signed_response_alg ? { id_token_signed_response_alg: v.id_token_signed_response_alg } : {}),
+    ...(v.jwks_uri.trim() ? { jwks_uri: v.jwks_uri.trim() } : {}),
+    ...(v.jwks.trim() ? { jwks: parseJson(v.jwks) } : {}),
   };
+}
+
+/** JSON text as a value; text that is not JSON stays text (and fails the DTO's object check, naming the field). */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /** The console's own rules on top of the admin API's checks: the bad fields with their reasons. */

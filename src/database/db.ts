@@ -4,6 +4,8 @@ import { accessSync, constants } from 'node:fs';
 import { DataSource, EntityManager } from 'typeorm';
 import { DatabaseOutage } from './database-outage';
 import { DatabaseUnavailableError } from './database-unavailable.error';
+import { WriteConflicts } from './write-conflict';
+import { mysqlHostsOf } from './mysql-hosts';
 
 /**
  * Runs statements and transactions against the one DataSource.
@@ -16,7 +18,9 @@ import { DatabaseUnavailableError } from './database-unavailable.error';
  * so two concurrent transactions would nest as savepoints of each other and a statement from
  * another request could land inside an open transaction. On SQLite we therefore let one
  * transaction run at a time and hold other statements until it ends. MySQL has a pool and real
- * isolation, so there it is plain TypeORM.
+ * isolation, so there it is plain TypeORM, plus one thing: a transaction or statement that loses a
+ * write conflict (another Galera node committed the same rows first) is run again (write-conflict.ts),
+ * and with several hosts, one that found its node gone runs again once the pool has moved (mysql-hosts.ts).
  */
 export interface WriteResult {
   affected: number;
@@ -72,6 +76,9 @@ export class Db {
   private openTransactions = 0;
   private readonly statements = new Map<string, SqliteStatement>();
   private readonly current = new AsyncLocalStorage<EntityManager>();
+  readonly conflicts = new WriteConflicts();
+  /** What to do once the transaction of this manager has committed (dropped if it rolls back). */
+  private readonly onCommit = new WeakMap<EntityManager, Array<() => void>>();
 
   /** Whether the database is taking statements now; one log line when that changes. */
   readonly outage = new DatabaseOutage();
@@ -107,7 +114,7 @@ export class Db {
   private async read<T>(sql: string, params: unknown[], options: QueryOptions): Promise<T[]> {
     const manager = this.current.getStore();
     if (manager) return manager.query(sql, this.bind(params));
-    const result = await this.direct(sql, params, options.prepare === true);
+    const result = await this.direct(sql, params, options.prepare === true, true);
     return Array.isArray(result) ? (result as T[]) : [];
   }
 
@@ -129,18 +136,10 @@ export class Db {
    * better-sqlite3, the mysql2 pool on MySQL. TypeORM's query path (query runner, logger,
    * broadcaster) costs more than the statement on the hot paths.
    */
-  private async direct(sql: string, params: unknown[], prepare = false): Promise<unknown[] | WriteResult> {
+  private async direct(sql: string, params: unknown[], prepare = false, read = false): Promise<unknown[] | WriteResult> {
     if (!this.isSqlite) {
-      const pool = (this.dataSource.driver as unknown as { pool: MysqlPool }).pool;
-      return new Promise((resolve, reject) => {
-        const done: MysqlCallback = (err, result) => {
-          if (err) reject(err);
-          else if (Array.isArray(result)) resolve(result);
-          else resolve({ affected: result.affectedRows, insertId: result.insertId });
-        };
-        if (prepare) pool.execute(sql, params, done);
-        else pool.query(sql, params, done);
-      });
+      // One autocommit statement that lost a conflict was rolled back whole: running it again is safe.
+      return this.conflicts.retry(() => this.onNode(() => this.mysqlDirect(sql, params, prepare), read));
     }
     if (this.openTransactions > 0) return this.serialized(() => this.direct(sql, params));
     // No transaction of ours is open: one still open on the connection was left by a failure.
@@ -154,6 +153,25 @@ export class Db {
     if (statement.reader) return statement.all(...bound);
     const info = statement.run(...bound);
     return { affected: info.changes, insertId: Number(info.lastInsertRowid) };
+  }
+
+  /** With several hosts, `work` moves with the pool when its node goes away (see MysqlHosts.run). */
+  private onNode<T>(work: () => Promise<T>, rerunnable: boolean): Promise<T> {
+    const hosts = mysqlHostsOf(this.dataSource);
+    return hosts ? hosts.run(work, rerunnable) : work();
+  }
+
+  private mysqlDirect(sql: string, params: unknown[], prepare: boolean): Promise<unknown[] | WriteResult> {
+    const pool = (this.dataSource.driver as unknown as { pool: MysqlPool }).pool;
+    return new Promise((resolve, reject) => {
+      const done: MysqlCallback = (err, result) => {
+        if (err) reject(err);
+        else if (Array.isArray(result)) resolve(result);
+        else resolve({ affected: result.affectedRows, insertId: result.insertId });
+      };
+      if (prepare) pool.execute(sql, params, done);
+      else pool.query(sql, params, done);
+    });
   }
 
   /** Connections of this process: the mysql2 pool's, or SQLite's single one. */
@@ -189,6 +207,8 @@ export class Db {
   /**
    * One transaction: every statement `work` makes through this Db, directly or through services and
    * repositories, commits or rolls back together. Inside an open transaction, `work` joins it.
+   * On MySQL a transaction that loses a write conflict is rolled back and `work` runs again whole,
+   * so `work` must keep nothing but database changes from a run that did not commit.
    */
   transaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.inTransaction) return work();
@@ -204,7 +224,15 @@ export class Db {
       this.openTransactions++;
       try {
         if (this.isSqlite && this.sqliteConnection.inTransaction) this.sqliteRollBackAbandoned();
-        return await this.dataSource.transaction((manager) => this.current.run(manager, work));
+        let done: Array<() => void> = [];
+        const result = await this.dataSource.transaction((manager) => {
+          // A run that lost a write conflict and is run again starts with nothing to do after commit.
+          done = [];
+          this.onCommit.set(manager, done);
+          return this.current.run(manager, work);
+        });
+        for (const fn of done) fn();
+        return result;
       } catch (err) {
         if (this.isSqlite) this.sqliteRollBackAbandoned();
         throw err;
@@ -214,7 +242,19 @@ export class Db {
         if (--this.openTransactions === 0) this.current.disable();
       }
     };
-    return this.isSqlite ? this.serialized(open) : open();
+    return this.isSqlite ? this.serialized(open) : this.conflicts.retry(() => this.onNode(open, false));
+  }
+
+  /**
+   * Runs `fn` once the open transaction has committed, or now when none is open: counters, audit
+   * records and other effects outside the database must not count a run that rolled back (a
+   * transaction that lost a write conflict runs again, and would count twice).
+   */
+  afterCommit(fn: () => void): void {
+    const manager = this.current.getStore();
+    const queue = manager && this.onCommit.get(manager);
+    if (queue) queue.push(fn);
+    else fn();
   }
 
   /**

@@ -18,6 +18,8 @@ import { AuditService } from '../audit/audit.service';
 import { IdTokenService } from '../keys/id-token.service';
 import { clientOidcDefaults } from '../clients/client-metadata';
 import { parseScope } from '../common/oauth-types';
+import { ResourceServersService } from '../resources/resource-servers.service';
+import { narrowAudience } from '../resources/resource-indicators';
 
 @Injectable()
 export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
@@ -32,6 +34,7 @@ export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
     private readonly config: AppConfig,
     private readonly audit: AuditService,
     private readonly idTokens: IdTokenService,
+    private readonly resources: ResourceServersService,
   ) {}
 
   /** RFC 7636 §4.3: the challenge, when sent or required, is well formed and of an allowed method. */
@@ -66,6 +69,7 @@ export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
       authTime,
       codeChallenge: request.codeChallenge ?? null,
       codeChallengeMethod: request.codeChallengeMethod ?? null,
+      resources: request.resources ?? null,
     });
     return { code, ...(request.state !== undefined ? { state: request.state } : {}) };
   }
@@ -97,7 +101,9 @@ export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
       throw OAuthError.invalidGrant('code_verifier sent for a code issued without code_challenge');
     }
 
-    const issued = await this.tokens.redeemCode(code, clientRules.allowsGrantType(client, 'refresh_token'), clientOidcDefaults.accessTokenFormat(client.metadata), caller.ip);
+    // RFC 8707 §2.2: the token may be for fewer resources than the code was granted, never others.
+    const audience = narrowAudience(await this.resources.resolve(request.resource), code.resources);
+    const issued = await this.tokens.redeemCode(code, clientRules.allowsGrantType(client, 'refresh_token'), clientOidcDefaults.accessTokenFormat(client.metadata), caller.ip, audience);
     if (!issued) {
       // Lost the race to a concurrent redemption: that one is the replay victim.
       const revoked = await this.tokens.revokeByCodeId(code.id);

@@ -10,19 +10,25 @@ import { OAuthError } from './oauth-error';
 import { Caller, TokenGrant, TokenRequest, TokenResponse } from './grant';
 import { resolveScope } from './scope';
 import { toTokenResponse } from './token-response';
+import { ResourceServersService } from '../resources/resource-servers.service';
 
 @Injectable()
 export class ClientCredentialsGrant implements TokenGrant {
   readonly grantType = 'client_credentials';
   readonly enabled = true;
 
-  constructor(private readonly tokens: TokensService) {}
+  constructor(
+    private readonly tokens: TokensService,
+    private readonly resources: ResourceServersService,
+  ) {}
 
   async handle(request: TokenRequest, client: Client, caller: Caller): Promise<TokenResponse> {
     // §4.4: "MUST only be used by confidential clients".
     if (clientRules.isPublic(client)) throw OAuthError.unauthorizedClient('client_credentials is for confidential clients only');
     const scope = resolveScope(request.scope, client.metadata.scope);
-    const issued = await this.tokens.issue({ clientId: client.clientId, userId: null, scope, withRefreshToken: false, grantType: this.grantType, format: clientOidcDefaults.accessTokenFormat(client.metadata), ip: caller.ip });
+    // RFC 8707 §2: no grant to stay within; the audience is what the client names.
+    const audience = await this.resources.resolve(request.resource);
+    const issued = await this.tokens.issue({ clientId: client.clientId, userId: null, scope, withRefreshToken: false, grantType: this.grantType, format: clientOidcDefaults.accessTokenFormat(client.metadata), ip: caller.ip, resources: audience, audience });
     return toTokenResponse(issued);
   }
 }

@@ -42,6 +42,8 @@ export interface AuthorizationRequest {
   codeChallenge?: string;
   codeChallengeMethod?: 'S256' | 'plain';
   nonce?: string;
+  /** RFC 8707: the resources the request named (registered ones); absent: not restricted. */
+  resources?: string[];
   /** OpenID Connect Core §3.1.2.1 parameters, read only for an `openid` request. */
   oidc?: OidcRequestParams;
 }

@@ -62,7 +62,7 @@ export class IdTokenTokenGrant extends IdTokenGrant {
 
   override async authorize(request: AuthorizationRequest, user: User, authTime: number, client: Client, caller: Caller): Promise<Record<string, string>> {
     const format = clientOidcDefaults.accessTokenFormat(client.metadata);
-    const issued = await this.tokens.issue({ clientId: client.clientId, userId: user.id, scope: request.scope, withRefreshToken: false, grantType: 'implicit', format, ip: caller.ip });
+    const issued = await this.tokens.issue({ clientId: client.clientId, userId: user.id, scope: request.scope, withRefreshToken: false, grantType: 'implicit', format, ip: caller.ip, resources: request.resources ?? null, audience: request.resources ?? null });
     const idToken = await this.issueIdToken(request, user, authTime, client, { accessToken: issued.accessToken });
     return {
       access_token: issued.accessToken,

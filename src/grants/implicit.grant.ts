@@ -31,7 +31,7 @@ export class ImplicitGrant implements AuthorizationGrant {
   /** §4.2.2: access_token, token_type, expires_in, scope and state, in the fragment. */
   async authorize(request: AuthorizationRequest, user: User, _authTime: number, client: Client, caller: Caller): Promise<Record<string, string>> {
     const format = clientOidcDefaults.accessTokenFormat(client.metadata);
-    const issued = await this.tokens.issue({ clientId: request.clientId, userId: user.id, scope: request.scope, withRefreshToken: false, grantType: 'implicit', format, ip: caller.ip });
+    const issued = await this.tokens.issue({ clientId: request.clientId, userId: user.id, scope: request.scope, withRefreshToken: false, grantType: 'implicit', format, ip: caller.ip, resources: request.resources ?? null, audience: request.resources ?? null });
     return {
       access_token: issued.accessToken,
       token_type: issued.tokenType,

@@ -19,7 +19,23 @@ export type OAuthErrorCode =
   // OpenID Connect Core §3.1.2.6 (prompt=none).
   | 'login_required'
   | 'consent_required'
-  | 'interaction_required';
+  | 'interaction_required'
+  // RFC 7591 §3.2.2 (dynamic registration).
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
+  // RFC 8707 §2 (resource indicators).
+  | 'invalid_target'
+  // OpenID Connect Core §6: request objects are not supported.
+  | 'request_not_supported'
+  | 'request_uri_not_supported'
+  | 'invalid_request_uri'
+  // RFC 8628 §3.5: the device authorization grant's polling answers.
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token'
+  // RFC 9449 §7.1, §8: DPoP.
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /** Where an authorization-endpoint error goes once the client and its redirect URI are verified. */
 export interface ErrorRedirect {
@@ -151,6 +167,26 @@ export class OAuthError extends Error {
   /** OpenID Connect Core §3.1.2.6: prompt=none, but the user would have to consent. */
   static consentRequired(description = 'the user must consent') {
     return new OAuthError('consent_required', description);
+  }
+  /** RFC 7591 §3.2.2: a redirect URI that may not be registered. */
+  static invalidRedirectUri(description: string) {
+    return new OAuthError('invalid_redirect_uri', description);
+  }
+  /** RFC 7591 §3.2.2: a metadata field that is invalid or not allowed. */
+  static invalidClientMetadata(description: string) {
+    return new OAuthError('invalid_client_metadata', description);
+  }
+  /** RFC 8707 §2: a resource that is unknown, not absolute, has a fragment, or was not authorized. */
+  static invalidTarget(description: string) {
+    return new OAuthError('invalid_target', description);
+  }
+  /** OpenID Connect Core §6.1: the `request` parameter (a request object) is not supported. */
+  static requestNotSupported() {
+    return new OAuthError('request_not_supported', 'request objects (the request parameter) are not supported');
+  }
+  /** OpenID Connect Core §6.2: a `request_uri` other than one this server issued (RFC 9126). */
+  static requestUriNotSupported() {
+    return new OAuthError('request_uri_not_supported', 'request_uri is supported only for pushed authorization requests');
   }
   /** RFC 6750 §3.1: the token lacks a scope (403). */
   static insufficientScope(scope: string) {

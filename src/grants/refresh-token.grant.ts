@@ -16,6 +16,8 @@ import { AuditService } from '../audit/audit.service';
 import { IdTokenService } from '../keys/id-token.service';
 import { AuthorizationCodesService } from '../authorization-codes/authorization-codes.service';
 import { clientOidcDefaults } from '../clients/client-metadata';
+import { ResourceServersService } from '../resources/resource-servers.service';
+import { narrowAudience } from '../resources/resource-indicators';
 
 @Injectable()
 export class RefreshTokenGrant implements TokenGrant {
@@ -27,6 +29,7 @@ export class RefreshTokenGrant implements TokenGrant {
     private readonly audit: AuditService,
     private readonly idTokens: IdTokenService,
     private readonly codes: AuthorizationCodesService,
+    private readonly resources: ResourceServersService,
   ) {}
 
   async handle(request: TokenRequest, client: Client, caller: Caller): Promise<TokenResponse> {
@@ -49,7 +52,9 @@ export class RefreshTokenGrant implements TokenGrant {
     const allowed = parseScope(await this.tokens.refreshTokenScope(token)).filter((s) => registered.includes(s));
     if (allowed.length === 0) throw OAuthError.invalidScope('none of the granted scopes is still allowed for this client');
     const scope = resolveScope(request.scope, allowed.join(' '));
-    const issued = await this.tokens.rotate(token, scope, clientOidcDefaults.accessTokenFormat(client.metadata), caller.ip);
+    // RFC 8707 §2.2: each refresh may ask for some of the grant's resources, never for others.
+    const audience = narrowAudience(await this.resources.resolve(request.resource), token.resources);
+    const issued = await this.tokens.rotate(token, scope, clientOidcDefaults.accessTokenFormat(client.metadata), caller.ip, audience);
     if (!issued) {
       // Lost the race to a concurrent rotation of the same refresh token: a replay as well.
       const revoked = await this.tokens.revokeFamily(token);

@@ -17,6 +17,15 @@ export interface PurgeTarget {
   where(now: number): { sql: string; params: unknown[] };
 }
 
+/**
+ * A clean-up a feature owns and the purge runs after the tables: for rows whose removal needs the
+ * feature's own rules (a deleted client must leave the client cache). Answers the rows removed.
+ */
+export interface PurgeTask {
+  name: string;
+  run(now: number): Promise<number>;
+}
+
 export interface PurgeReport {
   deleted: Record<string, number>;
   ms: number;
@@ -43,6 +52,7 @@ const LEASE_MS = 60_000;
 @Injectable()
 export class JanitorService implements OnApplicationShutdown {
   private readonly targets: PurgeTarget[];
+  private readonly tasks: PurgeTask[] = [];
   private readonly log: Logger;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<PurgeReport> | null = null;
@@ -83,6 +93,10 @@ export class JanitorService implements OnApplicationShutdown {
         where: (now) => ({ sql: '(ended_at < ? OR expires_at < ?)', params: [now - grace, now - grace] }),
       },
       { name: 'pending_requests', table: 'oauth2_pending_request', where: (now) => ({ sql: 'expires_at < ?', params: [now] }) },
+      // Kept for the grace period after expiry, like codes: a late poll still hears expired_token, not an unknown code.
+      { name: 'device_codes', table: 'oauth2_device_code', where: (now) => ({ sql: 'expires_at < ?', params: [now - grace] }) },
+      { name: 'pushed_requests', table: 'oauth2_pushed_request', where: (now) => ({ sql: 'expires_at < ?', params: [now] }) },
+      { name: 'used_jtis', table: 'oauth2_used_jti', where: (now) => ({ sql: 'expires_at < ?', params: [now] }) },
       { name: 'throttle_counters', table: 'auth_throttle', where: (now) => ({ sql: 'expires_at < ?', params: [now] }) },
       {
         name: 'audit_events',
@@ -90,6 +104,11 @@ export class JanitorService implements OnApplicationShutdown {
         where: (now) => ({ sql: 'occurred_at < ?', params: [now - config.auditRetentionDays * 86_400] }),
       },
     ];
+  }
+
+  /** Adds a feature's clean-up to every purge (called once, at start). */
+  addTask(task: PurgeTask): void {
+    this.tasks.push(task);
   }
 
   /** One full purge; a second call while one runs joins it. */
@@ -143,6 +162,10 @@ export class JanitorService implements OnApplicationShutdown {
     for (const target of this.targets) {
       if (this.stopped) break;
       deleted[target.name] = await this.purgeTable(target, now);
+    }
+    for (const task of this.tasks) {
+      if (this.stopped) break;
+      deleted[task.name] = await task.run(now);
     }
     return { deleted, ms: Date.now() - started };
   }

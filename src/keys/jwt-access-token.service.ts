@@ -12,6 +12,8 @@ export interface JwtAccessTokenInput {
   userId: number | null;
   scope: string;
   expiresIn: number;
+  /** RFC 8707: the resources the token is for; null: the default audience. */
+  audience?: string[] | null;
 }
 
 /** A JWT-shaped access token has three base64url parts; opaque tokens have none of the dots. */
@@ -42,7 +44,8 @@ export class JwtAccessTokenService {
     return new SignJWT({
       iss: this.config.issuer,
       sub: input.userId === null ? input.clientId : String(input.userId),
-      aud: this.audience,
+      // RFC 9068 §3: one resource as a string, several as an array.
+      aud: input.audience?.length ? (input.audience.length === 1 ? input.audience[0] : input.audience) : this.audience,
       client_id: input.clientId,
       scope: input.scope,
       exp: now + input.expiresIn,
@@ -53,13 +56,16 @@ export class JwtAccessTokenService {
       .sign(key.privateKey);
   }
 
-  /** RFC 9068 §4: typ, signature by a published key, iss, aud and exp. False on any failure. */
-  async verify(token: string): Promise<boolean> {
+  /**
+   * RFC 9068 §4: typ, signature by a published key, iss, aud and exp. False on any failure. `audience`:
+   * the resources this server serves the token at (the default audience is always one of them).
+   */
+  async verify(token: string, audience: readonly string[] = []): Promise<boolean> {
     try {
       await jwtVerify(token, ownKeys(this.keys), {
         typ: 'at+jwt',
         issuer: this.config.issuer,
-        audience: this.audience,
+        audience: [this.audience, ...audience],
         currentDate: new Date(this.clock.now() * 1000),
         algorithms: ['RS256', 'ES256'],
       });

@@ -10,6 +10,7 @@ import { Params, firstValues, isFormEncoded, singleValued } from '../web/form-pa
 import { AuthorizeService, UnverifiableRequestError } from './authorize.service';
 import { PageExceptionFilter } from '../web/page-exception.filter';
 import { PendingRequestService } from './pending-request.service';
+import { PushedRequestResolver } from './pushed-request.resolver';
 import { SessionService } from '../web/session.service';
 import { matchRedirectUri } from '../grants/redirect-uri';
 import { consentView } from './views/consent.view';
@@ -30,6 +31,16 @@ function asQuery(body: Record<string, unknown>): string {
   return query.toString();
 }
 
+/** Where an answer to this redirect URI goes, as a person can check it: the host, or the scheme of a native app's URI. */
+function redirectHost(uri: string): string {
+  try {
+    const url = new URL(uri);
+    return url.host || `${url.protocol}…`;
+  } catch {
+    return uri.slice(0, 100);
+  }
+}
+
 /** Authorization endpoint (RFC 6749 §3.1, §4.1.1, §4.2.1): sign-in if needed, consent, redirect. */
 @ApiExcludeController()
 @UseFilters(PageExceptionFilter)
@@ -42,6 +53,7 @@ export class AuthorizeController {
     private readonly users: UsersService,
     private readonly clients: ClientsService,
     private readonly consents: ConsentsService,
+    private readonly pushedRequests: PushedRequestResolver,
   ) {}
 
   @Get('authorize')
@@ -70,7 +82,14 @@ export class AuthorizeController {
   }
 
   private async begin(params: Params, repeated: string[], returnTo: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const { client, request } = await this.authorize.parse(params, repeated);
+    // RFC 9126 §4: a request_uri of ours stands for the pushed parameters (and only those).
+    const pushed = await this.pushedRequests.resolve(params, repeated);
+    if (pushed) ({ params, repeated } = { params: pushed.params, repeated: [] });
+    const { client, request } = await this.authorize.parse(params, repeated, { pushed: pushed !== null, ip: req.ip });
+    // Used once: from here on the request lives on in the consent page's pending request, or in the code.
+    const usePushed = async () => {
+      if (pushed && !(await this.pushedRequests.use(pushed))) throw new UnverifiableRequestError('this request_uri was already used; start again from the application');
+    };
     const session = await this.sessions.read(req);
     const user = session && (await this.users.findById(session.userId));
     // OpenID Connect prompt, max_age and id_token_hint may ask for a fresh sign-in (or refuse: prompt=none).
@@ -82,14 +101,16 @@ export class AuthorizeController {
       reply.redirect(login, 302);
       return;
     }
-    // Remembered consent: a request within what this user already approved for this confidential
-    // client goes straight through; a wider one asks. A public client's identity is not assured
-    // (anyone can present its client_id, RFC 6749 §10.2, RFC 8252 §8.6), so it is asked every time.
-    const remembered = client.metadata.skip_consent || (!clientRules.isPublic(client) && (await this.consents.covers(user.id, client.clientId, request.scope)));
+    // Remembered consent: a request within what this user already approved for this confidential,
+    // vetted client goes straight through; a wider one asks. A public client's identity is not
+    // assured (RFC 6749 §10.2, RFC 8252 §8.6) and an unvetted one named itself: asked every time.
+    const remembered = client.metadata.skip_consent || (clientRules.remembersConsent(client) && (await this.consents.covers(user.id, client.clientId, request.scope)));
     if (!this.authorize.mustAskConsent(request, remembered)) {
+      await usePushed();
       reply.redirect(await this.authorize.approve(request, user, session.authTime, { ip: req.ip }), 302);
       return;
     }
+    await usePushed();
     const requestId = await this.pending.save(reply, user.id, session.authTime, request);
     sendPage(
       reply,
@@ -101,6 +122,7 @@ export class AuthorizeController {
         clientUri: client.metadata.client_uri,
         username: user.username,
         scopes: request.scope.split(' ').filter(Boolean),
+        ...(client.vetted ? {} : { unvettedRedirectHost: redirectHost(request.redirectUri) }),
       }),
     );
   }

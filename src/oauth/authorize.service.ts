@@ -13,6 +13,8 @@ import { AppConfig } from '../config/app-config';
 import { Params } from '../web/form-params';
 import { OAuthError } from '../grants/oauth-error';
 import { buildRedirect, matchRedirectUri } from '../grants/redirect-uri';
+import { ResourceServersService } from '../resources/resource-servers.service';
+import { ClientMetadataDocumentError, ClientMetadataDocuments } from '../registration/client-metadata-documents';
 
 /** Unverifiable client or redirect URI: the server shows the error itself (§4.1.2.1). */
 export class UnverifiableRequestError extends OAuthError {
@@ -43,6 +45,8 @@ export class AuthorizeService {
     private readonly config: AppConfig,
     private readonly idTokens: IdTokenService,
     private readonly clock: Clock,
+    private readonly resources: ResourceServersService,
+    private readonly documents: ClientMetadataDocuments,
   ) {}
 
   /**
@@ -50,11 +54,11 @@ export class AuthorizeService {
    * page, never redirected. Then checks the rest and returns the request, or throws an OAuthError
    * that carries the verified redirect. `repeated` names parameters sent more than once (§3.1).
    */
-  async parse(params: Params, repeated: readonly string[] = []): Promise<{ client: Client; request: AuthorizationRequest }> {
+  async parse(params: Params, repeated: readonly string[] = [], options: { pushed?: boolean; ip?: string | null } = {}): Promise<{ client: Client; request: AuthorizationRequest }> {
     const unverifiable = repeated.find((name) => name === 'client_id' || name === 'redirect_uri');
     if (unverifiable) throw new UnverifiableRequestError(`parameter "${unverifiable}" is repeated`);
     if (!params.client_id) throw new UnverifiableRequestError('client_id is missing');
-    const client = await this.clients.findByClientId(params.client_id);
+    const client = this.documents.names(params.client_id) ? await this.documentClient(params.client_id, options.ip ?? null) : await this.clients.findByClientId(params.client_id);
     if (!client) throw new UnverifiableRequestError('unknown client_id');
     const registered = client.metadata.redirect_uris;
     let redirectUri: string | null;
@@ -76,11 +80,21 @@ export class AuthorizeService {
     // even when no enabled grant serves it (IMPLICIT_ENABLED=false); so do OpenID Connect's id_token types.
     const responseMode = grant?.responseMode ?? (FRAGMENT_TYPES.includes(responseType ?? '') ? ('fragment' as const) : ('query' as const));
     const redirect = { redirectUri, state, responseMode, iss: this.config.issuer };
-    const fail = (err: OAuthError) => err.withRedirect(redirect);
+    // A client the operator has not vetted (a console user's) may have registered any target: a
+    // malformed request, made before the user did anything, shows the error page rather than
+    // sending the browser there (RFC 9700 §4.11.2, open redirector).
+    const fail = (err: OAuthError) => (client.vetted ? err.withRedirect(redirect) : err);
 
     // §4.1.2.1: "includes a parameter more than once" is invalid_request, sent to the verified redirect.
     if (repeated.length) throw fail(OAuthError.invalidRequest(`parameter "${repeated[0].slice(0, 40)}" is repeated`));
     if (stateTooLong) throw fail(OAuthError.invalidRequest('state is too long'));
+    // OpenID Connect Core §6: a request object must not be silently ignored (its state and nonce would be lost).
+    if (params.request !== undefined) throw fail(OAuthError.requestNotSupported());
+    if (params.request_uri !== undefined) throw fail(OAuthError.requestUriNotSupported());
+    // RFC 9126 §5, §6: the server or this client accepts only pushed requests.
+    if (!options.pushed && (this.config.parRequired || client.metadata.require_pushed_authorization_requests === true)) {
+      throw fail(OAuthError.invalidRequest('this client must push its authorization requests first (pushed_authorization_request_endpoint)'));
+    }
     if (!params.response_type) throw fail(OAuthError.invalidRequest('response_type is required'));
     if (!grant) throw fail(OAuthError.unsupportedResponseType());
     if (!clientRules.allowsResponseType(client, grant.responseType)) {
@@ -89,6 +103,7 @@ export class AuthorizeService {
     try {
       const scope = resolveScope(params.scope, client.metadata.scope);
       const pkce = grant.validate(params, client);
+      const resources = await this.resources.resolve(params.resource);
       const oidc = parseScope(scope).includes('openid') ? await this.oidcParams(params, client.clientId) : undefined;
       const request: AuthorizationRequest = {
         clientId: client.clientId,
@@ -99,11 +114,22 @@ export class AuthorizeService {
         ...(state !== undefined ? { state } : {}),
         ...(params.nonce !== undefined ? { nonce: params.nonce.slice(0, 255) } : {}),
         ...pkce,
+        ...(resources ? { resources } : {}),
         ...(oidc ? { oidc } : {}),
       };
       return { client, request };
     } catch (err) {
       if (err instanceof OAuthError) throw fail(err);
+      throw err;
+    }
+  }
+
+  /** A client named by its metadata document URL; any problem with the document is shown as a page, never redirected. */
+  private async documentClient(url: string, ip: string | null): Promise<Client> {
+    try {
+      return await this.documents.resolve(url, ip);
+    } catch (err) {
+      if (err instanceof ClientMetadataDocumentError) throw new UnverifiableRequestError(err.message);
       throw err;
     }
   }

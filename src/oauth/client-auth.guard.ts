@@ -8,6 +8,8 @@ import { OAuthError } from '../grants/oauth-error';
 import { AuditService } from '../audit/audit.service';
 import { ThrottleService } from '../throttle/throttle.service';
 import type { Params } from '../web/form-params';
+import { AppConfig } from '../config/app-config';
+import { ClientAssertionVerifier, hasClientAssertion } from './client-assertion';
 
 const CONFIDENTIAL_ONLY = 'gatehouse:confidential-only';
 /** The endpoint serves only clients that authenticate with a secret (e.g. introspection). */
@@ -48,7 +50,8 @@ export function namedClientId(request: FastifyRequest): string | undefined {
 
 /**
  * Client authentication (RFC 6749 §2.3, §3.2.1): exactly one method per request —
- * `client_secret_basic`, `client_secret_post`, or `none` (client_id alone, public clients) — and it
+ * `client_secret_basic`, `client_secret_post`, `private_key_jwt` (RFC 7523, client-assertion.ts),
+ * or `none` (client_id alone, public clients) — and it
  * must be the method the client registered. Any failure is invalid_client (401). Failures are
  * counted per client_id, per (client_id, IP) and per IP; past the limits a failure is answered
  * 429 temporarily_unavailable with Retry-After instead of 401.
@@ -60,6 +63,8 @@ export class ClientAuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly throttle: ThrottleService,
     private readonly audit: AuditService,
+    private readonly assertions: ClientAssertionVerifier,
+    private readonly config: AppConfig,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -92,6 +97,12 @@ export class ClientAuthGuard implements CanActivate {
 
   private async authenticate(request: FastifyRequest, params: Params, confidentialOnly: boolean): Promise<Client> {
     const authorization = request.headers.authorization;
+
+    // RFC 7523 §2.2 private_key_jwt: a method of its own, never combined with another.
+    if (hasClientAssertion(params)) {
+      if (authorization !== undefined || params.client_secret !== undefined) throw OAuthError.invalidRequest('use exactly one client authentication method');
+      return this.assertions.authenticate(params, `${this.config.issuer}${request.url.split('?')[0]}`);
+    }
 
     let client: Client | null;
     if (authorization !== undefined) {

@@ -9,6 +9,12 @@ import { formParams } from '../web/form-params';
 import { OAuthError } from '../grants/oauth-error';
 import { ProtocolEndpoint } from './protocol-endpoint.decorator';
 
+/** `aud` as JWTs carry it: one value as a string, several as an array. */
+function audienceClaim(audience: string[] | null, fallback: string): string | string[] {
+  if (!audience || audience.length === 0) return fallback;
+  return audience.length === 1 ? audience[0] : audience;
+}
+
 /**
  * Token introspection (RFC 7662). Only authenticated (confidential) clients may call it. A client
  * sees its own tokens; one registered with `introspection: true` (a resource server) sees every
@@ -49,6 +55,8 @@ export class IntrospectController {
       exp: isRefresh ? this.tokens.refreshTokenExpiresAt(token) : this.tokens.accessTokenExpiresAt(token),
       iat: token.issuedAt,
       iss: this.config.issuer,
+      // RFC 7662 §2.2 / RFC 8707: the resources the token is for; unrestricted tokens have the default audience.
+      aud: audienceClaim(isRefresh ? token.resources : token.audience, this.config.resourceAudience || this.config.issuer),
     };
   }
 }

@@ -20,6 +20,9 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     if (error.code === 'invalid_client') {
       // §5.2 requires the challenge when Basic was tried; RFC 7235 §3.1 wants one on every 401.
       reply.header('WWW-Authenticate', 'Basic realm="gatehouse", charset="UTF-8"');
+    } else if (error.code === 'invalid_token') {
+      // RFC 6750 §3: a bearer-protected endpoint (client registration management) challenges with Bearer.
+      reply.header('WWW-Authenticate', 'Bearer realm="gatehouse", error="invalid_token"');
     }
     if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
     const body: Record<string, string> = { error: error.code };

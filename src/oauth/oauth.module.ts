@@ -8,6 +8,8 @@ import { UsersModule } from '../users/users.module';
 import { ThrottleModule } from '../throttle/throttle.module';
 import { WebModule } from '../web/web.module';
 import { KeysModule } from '../keys/keys.module';
+import { ResourcesModule } from '../resources/resources.module';
+import { RegistrationModule } from '../registration/registration.module';
 import { AuthorizeController } from './authorize.controller';
 import { AuthorizeService } from './authorize.service';
 import { ClientAuthGuard } from './client-auth.guard';
@@ -17,10 +19,15 @@ import { MetadataController } from './metadata.controller';
 import { PendingRequestService } from './pending-request.service';
 import { RevokeController } from './revoke.controller';
 import { TokenController } from './token.controller';
+import { DeviceAuthorizationController } from './device-authorization.controller';
+import { ParController } from './par.controller';
+import { ClientAssertionVerifier } from './client-assertion';
+import { ReplayModule } from '../replay/replay.module';
+import { PushedRequestResolver } from './pushed-request.resolver';
 
 @Module({
-  imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule, AuthorizationRequestsModule, ThrottleModule, KeysModule],
-  controllers: [AuthorizeController, TokenController, RevokeController, IntrospectController, MetadataController],
-  providers: [AuthorizeService, ClientAuthGuard, PendingRequestService, CorsPolicy],
+  imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule, AuthorizationRequestsModule, ThrottleModule, KeysModule, ResourcesModule, RegistrationModule, ReplayModule],
+  controllers: [AuthorizeController, TokenController, RevokeController, IntrospectController, MetadataController, DeviceAuthorizationController, ParController],
+  providers: [AuthorizeService, ClientAuthGuard, ClientAssertionVerifier, PendingRequestService, PushedRequestResolver, CorsPolicy],
 })
 export class OAuthModule {}

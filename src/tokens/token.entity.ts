@@ -55,6 +55,14 @@ export class Token {
   @Column({ name: 'parent_id', type: 'int', nullable: true })
   parentId: number | null;
 
+  /** RFC 8707: the resources this token's grant covers, kept through refresh; null: not restricted. */
+  @Column({ type: 'text', nullable: true })
+  resources: string[] | null;
+
+  /** RFC 8707: the access token's audience, the resource(s) it may be used at; null: the default audience. */
+  @Column({ type: 'text', nullable: true })
+  audience: string[] | null;
+
   /** Not a column: the resource owner, joined in when a token is looked up by its value (null: no user). */
   owner?: TokenOwner | null;
 }

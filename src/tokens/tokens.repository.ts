@@ -3,6 +3,7 @@ import { Db } from '../database/db';
 import { DatabaseUnavailableError } from '../database/database-unavailable.error';
 import { nullableNumber as n, Row, TableColumns } from '../database/table';
 import { Token } from './token.entity';
+import { resourcesColumn } from '../resources/resource-indicators';
 import { MetricsService } from '../metrics/metrics.service';
 
 const TOKEN = new TableColumns<Token, Exclude<keyof Token, 'owner'>>('oauth2_token', {
@@ -20,7 +21,9 @@ const TOKEN = new TableColumns<Token, Exclude<keyof Token, 'owner'>>('oauth2_tok
   codeId: 'code_id',
   familyId: 'family_id',
   parentId: 'parent_id',
-});
+  resources: 'resources',
+  audience: 'audience',
+}, { resources: resourcesColumn.encode, audience: resourcesColumn.encode });
 
 function toToken(r: Row): Token {
   return Object.assign(new Token(), {
@@ -38,6 +41,8 @@ function toToken(r: Row): Token {
     codeId: n(r.code_id),
     familyId: (r.family_id as string | null) ?? null,
     parentId: n(r.parent_id),
+    resources: resourcesColumn.decode(r.resources),
+    audience: resourcesColumn.decode(r.audience),
     ...(r.owner_username !== undefined
       ? { owner: r.owner_username === null ? null : { id: Number(r.user_id), username: r.owner_username as string, email: (r.owner_email as string | null) ?? null } }
       : {}),
@@ -158,7 +163,7 @@ export class TokensRepository {
   }
 
   /** Revokes access and refresh token of every row matching one column. */
-  async revokeWhere(column: 'id' | 'family_id' | 'code_id', value: number | string, now: number): Promise<number> {
+  async revokeWhere(column: 'id' | 'family_id' | 'code_id' | 'user_id', value: number | string, now: number): Promise<number> {
     const { affected } = await this.db.execute(
       `UPDATE oauth2_token SET access_token_revoked_at = COALESCE(access_token_revoked_at, ?), ` +
         `refresh_token_revoked_at = COALESCE(refresh_token_revoked_at, ?) WHERE ${column} = ?`,

@@ -5,7 +5,7 @@ import { randomToken, sha256, uuidv7 } from '../common/crypto';
 import { Db } from '../database/db';
 import { AuthorizationCode } from '../authorization-codes/authorization-code.entity';
 import { AuthorizationCodesService } from '../authorization-codes/authorization-codes.service';
-import { AccessTokenFormat } from '../common/oauth-types';
+import { AccessTokenFormat, GrantType } from '../common/oauth-types';
 import { JwtAccessTokenService } from '../keys/jwt-access-token.service';
 import { Token } from './token.entity';
 import { TokensRepository } from './tokens.repository';
@@ -14,7 +14,7 @@ import { MetricsService } from '../metrics/metrics.service';
 
 export interface IssueTokenInput {
   /** How the token was obtained (audit events and metrics); told by the grant. */
-  grantType?: 'authorization_code' | 'implicit' | 'password' | 'client_credentials' | 'refresh_token';
+  grantType?: GrantType;
   clientId: string;
   userId: number | null;
   scope: string;
@@ -27,6 +27,16 @@ export interface IssueTokenInput {
   format?: AccessTokenFormat;
   /** The client IP of the request being answered, for the audit event; null outside a request. */
   ip?: string | null;
+  /** RFC 8707: the resources the grant covers (a rotation keeps its parent's); null: not restricted. */
+  resources?: string[] | null;
+  /** RFC 8707: the access token's audience; null: the default audience. */
+  audience?: string[] | null;
+}
+
+/** RFC 8707 bounds of a token issued from a code or a refresh token, decided by the grant. */
+export interface TokenAudience {
+  resources: string[] | null;
+  audience: string[] | null;
 }
 
 /** What the token endpoint answers (RFC 6749 §5.1) — the only time the values exist in the clear. */
@@ -57,7 +67,7 @@ export class TokensService {
   async issue(input: IssueTokenInput): Promise<IssuedToken> {
     const expiresIn = this.config.accessTokenTtl;
     const accessToken =
-      input.format === 'jwt' ? await this.jwts.sign({ clientId: input.clientId, userId: input.userId, scope: input.scope, expiresIn }) : randomToken();
+      input.format === 'jwt' ? await this.jwts.sign({ clientId: input.clientId, userId: input.userId, scope: input.scope, expiresIn, audience: input.audience ?? null }) : randomToken();
     const refreshToken = input.withRefreshToken ? randomToken() : null;
     await this.tokens.insert({
       clientId: input.clientId,
@@ -74,15 +84,19 @@ export class TokensService {
       // Only refresh rotation has a family; a time-ordered id keeps its index append-only.
       familyId: refreshToken ? (input.parent?.familyId ?? uuidv7()) : null,
       parentId: input.parent?.id ?? null,
+      resources: input.resources ?? input.parent?.resources ?? null,
+      audience: input.audience ?? null,
     });
     const grantType = input.grantType ?? (input.parent ? 'refresh_token' : input.codeId ? 'authorization_code' : input.userId === null ? 'client_credentials' : 'unknown');
-    this.metrics.tokensIssued.inc({ grant_type: grantType });
-    this.audit.record({
-      type: 'token.issued',
-      clientId: input.clientId,
-      userId: input.userId,
-      ip: input.ip,
-      detail: { grant_type: grantType, scope: input.scope, with_refresh_token: refreshToken !== null },
+    this.db.afterCommit(() => {
+      this.metrics.tokensIssued.inc({ grant_type: grantType });
+      this.audit.record({
+        type: 'token.issued',
+        clientId: input.clientId,
+        userId: input.userId,
+        ip: input.ip,
+        detail: { grant_type: grantType, scope: input.scope, with_refresh_token: refreshToken !== null },
+      });
     });
     return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn, scope: input.scope };
   }
@@ -142,10 +156,10 @@ export class TokensService {
    * pair in one transaction. Null when another request already rotated it; the caller then
    * revokes the family.
    */
-  rotate(old: Token, scope: string, format?: AccessTokenFormat, ip?: string | null): Promise<IssuedToken | null> {
+  rotate(old: Token, scope: string, format?: AccessTokenFormat, ip?: string | null, audience: string[] | null = null): Promise<IssuedToken | null> {
     return this.db.transaction(async () => {
       if (!(await this.tokens.retireRefreshToken(old.id, this.clock.now()))) return null;
-      return this.issue({ clientId: old.clientId, userId: old.userId, scope, withRefreshToken: true, parent: old, grantType: 'refresh_token', format, ip });
+      return this.issue({ clientId: old.clientId, userId: old.userId, scope, withRefreshToken: true, parent: old, grantType: 'refresh_token', format, ip, resources: old.resources, audience });
     });
   }
 
@@ -153,10 +167,10 @@ export class TokensService {
    * RFC 6749 §4.1.3: marks `code` used and issues its tokens in one transaction. Null when another
    * request redeemed it first; the caller then revokes what was issued from it (§4.1.2).
    */
-  redeemCode(code: AuthorizationCode, withRefreshToken: boolean, format?: AccessTokenFormat, ip?: string | null): Promise<IssuedToken | null> {
+  redeemCode(code: AuthorizationCode, withRefreshToken: boolean, format?: AccessTokenFormat, ip?: string | null, audience: string[] | null = null): Promise<IssuedToken | null> {
     return this.db.transaction(async () => {
       if (!(await this.codes.markUsed(code))) return null;
-      return this.issue({ clientId: code.clientId, userId: code.userId, scope: code.scope, withRefreshToken, codeId: code.id, grantType: 'authorization_code', format, ip });
+      return this.issue({ clientId: code.clientId, userId: code.userId, scope: code.scope, withRefreshToken, codeId: code.id, grantType: 'authorization_code', format, ip, resources: code.resources, audience });
     });
   }
 
@@ -177,6 +191,11 @@ export class TokensService {
   }
 
   /** Revokes one row: its access token and its refresh token (admin API). */
+  /** Every access and refresh token of a user, whatever the client (a password change). */
+  revokeForUser(userId: number): Promise<number> {
+    return this.tokens.revokeWhere('user_id', userId, this.clock.now());
+  }
+
   async revokeById(id: number): Promise<boolean> {
     return (await this.tokens.revokeWhere('id', id, this.clock.now())) > 0;
   }

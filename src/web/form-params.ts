@@ -15,6 +15,12 @@ export function singleValued(source: unknown): Params {
 }
 
 /**
+ * RFC 8707 §2: `resource` is the one parameter that may be sent more than once. Its values come out
+ * space-separated (a URI holds no space), read by the resource indicator rules.
+ */
+const REPEATABLE = 'resource';
+
+/**
  * Like `singleValued`, but a repeated parameter keeps its first value and is named in `repeated`
  * instead of throwing: the authorization endpoint must verify client_id and redirect_uri before
  * it may send that invalid_request back to the client (§4.1.2.1).
@@ -27,6 +33,11 @@ export function firstValues(source: unknown): { params: Params; repeated: string
   // for…in: the body parser's objects have no prototype, and this is on every token request.
   for (const name in fields) {
     const value = fields[name];
+    if (name === REPEATABLE && Array.isArray(value)) {
+      if (!value.every((v) => typeof v === 'string' && v !== '')) throw OAuthError.invalidTarget('resource is malformed');
+      params[name] = value.join(' ');
+      continue;
+    }
     if (Array.isArray(value)) repeated.push(name);
     const first: unknown = Array.isArray(value) ? value[0] : value;
     if (typeof first !== 'string') throw OAuthError.invalidRequest(`parameter "${name.slice(0, 40)}" is malformed`);

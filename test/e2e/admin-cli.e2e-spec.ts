@@ -67,7 +67,7 @@ describe('operator CLI (sqlite file)', () => {
     const result = await cli('--help');
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Usage: npm run cli -- <command> [options]');
-    for (const command of ['user:create', 'user:list', 'user:delete', 'client:create', 'client:rotate-secret', 'client:delete', 'client:list', 'token:revoke']) {
+    for (const command of ['user:create', 'user:list', 'user:set-password', 'user:delete', 'client:create', 'client:rotate-secret', 'client:vet', 'client:delete', 'client:list', 'token:revoke']) {
       expect(result.stdout).toContain(command);
     }
   }, 60_000);
@@ -175,6 +175,21 @@ describe('operator CLI (sqlite file)', () => {
     );
   }, 60_000);
 
+  it('registers a private_key_jwt client with its key set (no secret), a device client, and names a bad key set', async () => {
+    const jwk = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k1' };
+    const result = await cli('client:create', '--name', 'Batch', '--grant-types', 'client_credentials', '--auth-method', 'private_key_jwt', '--jwks', JSON.stringify({ keys: [jwk] }));
+    expect(result.code).toBe(0);
+    const client = JSON.parse(result.stdout);
+    expect(client).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] } });
+    expect(client.client_secret).toBeUndefined();
+    const device = await cli('client:create', '--name', 'TV', '--grant-types', 'urn:ietf:params:oauth:grant-type:device_code', '--auth-method', 'none');
+    expect(JSON.parse(device.stdout)).toMatchObject({ grant_types: ['urn:ietf:params:oauth:grant-type:device_code'] });
+    expectRefusal(
+      await cli('client:create', '--name', 'Batch', '--grant-types', 'client_credentials', '--auth-method', 'private_key_jwt', '--jwks', '{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}'),
+      '--jwks (jwks): each key must have kty RSA, EC or OKP',
+    );
+  }, 60_000);
+
   it('deletes a client, then answers that it is gone', async () => {
     const client = JSON.parse((await cli('client:create', '--name', 'Doomed', '--redirect-uri', 'https://doomed.example.com/cb')).stdout);
     const deleted = await cli('client:delete', client.client_id);
@@ -198,6 +213,35 @@ describe('operator CLI (sqlite file)', () => {
     expectRefusal(await cli('token:revoke', '999999'), 'id: no token 999999');
   }, 60_000);
 
+  it('sets a new password from stdin, revoking the user\'s tokens; refuses a short one or an unknown id', async () => {
+    const user = JSON.parse((await cliWithStdin('first password\n', 'user:create', '--username', 'changing')).stdout);
+    const client = JSON.parse((await cli('client:create', '--name', 'Pw', '--redirect-uri', 'https://pw.example/cb')).stdout);
+    write(
+      'INSERT INTO oauth2_token (client_id, user_id, token_type, access_token_hash, refresh_token_hash, scope, issued_at, expires_in, family_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      client.client_id, user.id, 'Bearer', sha256('pw-access'), sha256('pw-refresh'), 'profile', 1, 3600, 'pw-family',
+    );
+    const before = row<{ password_hash: string }>('SELECT password_hash FROM "user" WHERE id = ?', user.id).password_hash;
+    const changed = await cliWithStdin('second password\n', 'user:set-password', String(user.id));
+    expect(changed.code).toBe(0);
+    expect(JSON.parse(changed.stdout)).toEqual(user);
+    expect(row<{ password_hash: string }>('SELECT password_hash FROM "user" WHERE id = ?', user.id).password_hash).not.toBe(before);
+    const token = row<{ a: number | null; r: number | null }>('SELECT access_token_revoked_at AS a, refresh_token_revoked_at AS r FROM oauth2_token WHERE access_token_hash = ?', sha256('pw-access'));
+    expect(token.a).not.toBeNull();
+    expect(token.r).not.toBeNull();
+    expectRefusal(await cliWithStdin('short\n', 'user:set-password', String(user.id)), 'password (password): must be longer than or equal to 8 characters');
+    expectRefusal(await cliWithStdin('long enough 1\n', 'user:set-password', '999999'), 'id: no user 999999');
+  }, 60_000);
+
+  it("vets a console user's client, and refuses an unknown one", async () => {
+    const client = JSON.parse((await cli('client:create', '--name', 'Console app', '--redirect-uri', 'https://console-app.example/cb')).stdout);
+    write('UPDATE oauth2_client SET vetted = 0 WHERE client_id = ?', client.client_id);
+    const vetted = await cli('client:vet', client.client_id);
+    expect(vetted.code).toBe(0);
+    expect(JSON.parse(vetted.stdout)).toMatchObject({ client_id: client.client_id, vetted: true });
+    expect(row<{ vetted: number }>('SELECT vetted FROM oauth2_client WHERE client_id = ?', client.client_id).vetted).toBe(1);
+    expectRefusal(await cli('client:vet', 'no-such-client'), 'client_id: no client "no-such-client"');
+  }, 60_000);
+
   it('takes a client_id that starts with "-" after --, also through npm run cli', async () => {
     write(
       'INSERT INTO oauth2_client (client_id, client_secret_hash, client_id_issued_at, client_secret_expires_at, client_metadata) VALUES (?, ?, ?, ?, ?)',
@@ -216,7 +260,7 @@ describe('operator CLI (sqlite file)', () => {
   }, 120_000);
 
   it.each([
-    [['user:create', '--username', 'a b'], 'password1\n', '--username (username): may contain only letters, digits and . _ @ -'],
+    [['user:create', '--username', 'a b'], 'password1\n', '--username (username): must not contain spaces (RFC 8265 IdentifierClass)'],
     [['user:create', '--username', 'short'], '1234567\n', 'password (password): must be longer than or equal to 8 characters'],
     [['user:create'], '', 'missing --username (see --help)'],
   ])('refuses %j with one line on stderr and exit 1', async (args, input, line) => {
@@ -227,7 +271,7 @@ describe('operator CLI (sqlite file)', () => {
     [['client:create', '--name', 'X', '--redirect-uri', 'http://app.example.com/cb'], '--redirect-uri (redirect_uris): "http://app.example.com/cb" must use https (http only on a loopback host)'],
     [['client:create', '--name', 'X', '--redirect-uri', 'https://a.example/cb#f'], '--redirect-uri (redirect_uris): "https://a.example/cb#f" must not contain a fragment'],
     [['client:create', '--name', 'X', '--grant-types', 'client_credentials', '--auth-method', 'none'], '--grant-types (grant_types): a public client (token_endpoint_auth_method "none") may not use client_credentials'],
-    [['client:create', '--name', 'X', '--grant-types', 'magic'], '--grant-types (grant_types): each value in grant_types must be one of the following values: authorization_code, implicit, password, client_credentials, refresh_token'],
+    [['client:create', '--name', 'X', '--grant-types', 'magic'], '--grant-types (grant_types): each value in grant_types must be one of the following values: authorization_code, implicit, password, client_credentials, refresh_token, urn:ietf:params:oauth:grant-type:device_code'],
     [['client:create', '--name', 'X', '--redirect-uri', 'https://a.example/cb', '--colour', 'red'], 'unknown option --colour for client:create (see --help)'],
     [['client:rotate-secret', 'no-such-client'], 'client_id: no client "no-such-client"'],
     [['client:delete'], 'missing <client_id> (see --help)'],

@@ -40,6 +40,7 @@ describe.each(DATABASES)('admin clients API (%s)', (_name, databaseUrl) => {
         access_token_format: 'opaque',
         id_token_signed_response_alg: 'RS256',
         user_id: null,
+        vetted: true,
       });
     });
 
@@ -95,7 +96,7 @@ describe.each(DATABASES)('admin clients API (%s)', (_name, databaseUrl) => {
         introspection: 1,
         contacts: [5],
         scope: ['profile'],
-        token_endpoint_auth_method: 'private_key_jwt',
+        token_endpoint_auth_method: 'tls_client_auth',
       });
       expect(res.status).toBe(400);
       expect(res.body).toEqual({
@@ -110,7 +111,7 @@ describe.each(DATABASES)('admin clients API (%s)', (_name, databaseUrl) => {
           introspection: 'must be a boolean value',
           contacts: 'each value in contacts must be a string',
           scope: 'must be a string',
-          token_endpoint_auth_method: 'must be one of the following values: client_secret_basic, client_secret_post, none',
+          token_endpoint_auth_method: 'must be one of the following values: client_secret_basic, client_secret_post, none, private_key_jwt',
         },
       });
       expect(res.body.message).toHaveLength(8);
@@ -125,13 +126,13 @@ describe.each(DATABASES)('admin clients API (%s)', (_name, databaseUrl) => {
     });
 
     it('answers 400 for an unknown field, and for client_secret or client_id in the body', async () => {
-      const res = await post({ ...clientFactory.build(), client_secret: 'mine', client_id: 'mine', jwks_uri: 'https://x' });
+      const res = await post({ ...clientFactory.build(), client_secret: 'mine', client_id: 'mine', sector_identifier_uri: 'https://x' });
       expect(res.status).toBe(400);
-      expect(res.body.fields).toEqual({ client_secret: 'is not a known field', client_id: 'is not a known field', jwks_uri: 'is not a known field' });
+      expect(res.body.fields).toEqual({ client_secret: 'is not a known field', client_id: 'is not a known field', sector_identifier_uri: 'is not a known field' });
     });
 
     it.each([
-      ['an unknown grant type', { grant_types: ['urn:ietf:params:oauth:grant-type:device_code'] }, 'grant_types', 'each value in grant_types must be one of the following values: authorization_code, implicit, password, client_credentials, refresh_token'],
+      ['an unknown grant type', { grant_types: ['urn:ietf:params:oauth:grant-type:saml2-bearer'] }, 'grant_types', 'each value in grant_types must be one of the following values: authorization_code, implicit, password, client_credentials, refresh_token, urn:ietf:params:oauth:grant-type:device_code'],
       ['an unknown response type', { response_types: ['code id_token'] }, 'response_types', 'each value in response_types must be one of the following values: code, token, id_token, id_token token'],
       ['a client_name over 200 characters', { client_name: 'n'.repeat(201) }, 'client_name', 'must be shorter than or equal to 200 characters'],
       ['a client_uri over 2000 characters', { client_uri: `https://app.example.com/${'a'.repeat(2000)}` }, 'client_uri', 'must be shorter than or equal to 2000 characters'],

@@ -23,11 +23,18 @@ const ROUTES: Array<[string, string, string, string | null, string[]]> = [
   ['patch', '/admin/clients/{client_id}', '200', 'UpdateClientDto', ['400', '401', '404']],
   ['delete', '/admin/clients/{client_id}', '204', null, ['401', '404']],
   ['post', '/admin/clients/{client_id}/secret', '200', null, ['401', '404', '409']],
+  ['post', '/admin/clients/{client_id}/vet', '200', null, ['401', '404']],
   ['get', '/admin/tokens', '200', null, ['400', '401']],
   ['delete', '/admin/tokens/{id}', '204', null, ['400', '401', '404']],
   ['get', '/admin/events', '200', null, ['400', '401']],
   ['get', '/admin/keys', '200', null, ['401']],
   ['post', '/admin/keys/rotate', '200', null, ['401']],
+  ['post', '/admin/registration-tokens', '201', 'CreateInitialAccessTokenDto', ['400', '401']],
+  ['get', '/admin/registration-tokens', '200', null, ['400', '401']],
+  ['delete', '/admin/registration-tokens/{id}', '204', null, ['400', '401', '404']],
+  ['post', '/admin/resources', '201', 'CreateResourceServerDto', ['400', '401', '409']],
+  ['get', '/admin/resources', '200', null, ['400', '401']],
+  ['delete', '/admin/resources/{id}', '204', null, ['400', '401', '404']],
 ];
 
 describe.each(DATABASES)('admin API documentation (%s)', (_name, databaseUrl) => {
@@ -77,7 +84,8 @@ describe.each(DATABASES)('admin API documentation (%s)', (_name, databaseUrl) =>
       [
         'client_name', 'client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'contacts', 'scope', 'redirect_uris', 'grant_types',
         'response_types', 'token_endpoint_auth_method', 'skip_consent', 'introspection', 'allowed_cors_origins',
-        'post_logout_redirect_uris', 'access_token_format', 'id_token_signed_response_alg',
+        'post_logout_redirect_uris', 'access_token_format', 'id_token_signed_response_alg', 'software_id', 'software_version',
+        'application_type',
       ].sort(),
     );
   });

@@ -189,7 +189,7 @@ describe('npm run cli -- db:purge (built CLI, sqlite file)', () => {
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
-      deleted: { codes: 0, tokens: 0, sessions: 0, pending_requests: 0, throttle_counters: 0, audit_events: 1 },
+      deleted: { codes: 0, tokens: 0, sessions: 0, pending_requests: 0, device_codes: 0, pushed_requests: 0, used_jtis: 0, throttle_counters: 0, audit_events: 1, idle_self_registered_clients: 0 },
       ms: expect.any(Number),
     });
   });

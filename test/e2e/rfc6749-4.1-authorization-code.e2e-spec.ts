@@ -313,7 +313,7 @@ describe.each(DATABASES)('RFC 6749 §4.1 authorization code grant (%s)', (_name,
 
       const profile = await getProfile(t, first.body.access_token);
       expect(profile.status).toBe(401);
-      expect(profile.headers.get('www-authenticate')).toBe(INVALID_TOKEN_CHALLENGE);
+      expect(profile.headers.get('www-authenticate')).toBe(`${INVALID_TOKEN_CHALLENGE}, resource_metadata="${t.url}/.well-known/oauth-protected-resource/api/profile"`);
       expect(profile.body).toEqual(ERROR_BODY('invalid_token'));
       const refresh = await tokenRequest(t, p, { grant_type: 'refresh_token', refresh_token: first.body.refresh_token });
       expect(refresh.status).toBe(400);

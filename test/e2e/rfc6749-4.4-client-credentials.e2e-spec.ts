@@ -104,7 +104,7 @@ describe.each(DATABASES)('RFC 6749 §4.4 client credentials grant (%s)', (_name,
     const res = await getWithBearer(`${t.url}/api/profile`, body.access_token);
     expect(res.status).toBe(403);
     expect(res.body).toEqual({ error: 'insufficient_scope', error_description: 'this resource needs the scope "profile"' });
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="gatehouse", error="insufficient_scope", error_description="this resource needs the scope profile", scope="profile"');
+    expect(res.headers.get('www-authenticate')).toBe(`Bearer realm="gatehouse", error="insufficient_scope", error_description="this resource needs the scope profile", scope="profile", resource_metadata="${t.url}/.well-known/oauth-protected-resource/api/profile"`);
     expect(res.headers.get('cache-control')).toBe('no-store');
   });
 

@@ -72,7 +72,7 @@ describe.each(DATABASES)('RFC 6749 §6 refresh (%s)', (_name, db) => {
     const profile = await getProfile(t, third.access_token);
     expect(profile.status).toBe(401);
     expect(profile.body).toEqual(ERROR_BODY('invalid_token'));
-    expect(profile.headers.get('www-authenticate')).toBe('Bearer realm="gatehouse", error="invalid_token", error_description="the access token is invalid, expired or revoked"');
+    expect(profile.headers.get('www-authenticate')).toBe(`Bearer realm="gatehouse", error="invalid_token", error_description="the access token is invalid, expired or revoked", resource_metadata="${t.url}/.well-known/oauth-protected-resource/api/profile"`);
     await expectInvalidGrant(await refresh(third.refresh_token));
   });
 

@@ -22,17 +22,19 @@ describe.each(DATABASES)('RFC 6750 bearer tokens at /api/profile (%s)', (_name, 
   afterAll(() => t.close());
 
   const profileUrl = () => `${t.url}/api/profile`;
+  // RFC 9728 §5.1: every challenge names the resource's metadata.
+  const resourceMetadata = () => `, resource_metadata="${t.url}/.well-known/oauth-protected-resource/api/profile"`;
 
   async function expectNoToken(res: { status: number; headers: Headers; body: unknown }) {
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe(NO_TOKEN_CHALLENGE);
+    expect(res.headers.get('www-authenticate')).toBe(`${NO_TOKEN_CHALLENGE}${resourceMetadata()}`);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.body).toEqual({ error_description: 'a bearer token is required' });
   }
 
   function expectInvalidToken(res: { status: number; headers: Headers; body: unknown }) {
     expect(res.status).toBe(401);
-    expect(res.headers.get('www-authenticate')).toBe(INVALID_TOKEN_CHALLENGE);
+    expect(res.headers.get('www-authenticate')).toBe(`${INVALID_TOKEN_CHALLENGE}${resourceMetadata()}`);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.body).toEqual({ error: 'invalid_token', error_description: 'the access token is invalid, expired or revoked' });
   }
@@ -40,7 +42,7 @@ describe.each(DATABASES)('RFC 6750 bearer tokens at /api/profile (%s)', (_name, 
   function expectInsufficientScope(res: { status: number; headers: Headers; body: unknown }) {
     expect(res.status).toBe(403);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(res.headers.get('www-authenticate')).toBe(INSUFFICIENT_SCOPE_CHALLENGE);
+    expect(res.headers.get('www-authenticate')).toBe(`${INSUFFICIENT_SCOPE_CHALLENGE}${resourceMetadata()}`);
     expect(res.body).toEqual({ error: 'insufficient_scope', error_description: 'this resource needs the scope "profile"' });
   }
 

@@ -48,7 +48,7 @@ describe.each(DATABASES)('RFC 7009 token revocation (%s)', (_name, db) => {
     const res = await getWithBearer(`${t.url}/api/profile`, accessToken);
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ error: 'invalid_token', error_description: 'the access token is invalid, expired or revoked' });
-    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="gatehouse", error="invalid_token", error_description="the access token is invalid, expired or revoked"');
+    expect(res.headers.get('www-authenticate')).toBe(`Bearer realm="gatehouse", error="invalid_token", error_description="the access token is invalid, expired or revoked", resource_metadata="${t.url}/.well-known/oauth-protected-resource/api/profile"`);
   }
 
   async function expectRefreshTokenDead(refresh: (r: string) => Promise<JsonAnswer>, refreshToken: string) {

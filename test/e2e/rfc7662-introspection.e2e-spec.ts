@@ -55,6 +55,7 @@ describe.each(DATABASES)('RFC 7662 token introspection (%s)', (_name, db) => {
       exp: now + 3600,
       iat: now,
       iss: t.url,
+      aud: t.url,
     });
     expect(res.body.iss).toBe(meta.issuer);
     expectNoStoreJson(res.headers);
@@ -73,6 +74,7 @@ describe.each(DATABASES)('RFC 7662 token introspection (%s)', (_name, db) => {
       exp: now + 2 * 3600, // REFRESH_TOKEN_TTL_FACTOR × expires_in
       iat: now,
       iss: meta.issuer,
+      aud: meta.issuer,
     };
     for (const hint of [{}, { token_type_hint: 'refresh_token' }, { token_type_hint: 'access_token' }] as Array<Record<string, string>>) {
       const res = await c.introspect({ token: refresh_token, ...hint });
@@ -87,7 +89,7 @@ describe.each(DATABASES)('RFC 7662 token introspection (%s)', (_name, db) => {
     const issued = await postFormJson(meta.token_endpoint, { grant_type: 'client_credentials', scope: 'email' }, c.auth);
     const res = await c.introspect({ token: issued.body.access_token });
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ active: true, scope: 'email', client_id: c.clientId, token_type: 'Bearer', exp: now + 3600, iat: now, iss: meta.issuer });
+    expect(res.body).toEqual({ active: true, scope: 'email', client_id: c.clientId, token_type: 'Bearer', exp: now + 3600, iat: now, iss: meta.issuer, aud: meta.issuer });
   });
 
   it('answers {"active": false} for an expired access token, and for an expired refresh token', async () => {
@@ -145,6 +147,7 @@ describe.each(DATABASES)('RFC 7662 token introspection (%s)', (_name, db) => {
       exp: expect.any(Number),
       iat: expect.any(Number),
       iss: meta.issuer,
+      aud: meta.issuer,
     });
     expect(res.body.exp - res.body.iat).toBe(3600);
   });

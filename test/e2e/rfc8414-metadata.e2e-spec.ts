@@ -3,6 +3,8 @@
  * built from the configured issuer, and every endpoint, grant type, auth method and PKCE method it
  * advertises works as advertised — and nothing unadvertised does.
  */
+import { randomUUID } from 'node:crypto';
+import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { DATABASES, startApp, TestApp } from '../support/start-app';
 import { UserAgent, basic } from '../support/http';
 import { ServerMetadata, authorizeAt, discover, fragmentParams, postFormJson, queryParams } from '../support/discovery';
@@ -19,16 +21,23 @@ function documentFor(issuer: string, overrides: Partial<ServerMetadata> = {}) {
     token_endpoint: `${issuer}/oauth/token`,
     revocation_endpoint: `${issuer}/oauth/revoke`,
     introspection_endpoint: `${issuer}/oauth/introspect`,
+    pushed_authorization_request_endpoint: `${issuer}/oauth/par`,
+    require_pushed_authorization_requests: false,
+    device_authorization_endpoint: `${issuer}/oauth/device_authorization`,
     scopes_supported: ['openid', 'profile', 'email'],
     response_types_supported: ['code'],
     response_modes_supported: ['query'],
-    grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token'],
-    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
-    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+    grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
+    token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'],
+    revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'],
+    introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+    token_endpoint_auth_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
+    revocation_endpoint_auth_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
+    introspection_endpoint_auth_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
     code_challenge_methods_supported: ['S256'],
     service_documentation: `${issuer}/docs`,
     authorization_response_iss_parameter_supported: true,
+    client_id_metadata_document_supported: true,
     // OpenID Connect Discovery fields: the same document serves /.well-known/openid-configuration.
     userinfo_endpoint: `${issuer}/oauth/userinfo`,
     jwks_uri: `${issuer}/oauth/jwks`,
@@ -102,7 +111,7 @@ describe.each(DATABASES)('RFC 8414 metadata, walked with every grant and PKCE me
       documentFor(t.url, {
         response_types_supported: ['code', 'token', 'id_token', 'id_token token'],
         response_modes_supported: ['query', 'fragment'],
-        grant_types_supported: ['authorization_code', 'password', 'client_credentials', 'refresh_token', 'implicit'],
+        grant_types_supported: ['authorization_code', 'password', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code', 'implicit'],
         code_challenge_methods_supported: ['S256', 'plain'],
       }),
     );
@@ -121,7 +130,7 @@ describe.each(DATABASES)('RFC 8414 metadata, walked with every grant and PKCE me
   });
 
   it('accepts every advertised grant type at the token endpoint, and implicit at the authorization endpoint', async () => {
-    const { client, secret } = await clientFactory.create(t, { grant_types: ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token'] });
+    const { client, secret } = await clientFactory.create(t, { grant_types: ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'] });
     const auth = { authorization: basic(client.client_id, secret!) };
     // A bare request of each grant passes the grant_type check and fails (or succeeds) on the grant's own rules.
     const expected: Record<string, { status: number; body: unknown }> = {
@@ -129,6 +138,7 @@ describe.each(DATABASES)('RFC 8414 metadata, walked with every grant and PKCE me
       password: { status: 400, body: { error: 'invalid_request', error_description: 'username is required' } },
       client_credentials: { status: 200, body: { access_token: expect.any(String), token_type: 'Bearer', expires_in: 3600, scope: 'profile email' } },
       refresh_token: { status: 400, body: { error: 'invalid_request', error_description: 'refresh_token is required' } },
+      'urn:ietf:params:oauth:grant-type:device_code': { status: 400, body: { error: 'invalid_request', error_description: 'device_code is required' } },
     };
     for (const grantType of meta.grant_types_supported) {
       if (grantType === 'implicit') continue; // RFC 8414 §2: implicit is served by the authorization endpoint
@@ -146,7 +156,7 @@ describe.each(DATABASES)('RFC 8414 metadata, walked with every grant and PKCE me
 
   it('answers unsupported_grant_type for grant types it does not advertise', async () => {
     const { client, secret } = await clientFactory.create(t, { grant_types: ['authorization_code', 'implicit', 'password', 'client_credentials', 'refresh_token'] });
-    for (const grantType of ['urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'implicit', 'token']) {
+    for (const grantType of ['urn:ietf:params:oauth:grant-type:saml2-bearer', 'urn:ietf:params:oauth:grant-type:jwt-bearer', 'implicit', 'token']) {
       const res = await postFormJson(meta.token_endpoint, { grant_type: grantType }, { authorization: basic(client.client_id, secret!) });
       expect(res.status).toBe(400);
       expect(res.body).toEqual({ error: 'unsupported_grant_type', error_description: 'grant_type is not supported' });
@@ -156,8 +166,15 @@ describe.each(DATABASES)('RFC 8414 metadata, walked with every grant and PKCE me
 
   /** A client registered with `method`, and how it authenticates a form request. */
   async function clientUsing(method: string) {
-    const { client, secret } = await clientFactory.create(t, { grant_types: ['password', 'refresh_token'], token_endpoint_auth_method: method });
-    const send = (url: string, fields: Record<string, string>) => {
+    // private_key_jwt (RFC 7523): the client's public key is registered, each request carries a fresh assertion.
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const jwks = method === 'private_key_jwt' ? { jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k1' }] } } : {};
+    const { client, secret } = await clientFactory.create(t, { grant_types: ['password', 'refresh_token'], token_endpoint_auth_method: method, ...jwks } as never);
+    const send = async (url: string, fields: Record<string, string>) => {
+      if (method === 'private_key_jwt') {
+        const assertion = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: 'k1' }).setIssuer(client.client_id).setSubject(client.client_id).setAudience(url).setJti(randomUUID()).setExpirationTime(t.clock.now() + 60).sign(privateKey);
+        return postFormJson(url, { ...fields, client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion });
+      }
       if (method === 'client_secret_basic') return postFormJson(url, fields, { authorization: basic(client.client_id, secret!) });
       if (method === 'client_secret_post') return postFormJson(url, { ...fields, client_id: client.client_id, client_secret: secret! });
       return postFormJson(url, { ...fields, client_id: client.client_id });

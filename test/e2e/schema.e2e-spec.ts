@@ -8,7 +8,7 @@ import { migrations } from '../../src/database/migrations';
 import { TokenFamilyOnlyWithRefresh1796140000001 } from '../../src/database/migrations/1796140000001-token-family-only-with-refresh';
 import { startApp, TestApp } from '../support/start-app';
 
-const TABLES = ['user', 'oauth2_client', 'oauth2_code', 'oauth2_token', 'oauth2_consent', 'audit_event', 'user_session', 'oauth2_pending_request', 'auth_throttle', 'signing_key', 'server_lease'];
+const TABLES = ['user', 'oauth2_client', 'oauth2_code', 'oauth2_token', 'oauth2_consent', 'audit_event', 'user_session', 'oauth2_pending_request', 'auth_throttle', 'signing_key', 'server_lease', 'oauth2_registration', 'oauth2_initial_access_token', 'oauth2_resource', 'oauth2_device_code', 'oauth2_pushed_request', 'oauth2_used_jti'];
 
 interface Column {
   name: string;
@@ -134,7 +134,9 @@ describe('schema produced by the migrations', () => {
       { name: 'id', nullable: false },
       { name: 'password_hash', nullable: false },
       { name: 'username', nullable: false },
+      { name: 'username_canonical', nullable: false },
     ]);
+    expect(schema.unique.user).toEqual(['username', 'username_canonical']);
     expect(schema.unique.oauth2_client).toEqual(['client_id']);
     expect(schema.foreignKeys.oauth2_token).toEqual(['client_id -> oauth2_client.client_id ON DELETE CASCADE', 'user_id -> user.id ON DELETE CASCADE']);
     const fk = await db.query<{ foreign_keys: number }>('PRAGMA foreign_keys');

@@ -17,6 +17,7 @@ export interface ClientInput {
   skip_consent?: boolean;
   introspection?: boolean;
   allowed_cors_origins?: string[];
+  require_pushed_authorization_requests?: boolean;
 }
 
 /** What the admin API answers for a client (client_secret only on creation and rotation). */

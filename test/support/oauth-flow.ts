@@ -44,13 +44,20 @@ export function pkcePair(method: 'S256' | 'plain' = 'S256') {
 }
 
 /** Walks authorize → login (if needed) → consent and returns the final redirect (the Location header). */
+/** Query parameters; an array value is sent once per element (RFC 8707 `resource`). */
+export type QueryParams = Record<string, string | string[]>;
+
+function query(params: QueryParams): URLSearchParams {
+  return new URLSearchParams(Object.entries(params).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v): [string, string] => [name, v])));
+}
+
 export async function authorize(
   agent: UserAgent,
-  params: Record<string, string>,
+  params: QueryParams,
   login: { username: string; password: string },
   decision: 'approve' | 'deny' = 'approve',
 ): Promise<URL> {
-  let res = await agent.get(`/oauth/authorize?${new URLSearchParams(params)}`);
+  let res = await agent.get(`/oauth/authorize?${query(params)}`);
   if (res.status === 302 && res.headers.get('location')!.startsWith('/login')) {
     const page = await agent.get(res.headers.get('location')!);
     const form = parseForm(await page.text());
@@ -134,7 +141,7 @@ export async function tokenRequest(
 export async function obtainCode(
   t: TestApp,
   p: Provisioned,
-  params: Record<string, string> = {},
+  params: QueryParams = {},
   agent = new UserAgent(t.url),
 ): Promise<{ code: string; verifier: string; callback: URL; agent: UserAgent }> {
   const pkce = pkcePair();
@@ -149,7 +156,7 @@ export async function obtainCode(
 }
 
 /** The whole code flow with PKCE: the token endpoint's 200 JSON. */
-export async function obtainTokens(t: TestApp, p: Provisioned & { authMethod?: string }, params: Record<string, string> = {}): Promise<any> {
+export async function obtainTokens(t: TestApp, p: Provisioned & { authMethod?: string }, params: QueryParams = {}): Promise<any> {
   const { code, verifier } = await obtainCode(t, p, params);
   const res = await tokenRequest(t, p, { grant_type: 'authorization_code', code, redirect_uri: p.redirectUri, code_verifier: verifier });
   if (res.status !== 200) throw new Error(`token: ${res.status} ${JSON.stringify(res.body)}`);

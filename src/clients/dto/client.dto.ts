@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsString, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsObject, IsString, MaxLength } from 'class-validator';
 import { Optional } from '../../common/dto/optional.decorator';
 import { IdFilter, PageDto, PaginationQueryDto } from '../../common/dto/page.dto';
 import {
@@ -164,7 +164,53 @@ export class CreateClientDto {
   @Optional()
   @IsIn(ID_TOKEN_SIGNING_ALGS)
   id_token_signed_response_alg?: IdTokenSigningAlg;
+
+  @ApiPropertyOptional({ description: 'RFC 7591 software identifier, the same for every instance of the software', maxLength: 200 })
+  @Optional()
+  @MaxLength(200)
+  @IsString()
+  software_id?: string;
+
+  @ApiPropertyOptional({ description: 'RFC 7591 software version', maxLength: 100 })
+  @Optional()
+  @MaxLength(100)
+  @IsString()
+  software_version?: string;
+
+  @ApiPropertyOptional({ description: 'OpenID Connect Registration application type', enum: ['web', 'native'], default: 'web' })
+  @Optional()
+  @IsIn(['web', 'native'])
+  application_type?: 'web' | 'native';
+
+  @ApiPropertyOptional({ description: 'RFC 9126: the client must push its authorization requests to /oauth/par first (FAPI 2.0)', default: false })
+  @Optional()
+  @IsBoolean()
+  require_pushed_authorization_requests?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'The client\'s public keys as a JWK Set (RFC 7517), for private_key_jwt client authentication (RFC 7523). Public RSA, EC or OKP keys only, at most 10.',
+    type: 'object',
+    additionalProperties: true,
+    example: { keys: [{ kty: 'EC', crv: 'P-256', x: '…', y: '…', kid: 'k1' }] },
+  })
+  @Optional()
+  @IsObject()
+  jwks?: { keys: Array<Record<string, unknown>> };
+
+  @ApiPropertyOptional({ description: 'Where the server fetches the client\'s JWK Set instead (https; cached). Either jwks or jwks_uri.', maxLength: URI_MAX })
+  @Optional()
+  @MaxLength(URI_MAX)
+  @IsString()
+  jwks_uri?: string;
 }
+
+/** The RFC 7591 §2 and OpenID Connect Registration fields a registration request may carry; others are ignored (§2). */
+export const REGISTRATION_FIELDS = [
+  'client_name', 'client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'contacts', 'scope', 'redirect_uris', 'grant_types',
+  'response_types', 'token_endpoint_auth_method', 'allowed_cors_origins', 'skip_consent', 'introspection',
+  'post_logout_redirect_uris', 'access_token_format', 'id_token_signed_response_alg', 'software_id', 'software_version',
+  'application_type',
+] as const satisfies ReadonlyArray<keyof CreateClientDto>;
 
 /**
  * A change of metadata: the fields given replace the stored ones, the rest stay, and the whole is
@@ -237,8 +283,32 @@ export class ClientDto {
   @ApiProperty({ enum: ID_TOKEN_SIGNING_ALGS, example: 'RS256' })
   id_token_signed_response_alg: IdTokenSigningAlg;
 
+  @ApiPropertyOptional()
+  software_id?: string;
+
+  @ApiPropertyOptional()
+  software_version?: string;
+
+  @ApiPropertyOptional({ enum: ['web', 'native'] })
+  application_type?: 'web' | 'native';
+
+  @ApiPropertyOptional({ description: 'Present (true) when the client must use pushed authorization requests (RFC 9126)' })
+  require_pushed_authorization_requests?: boolean;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'The registered JWK Set (private_key_jwt)' })
+  jwks?: { keys: Array<Record<string, unknown>> };
+
+  @ApiPropertyOptional({ description: 'Where the JWK Set is fetched from (private_key_jwt)' })
+  jwks_uri?: string;
+
   @ApiProperty({ type: Number, nullable: true, description: 'Owning user, null for clients registered by the operator', example: null })
   user_id: number | null;
+
+  @ApiProperty({
+    description: "Whether the operator stands behind the client: true for the operator's own, false for a console user's until vetted (POST /admin/clients/{client_id}/vet)",
+    example: true,
+  })
+  vetted: boolean;
 
   static from(client: Client): ClientDto {
     return {
@@ -252,6 +322,7 @@ export class ClientDto {
       access_token_format: clientOidcDefaults.accessTokenFormat(client.metadata),
       id_token_signed_response_alg: clientOidcDefaults.idTokenAlg(client.metadata),
       user_id: client.userId,
+      vetted: client.vetted,
     };
   }
 }

@@ -18,6 +18,10 @@ export interface ClientFormValues {
   /** One URI per line, as typed. */
   post_logout_redirect_uris: string;
   access_token_format: string;
+  /** private_key_jwt: the key set's URL … */
+  jwks_uri: string;
+  /** … or the JWK Set itself, as JSON text. */
+  jwks: string;
   id_token_signed_response_alg: string;
 }
 
@@ -40,6 +44,8 @@ export const CLIENT_FIELD_LABELS: Readonly<Record<string, string>> = {
   post_logout_redirect_uris: 'Sign-out Return URIs',
   access_token_format: 'Access Token Format',
   id_token_signed_response_alg: 'ID Token Signing Algorithm',
+  jwks_uri: 'JWK Set URL',
+  jwks: 'JWK Set',
 };
 
 export const NEW_CLIENT_DEFAULTS: ClientFormValues = {
@@ -54,6 +60,8 @@ export const NEW_CLIENT_DEFAULTS: ClientFormValues = {
   post_logout_redirect_uris: '',
   access_token_format: 'opaque',
   id_token_signed_response_alg: 'RS256',
+  jwks_uri: '',
+  jwks: '',
 };
 
 function select(name: string, options: readonly string[], selected: string, errors: FieldErrors, hint: string): SafeHtml {
@@ -69,6 +77,7 @@ const AUTH_METHOD_WORDS: Record<string, string> = {
   client_secret_basic: 'client_secret_basic (HTTP Basic)',
   client_secret_post: 'client_secret_post (form body)',
   none: 'none (public client)',
+  private_key_jwt: 'private_key_jwt (signed JWT, your keys)',
 };
 
 function checkboxes(name: string, options: readonly string[], checked: string[], errors: FieldErrors, hint: string): SafeHtml {
@@ -120,6 +129,11 @@ ${TOKEN_ENDPOINT_AUTH_METHODS.map((m) => html`<option value="${m}"${v.values.tok
   </select>
   ${fieldError('token_endpoint_auth_method', e)}
   <p class="hint" id="token_endpoint_auth_method-hint">How the app proves itself at the token endpoint. A public client (mobile, single-page) has no secret and uses PKCE.</p>
+  ${textField({ name: 'jwks_uri', label: CLIENT_FIELD_LABELS.jwks_uri, value: v.values.jwks_uri, errors: e, type: 'url', hint: 'private_key_jwt: the https URL of your public keys (a JWK Set). Or paste the set below.' })}
+  <label for="jwks">${CLIENT_FIELD_LABELS.jwks}</label>
+  <textarea id="jwks" name="jwks" rows="3" spellcheck="false"${describedBy('jwks', e, true)}>${v.values.jwks}</textarea>
+  ${fieldError('jwks', e)}
+  <p class="hint" id="jwks-hint">private_key_jwt: your public keys as JSON, {"keys": [...]}. Never a private key.</p>
   <label for="allowed_cors_origins">${CLIENT_FIELD_LABELS.allowed_cors_origins}</label>
   <textarea id="allowed_cors_origins" name="allowed_cors_origins" rows="2" spellcheck="false"${describedBy('allowed_cors_origins', e, true)}>${v.values.allowed_cors_origins}</textarea>
   ${fieldError('allowed_cors_origins', e)}

@@ -1,0 +1,47 @@
+import { Controller, Header, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { PushedRequestsService } from '../authorization-requests/pushed-requests.service';
+import { Client } from '../clients/client.entity';
+import { OAuthError } from '../grants/oauth-error';
+import { formParams } from '../web/form-params';
+import { AuthorizeService } from './authorize.service';
+import { ClientAuthGuard, CurrentClient } from './client-auth.guard';
+import { ProtocolEndpoint } from './protocol-endpoint.decorator';
+
+/** Client credentials travel with the push but are no part of the authorization request. */
+const CLIENT_AUTHENTICATION = new Set(['client_secret', 'client_assertion', 'client_assertion_type']);
+
+/**
+ * Pushed authorization request endpoint (RFC 9126 §2). The client authenticates as at the token
+ * endpoint, the request is checked as the authorization endpoint would (§2.1), and the client gets
+ * a one-time request_uri that lives 60 seconds (§2.2). Errors are §2.3 JSON.
+ */
+@ApiExcludeController()
+@Controller('oauth')
+export class ParController {
+  constructor(
+    private readonly authorize: AuthorizeService,
+    private readonly pushed: PushedRequestsService,
+  ) {}
+
+  @Post('par')
+  @ProtocolEndpoint()
+  @HttpCode(201)
+  @UseGuards(ClientAuthGuard)
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  async push(@Req() req: FastifyRequest, @CurrentClient() client: Client): Promise<{ request_uri: string; expires_in: number }> {
+    const params = formParams(req);
+    // §2.1: request_uri must not be pushed.
+    if (params.request_uri !== undefined) throw OAuthError.invalidRequest('request_uri must not be sent to the pushed authorization request endpoint');
+    if (params.request !== undefined) throw OAuthError.requestNotSupported();
+    const request: Record<string, string> = {};
+    for (const [name, value] of Object.entries(params)) if (value !== undefined && !CLIENT_AUTHENTICATION.has(name)) request[name] = value;
+    request.client_id = client.clientId;
+    // §2.1: validated as an authorization request would be; errors come back here as JSON.
+    await this.authorize.parse(request, [], { pushed: true });
+    const { requestUri, expiresIn } = await this.pushed.push(client.clientId, request);
+    return { request_uri: requestUri, expires_in: expiresIn };
+  }
+}
