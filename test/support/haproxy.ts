@@ -57,7 +57,8 @@ export async function startHaproxy(dir: string, servers: string[], options: { he
       '  default_backend instances',
       'backend instances',
       '  balance roundrobin',
-      ...(options.healthCheck ? [`  option httpchk GET ${options.healthCheck}`, '  default-server inter 500 fall 2 rise 2'] : []),
+      // A check may take a few seconds while a database cluster reconfigures: slow is not down.
+      ...(options.healthCheck ? [`  option httpchk GET ${options.healthCheck}`, '  timeout check 10s', '  default-server inter 1s fall 2 rise 2'] : []),
       '  http-response set-header X-Instance %[srv_name]',
       ...servers.map((s, i) => `  server gh${i + 1} ${s}${check}`),
       '',
