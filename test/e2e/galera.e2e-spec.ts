@@ -25,11 +25,15 @@ if (!runs) console.log(`galera suite skipped: needs ${GALERA} (apt-get install g
 const PORT_BASE = Number(process.env.GALERA_PORT_BASE ?? 23306);
 const NODES = [0, 1, 2].map((i) => `127.0.0.1:${PORT_BASE + i}`);
 const run = promisify(execFile);
+const sql = (statement: string) => execFileSync('mariadb', ['--protocol=tcp', '-h', '127.0.0.1', '-P', String(PORT_BASE), '-u', 'root', '-e', statement]);
 
 describeGalera('three instances on a three-node Galera cluster, behind HAProxy', () => {
   const dir = mkdtempSync(join(tmpdir(), 'gh-galera-'));
   chmodSync(dir, 0o755); // the nodes run as the mysql user, which must reach their data under it
-  const clusterEnv = { ...process.env, GALERA_DIR: join(dir, 'cluster'), GALERA_PORT_BASE: String(PORT_BASE) };
+  // CI starts one cluster (GALERA_DIR) before the tests; otherwise the suite starts, and removes, its own.
+  const shared = process.env.GALERA_DIR;
+  const database = `gatehouse_${process.pid}`;
+  const clusterEnv = { ...process.env, GALERA_DIR: shared ?? join(dir, 'cluster'), GALERA_PORT_BASE: String(PORT_BASE) };
   const cluster = (...args: string[]) => run(SCRIPT, args, { env: clusterEnv });
   let instances: ServerProcess[] = [];
   let lb: Haproxy;
@@ -40,14 +44,14 @@ describeGalera('three instances on a three-node Galera cluster, behind HAProxy',
     if (!existsSync(HAPROXY)) throw new Error(`${HAPROXY} is missing: apt-get install -y haproxy`);
     ensureBuilt();
     const started = Date.now();
-    await cluster('start');
-    console.log(`galera: three-node cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    execFileSync('mariadb', ['--protocol=tcp', '-h', '127.0.0.1', '-P', String(PORT_BASE), '-u', 'root', '-e', 'CREATE DATABASE gatehouse CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci']);
+    await cluster('start'); // on a running cluster: waits until all three nodes are Synced
+    console.log(`galera: three-node cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s${shared ? ' (already running)' : ''}`);
+    sql(`CREATE DATABASE ${database} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
     // Instance i prefers node i and names the other two after it. All three start at once: the
     // migration lease lets one of them migrate.
     const lbPort = await freePort();
     const env = (i: number) => ({
-      DATABASE_URL: `mysql://root@${[...NODES.slice(i), ...NODES.slice(0, i)].join(',')}/gatehouse`,
+      DATABASE_URL: `mysql://root@${[...NODES.slice(i), ...NODES.slice(0, i)].join(',')}/${database}`,
       TRUST_PROXY: '127.0.0.1',
       ISSUER: `http://127.0.0.1:${lbPort}`,
     });
@@ -61,7 +65,12 @@ describeGalera('three instances on a three-node Galera cluster, behind HAProxy',
     lb?.stop();
     for (const s of instances) s.proc.kill('SIGTERM');
     await Promise.all(instances.map((s) => s.exited));
-    await cluster('destroy').catch(() => undefined);
+    if (shared) {
+      await cluster('start').catch(() => undefined); // the kill test's node is back for whoever comes next
+      sql(`DROP DATABASE IF EXISTS ${database}`);
+    } else {
+      await cluster('destroy').catch(() => undefined);
+    }
     rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
