@@ -24,6 +24,7 @@ export type AuditEventType =
   | 'client.changed'
   | 'client.secret_rotated'
   | 'client.deleted'
+  | 'client.vetted'
   | 'user.created'
   | 'user.changed'
   | 'user.deleted'
@@ -34,7 +35,7 @@ export type AuditEventType =
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'sign_in.succeeded', 'sign_in.failed', 'sign_in.locked_out', 'session.ended', 'consent.given', 'consent.withdrawn',
   'token.issued', 'token.revoked', 'code.replayed', 'refresh_token.replayed', 'client.authentication_failed',
-  'client.created', 'client.changed', 'client.secret_rotated', 'client.deleted', 'user.created', 'user.changed',
+  'client.created', 'client.changed', 'client.secret_rotated', 'client.deleted', 'client.vetted', 'user.created', 'user.changed',
   'user.deleted', 'admin.authentication_failed', 'keys.rotated',
 ];
 

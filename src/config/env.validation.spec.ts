@@ -178,6 +178,8 @@ describe('loadConfig', () => {
       window: 900,
       lockSeconds: 60,
       maxLockSeconds: 900,
+      accountMaxLockSeconds: 300,
+      deviceCookieTtl: 15_552_000,
     });
     const config = loadConfig({
       THROTTLE_ENABLED: 'false',
@@ -188,8 +190,10 @@ describe('loadConfig', () => {
       THROTTLE_WINDOW: '600',
       THROTTLE_LOCK_SECONDS: '30',
       THROTTLE_MAX_LOCK_SECONDS: '3600',
+      THROTTLE_ACCOUNT_MAX_LOCK_SECONDS: '120',
+      DEVICE_COOKIE_TTL: '86400',
     });
-    expect(config.throttle).toEqual({ enabled: false, accountIpFailures: 3, accountIpWindow: 3600, accountFailures: 10, ipFailures: 50, window: 600, lockSeconds: 30, maxLockSeconds: 3600 });
+    expect(config.throttle).toEqual({ enabled: false, accountIpFailures: 3, accountIpWindow: 3600, accountFailures: 10, ipFailures: 50, window: 600, lockSeconds: 30, maxLockSeconds: 3600, accountMaxLockSeconds: 120, deviceCookieTtl: 86_400 });
   });
 
   it.each([

@@ -13,8 +13,9 @@ import { UserSession } from '../sessions/user-session.entity';
 import { PendingRequestRow } from '../authorization-requests/pending-request.entity';
 import { ThrottleCounterRow } from '../throttle/throttle-counter.entity';
 import { SigningKey } from '../keys/signing-key.entity';
+import { ServerLeaseRow } from './server-lease.entity';
 
-export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow, SigningKey];
+export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow, SigningKey, ServerLeaseRow];
 import { migrations } from './migrations';
 
 

@@ -31,15 +31,21 @@ describe(DatabaseOutage.name, () => {
     expect(outage.down).toBe(true);
   });
 
-  it('ends a write outage only with a write, a connection outage with any statement', () => {
+  it('ends a write outage only with a write, a connection outage with any statement, once failures have stopped', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
     const outage = new DatabaseOutage();
     outage.classify(err({ code: 'SQLITE_FULL' }));
+    jest.advanceTimersByTime(1500);
     outage.succeeded(false);
     expect(outage.down).toBe(true);
     outage.succeeded(true);
     expect(outage.down).toBe(false);
     outage.classify(err({ code: 'ECONNREFUSED' }));
     outage.succeeded(false);
+    expect(outage.down).toBe(true);
+    jest.advanceTimersByTime(1500);
+    outage.succeeded(false);
     expect(outage.down).toBe(false);
+    jest.useRealTimers();
   });
 });

@@ -47,16 +47,20 @@ export function outageKind(err: unknown): OutageKind | null {
   return null;
 }
 
+/** How long statements must have stopped failing before an outage counts as over. */
+const QUIET_MS = 1000;
+
 /**
  * The database's availability as this process sees it, from the statements it runs: an outage
  * starts with the first statement that fails for an outage reason and ends with the first that
- * succeeds (for a `write` outage, the first write). One log line at each end, however many
+ * succeeds (for a `write` outage, the first write) once none has failed for QUIET_MS. One log line at each end, however many
  * requests fail in between; the requests themselves are answered 503 without a line each.
  */
 export class DatabaseOutage {
   private readonly logger = new Logger('Database');
   private kind: OutageKind | null = null;
   private since = 0;
+  private lastFailure = 0;
   private refused = 0;
 
   constructor(
@@ -84,6 +88,7 @@ export class DatabaseOutage {
 
   private failed(kind: OutageKind, message: string): void {
     this.refused++;
+    this.lastFailure = Date.now();
     if (this.kind !== null) {
       // A connection outage outranks a write one: recovery then needs any statement to succeed.
       if (kind === 'connection') this.kind = 'connection';
@@ -98,6 +103,9 @@ export class DatabaseOutage {
   succeeded(wrote: boolean): void {
     if (this.kind === null) return;
     if (this.kind === 'write' && !wrote) return;
+    // A nearly full disk takes some small writes and refuses others: the outage ends only once
+    // nothing has failed for a while, so that it is not logged (and readiness does not flap) per write.
+    if (Date.now() - this.lastFailure < QUIET_MS) return;
     const seconds = Math.round((Date.now() - this.since) / 100) / 10;
     this.logger.log(`database available again after ${seconds} s (${this.refused} statements failed meanwhile)`);
     this.kind = null;

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { accessSync, constants } from 'node:fs';
 import { DataSource, EntityManager } from 'typeorm';
 import { DatabaseOutage } from './database-outage';
+import { DatabaseUnavailableError } from './database-unavailable.error';
 import { WriteConflicts } from './write-conflict';
 import { mysqlHostsOf } from './mysql-hosts';
 
@@ -32,6 +34,17 @@ interface SqliteStatement {
 }
 interface SqliteConnection {
   prepare(sql: string): SqliteStatement;
+  exec(sql: string): unknown;
+  close(): unknown;
+  /** False in autocommit mode: no transaction is open on the connection. */
+  readonly inTransaction: boolean;
+}
+/** What this file touches of TypeORM's better-sqlite3 driver and its one shared query runner. */
+interface SqliteDriver {
+  databaseConnection: SqliteConnection;
+  queryRunner?: { transactionDepth: number; isTransactionActive: boolean };
+  options: { database: string };
+  createDatabaseConnection(): Promise<SqliteConnection>;
 }
 type MysqlCallback = (err: Error | null, result: unknown[] | { affectedRows: number; insertId: number }) => void;
 interface MysqlPool {
@@ -69,6 +82,9 @@ export class Db {
 
   /** Whether the database is taking statements now; one log line when that changes. */
   readonly outage = new DatabaseOutage();
+  /** A write has succeeded since start (or since the last outage ended). */
+  private writesProven = false;
+  private readonly reopenListeners: Array<() => void> = [];
 
   constructor(readonly dataSource: DataSource) {
     this.isSqlite = dataSource.options.type === 'better-sqlite3';
@@ -90,7 +106,7 @@ export class Db {
   execute(sql: string, params: unknown[]): Promise<WriteResult> {
     if (this.current.getStore()) return this.write(sql, params);
     return this.write(sql, params).then(
-      (result) => (this.outage.down && this.outage.succeeded(true), result),
+      (result) => ((this.writesProven = true), this.outage.down && this.outage.succeeded(true), result),
       (err: unknown) => Promise.reject(this.outage.classify(err)),
     );
   }
@@ -126,10 +142,11 @@ export class Db {
       return this.conflicts.retry(() => this.onNode(() => this.mysqlDirect(sql, params, prepare), read));
     }
     if (this.openTransactions > 0) return this.serialized(() => this.direct(sql, params));
+    // No transaction of ours is open: one still open on the connection was left by a failure.
+    if (this.sqliteConnection.inTransaction) this.sqliteRollBackAbandoned();
     let statement = this.statements.get(sql);
     if (!statement) {
-      const connection = (this.dataSource.driver as unknown as { databaseConnection: SqliteConnection }).databaseConnection;
-      statement = connection.prepare(sql);
+      statement = this.sqliteConnection.prepare(sql);
       this.statements.set(sql, statement);
     }
     const bound = this.bind(params);
@@ -206,6 +223,7 @@ export class Db {
     const open = async () => {
       this.openTransactions++;
       try {
+        if (this.isSqlite && this.sqliteConnection.inTransaction) this.sqliteRollBackAbandoned();
         let done: Array<() => void> = [];
         const result = await this.dataSource.transaction((manager) => {
           // A run that lost a write conflict and is run again starts with nothing to do after commit.
@@ -215,6 +233,9 @@ export class Db {
         });
         for (const fn of done) fn();
         return result;
+      } catch (err) {
+        if (this.isSqlite) this.sqliteRollBackAbandoned();
+        throw err;
       } finally {
         // On Node 20 an enabled AsyncLocalStorage slows down every promise of the process (promise
         // hooks). With no transaction open nothing reads it, so it is off until the next one.
@@ -234,6 +255,96 @@ export class Db {
     const queue = manager && this.onCommit.get(manager);
     if (queue) queue.push(fn);
     else fn();
+  }
+
+  /**
+   * Readiness: can the database take a write now? Known when a write has succeeded since start and
+   * no outage has begun since; otherwise one UPDATE of the probe row finds out (and ends the outage
+   * when it succeeds). An error that is not an outage (a write conflict) still means it answered.
+   */
+  async canWrite(): Promise<boolean> {
+    if (this.writesProven && !this.outage.down) return true;
+    const probe = () => this.execute('UPDATE server_lease SET expires_at = ? WHERE name = ?', [Date.now(), 'write-probe']);
+    try {
+      await probe();
+      return true;
+    } catch (err) {
+      if (!(err instanceof DatabaseUnavailableError)) return true;
+      if (!this.isSqlite || !this.sqliteFileWritableAgain(err.cause)) return false;
+      await this.sqliteReopen();
+      return probe().then(
+        () => true,
+        () => false,
+      );
+    }
+  }
+
+  // SQLite recovery. TypeORM's better-sqlite3 driver has one connection and one query runner that
+  // counts transaction depth itself; after a failed COMMIT (SQLITE_FULL, SQLITE_IOERR) SQLite may
+  // have rolled back on its own, TypeORM's ROLLBACK then fails and its count stays at 1: the next
+  // transaction would open as a SAVEPOINT that never commits, and every autocommit INSERT after it
+  // would join it, answered but never stored. So after any failed transaction the connection is
+  // rolled back for real and the count reset, and a statement that finds a transaction open on the
+  // connection while none of ours is does the same first.
+
+  /** Registers work to redo when the SQLite connection is reopened (its pragmas, a thread's own connection). */
+  onSqliteReopen(listener: () => void): void {
+    this.reopenListeners.push(listener);
+  }
+
+  private get sqliteConnection(): SqliteConnection {
+    return (this.dataSource.driver as unknown as SqliteDriver).databaseConnection;
+  }
+
+  /** Rolls back whatever transaction the connection still has open, and puts TypeORM's count at 0. */
+  private sqliteRollBackAbandoned(): void {
+    const driver = this.dataSource.driver as unknown as SqliteDriver;
+    if (driver.databaseConnection.inTransaction) {
+      try {
+        driver.databaseConnection.exec('ROLLBACK');
+      } catch {
+        // Nothing left to roll back (SQLite ended it itself); the check before the next statement sees it.
+      }
+    }
+    if (driver.queryRunner) {
+      driver.queryRunner.transactionDepth = 0;
+      driver.queryRunner.isTransactionActive = false;
+    }
+  }
+
+  /**
+   * A connection SQLite opened read-only (the file was not writable then) stays read-only: once
+   * the file is writable again, it must be opened again.
+   */
+  private sqliteFileWritableAgain(cause: unknown): boolean {
+    const code = (cause as { code?: unknown } | undefined)?.code;
+    if (typeof code !== 'string' || !code.startsWith('SQLITE_READONLY')) return false;
+    const path = (this.dataSource.driver as unknown as SqliteDriver).options.database;
+    if (path === ':memory:') return false;
+    try {
+      accessSync(path, constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Replaces the SQLite connection with a new one on the same file, between transactions. */
+  private sqliteReopen(): Promise<void> {
+    return this.serialized(async () => {
+      const driver = this.dataSource.driver as unknown as SqliteDriver;
+      const old = driver.databaseConnection;
+      driver.databaseConnection = await driver.createDatabaseConnection();
+      // A fresh query runner (its statement cache belongs to the old connection) and statement cache.
+      driver.queryRunner = undefined;
+      this.statements.clear();
+      try {
+        old.close();
+      } catch {
+        // Already unusable; the new connection is what counts.
+      }
+      for (const listener of this.reopenListeners) listener();
+    });
   }
 
   private serialized<T>(work: () => Promise<T>): Promise<T> {

@@ -179,6 +179,11 @@ export class TokensService {
   }
 
   /** Revokes one row: its access token and its refresh token (admin API). */
+  /** Every access and refresh token of a user, whatever the client (a password change). */
+  revokeForUser(userId: number): Promise<number> {
+    return this.tokens.revokeWhere('user_id', userId, this.clock.now());
+  }
+
   async revokeById(id: number): Promise<boolean> {
     return (await this.tokens.revokeWhere('id', id, this.clock.now())) > 0;
   }

@@ -72,7 +72,9 @@ suite('database outage under load (mysql)', () => {
     await proxy.start();
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline && !outcomes.some((o) => o.phase === 'up' && o.status === 200)) await sleep(100);
-    await sleep(500);
+    // The outage is declared over once statements have stopped failing for a second: keep the load on until then.
+    const recovered = () => log.lines.some((l) => l.includes('database available again'));
+    while (Date.now() < deadline && !recovered()) await sleep(100);
     stop = true;
     await load;
 

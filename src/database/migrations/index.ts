@@ -8,6 +8,8 @@ import { AuthThrottle1796130000002 } from './1796130000002-auth-throttle';
 import { SigningKeys1796140000000 } from './1796140000000-signing-keys';
 import { TokenFamilyOnlyWithRefresh1796140000001 } from './1796140000001-token-family-only-with-refresh';
 import { ClientVetted1796150000000 } from './1796150000000-client-vetted';
+import { UsernameCanonical1796180000000 } from './1796180000000-username-canonical';
+import { ServerLease1796220000000 } from './1796220000000-server-lease';
 
 /** Every migration, in order. Released migrations are never edited: add a new one. */
 export const migrations = [
@@ -21,4 +23,6 @@ export const migrations = [
   SigningKeys1796140000000,
   TokenFamilyOnlyWithRefresh1796140000001,
   ClientVetted1796150000000,
+  UsernameCanonical1796180000000,
+  ServerLease1796220000000,
 ];
