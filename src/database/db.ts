@@ -4,7 +4,7 @@ import { accessSync, constants } from 'node:fs';
 import { DataSource, EntityManager } from 'typeorm';
 import { DatabaseOutage } from './database-outage';
 import { DatabaseUnavailableError } from './database-unavailable.error';
-import { WriteConflicts } from './write-conflict';
+import { WriteConflictError, WriteConflicts } from './write-conflict';
 import { mysqlHostsOf } from './mysql-hosts';
 
 /**
@@ -269,7 +269,7 @@ export class Db {
       await probe();
       return true;
     } catch (err) {
-      if (!(err instanceof DatabaseUnavailableError)) return true;
+      if (!(err instanceof DatabaseUnavailableError) || err instanceof WriteConflictError) return true;
       if (!this.isSqlite || !this.sqliteFileWritableAgain(err.cause)) return false;
       await this.sqliteReopen();
       return probe().then(
