@@ -9,6 +9,7 @@ describe(DatabaseOutage.name, () => {
     expect(outageKind(err({ code: 'ECONNREFUSED' }))).toBe('connection');
     expect(outageKind(err({ code: 'PROTOCOL_CONNECTION_LOST', fatal: true }))).toBe('connection');
     expect(outageKind(err({}, "Can't add new command when connection is in closed state"))).toBe('connection');
+    expect(outageKind(err({}, 'Error while appending streaming replication fragment(provider status: Not connected to Primary Component)'))).toBe('connection');
   });
 
   it('classifies a full, read-only, failing or locked SQLite file as a write outage', () => {

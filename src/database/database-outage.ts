@@ -44,7 +44,7 @@ export function outageKind(err: unknown): OutageKind | null {
   // mysql2: a fatal error closed the connection; later commands on it fail without a code.
   if (e.fatal === true) return 'connection';
   const message = typeof e.message === 'string' ? e.message : '';
-  if (/connection is in closed state|Pool is closed|WSREP has not yet prepared node/i.test(message)) return 'connection';
+  if (/connection is in closed state|Pool is closed|WSREP has not yet prepared node|not connected to Primary Component/i.test(message)) return 'connection';
   if (e.driverError && e.driverError !== err) return outageKind(e.driverError);
   return null;
 }

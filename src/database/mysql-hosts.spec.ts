@@ -8,6 +8,7 @@ describe('unreachableKind', () => {
     expect(unreachableKind(err({ code: 'ETIMEDOUT' }))).toBe('not-run');
     expect(unreachableKind(err({ code: 'ER_UNKNOWN_COM_ERROR', errno: 1047 }, 'WSREP has not yet prepared node for application use'))).toBe('not-run');
     expect(unreachableKind(err({}, "Can't add new command when connection is in closed state"))).toBe('not-run');
+    expect(unreachableKind(err({ errno: 1180 }, 'Error while appending streaming replication fragment(provider status: Not connected to Primary Component)'))).toBe('not-run');
   });
 
   it('knows a connection that broke while the statement ran: a write may have committed', () => {

@@ -61,6 +61,8 @@ export function unreachableKind(err: unknown): 'not-run' | 'lost' | null {
   if (e.errno === ER_WSREP_NOT_READY) return 'not-run';
   if (e.code && NOT_RUN_CODES.has(e.code)) return 'not-run';
   if (typeof e.message === 'string' && e.message.includes('connection is in closed state')) return 'not-run';
+  // A Galera node cut off from the primary component commits nothing: the write did not happen.
+  if (typeof e.message === 'string' && /not connected to Primary Component/i.test(e.message)) return 'not-run';
   if (e.code && LOST_CODES.has(e.code)) return 'lost';
   return null;
 }

@@ -175,6 +175,17 @@ describeGalera('three instances on a three-node Galera cluster, behind HAProxy',
     expect(new Set(answers.map((a) => a.instance)).size).toBe(3);
   });
 
+  it('a client registered on one node authenticates at once on the others', async () => {
+    const seen: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const fresh = await admin('POST', '/admin/clients', { client_name: `Galera fresh ${i}`, redirect_uris: [], grant_types: ['client_credentials'] });
+      const res = await postForm(`${lb.url}/oauth/token`, { grant_type: 'client_credentials' }, auth(fresh));
+      seen.push(via(res));
+      expect(res.status).toBe(200);
+    }
+    expect(new Set(seen).size).toBe(3);
+  });
+
   it('a revocation on one node is seen at once on the others', async () => {
     const { code, verifier } = await codeFlow();
     const { access_token } = (await (await redeem(code, verifier)).json()) as { access_token: string };
@@ -218,6 +229,11 @@ describeGalera('three instances on a three-node Galera cluster, behind HAProxy',
     const failed = answers.filter((a) => a.status !== 200);
     const moved = instances[2].stdout.map(safeJson).filter((l): l is Record<string, unknown> => typeof l?.msg === 'string' && (l.msg as string).startsWith('database pool moved'));
     console.log(`galera: kill test ${answers.length} answers, ${failed.length} failed (${((100 * failed.length) / answers.length).toFixed(2)}%); instance 3: ${moved.map((l) => l.msg).join(' | ')}`);
+    if (failed.length) {
+      const kinds = failed.reduce<Record<string, number>>((acc, f) => ((acc[`${f.status} ${JSON.stringify(f.body)}`] = (acc[`${f.status} ${JSON.stringify(f.body)}`] ?? 0) + 1), acc), {});
+      const errors = instances.flatMap((s, i) => s.stdout.map(safeJson).filter((l) => l?.level === 'error').map((l) => `gh${i + 1}: ${String(l!.msg).split('\n')[0]}`));
+      console.log(`galera: failed answers ${JSON.stringify(kinds)}\n${[...new Set(errors)].slice(0, 20).join('\n')}`);
+    }
     expect(answers.length).toBeGreaterThan(500);
     expect(failed.length).toBeLessThanOrEqual(answers.length / 100);
     for (const f of failed) {
