@@ -66,7 +66,7 @@ wsrep_cluster_name=gatehouse_test
 wsrep_cluster_address=$(cluster_address)
 wsrep_node_name=node$n
 wsrep_node_address=127.0.0.1:$(repl_port "$n")
-wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:$(repl_port "$n");ist.recv_addr=127.0.0.1:$(ist_port "$n");evs.suspect_timeout=PT3S;evs.inactive_timeout=PT6S;evs.install_timeout=PT5S;gcache.size=64M"
+wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:$(repl_port "$n");ist.recv_addr=127.0.0.1:$(ist_port "$n");gcache.size=64M"
 wsrep_sst_method=rsync
 wsrep_sst_receive_address=127.0.0.1:$(sst_port "$n")
 wsrep_slave_threads=2
@@ -82,21 +82,41 @@ init_node() {
   mkdir -p "$d/data"
   write_config "$n"
   chown -R mysql:mysql "$d" 2>/dev/null || true
+  # A joining node with an empty data directory receives everything by state transfer (SST).
+  [ "${2:-}" = bootstrap ] || return 0
   mariadb-install-db --defaults-file="$d/my.cnf" "${RUN_AS[@]}" --auth-root-authentication-method=normal \
     --skip-test-db --wsrep-on=OFF >"$d/install.log" 2>&1 || { cat "$d/install.log" >&2; exit 1; }
 }
 
+# The server writes mysqld.pid only once it is initialised (after a state transfer); until then
+# the pid recorded at launch (setsid execs the server in place) tells whether it is alive.
+node_pid() {
+  local d
+  d="$(node_dir "$1")"
+  if [ -f "$d/mysqld.pid" ]; then cat "$d/mysqld.pid"; elif [ -f "$d/launch.pid" ]; then cat "$d/launch.pid"; fi
+}
+
 is_running() {
-  local pid_file
-  pid_file="$(node_dir "$1")/mysqld.pid"
-  [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null
+  local pid
+  pid="$(node_pid "$1")"
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 1
+  # A killed node nobody has reaped yet (a zombie) is not running.
+  [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]
+}
+
+kill_node() {
+  local n=$1 pid
+  is_running "$n" || return 0
+  pid="$(node_pid "$n")"
+  kill -KILL "$pid"
+  for _ in $(seq 1 100); do is_running "$n" || return 0; sleep 0.05; done
 }
 
 wait_synced() {
   local n=$1 deadline=$((SECONDS + ${2:-120}))
   while [ $SECONDS -lt $deadline ]; do
     if [ "$(status_var "$n" wsrep_ready)" = ON ] && [ "$(status_var "$n" wsrep_local_state)" = 4 ]; then return 0; fi
-    if ! is_running "$n" && [ $SECONDS -gt $((deadline - ${2:-120} + 5)) ]; then
+    if ! is_running "$n"; then
       echo "node $n exited; its log:" >&2
       tail -n 40 "$(node_dir "$n")/error.log" >&2
       return 1
@@ -111,14 +131,16 @@ wait_synced() {
 start_node() {
   local n=$1 d
   d="$(node_dir "$n")"
-  init_node "$n"
+  init_node "$n" "${2:-}"
   write_config "$n"
   chown -R mysql:mysql "$d" 2>/dev/null || true
   is_running "$n" && return 0
   local extra=()
   [ "${2:-}" = bootstrap ] && extra=(--wsrep-new-cluster)
   # setsid: the node outlives the shell that started it, and a test's signals do not reach it.
+  rm -f "$d/mysqld.pid"
   setsid mariadbd --defaults-file="$d/my.cnf" "${RUN_AS[@]}" "${extra[@]}" </dev/null >>"$d/stdout.log" 2>&1 &
+  echo $! >"$d/launch.pid"
   wait_synced "$n"
 }
 
@@ -142,10 +164,9 @@ bootstrap_node() {
 }
 
 stop_node() {
-  local n=$1 pid_file pid
-  pid_file="$(node_dir "$n")/mysqld.pid"
+  local n=$1 pid
   is_running "$n" || return 0
-  pid="$(cat "$pid_file")"
+  pid="$(node_pid "$n")"
   kill -TERM "$pid"
   for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   kill -KILL "$pid" 2>/dev/null || true
@@ -155,6 +176,10 @@ cmd_start() {
   local started=$SECONDS first
   mkdir -p "$DIR"
   chmod 755 "$DIR"
+  if [ "$(id -u)" = 0 ] && ! runuser -u mysql -- test -x "$DIR"; then
+    echo "the mysql user cannot reach $DIR (a parent directory is not searchable): choose another GALERA_DIR" >&2
+    exit 1
+  fi
   if any_running; then
     for n in "${NODES[@]}"; do start_node "$n"; done
   else
@@ -196,6 +221,6 @@ case "${1:-}" in
   destroy) cmd_stop; rm -rf "$DIR" ;;
   start-node) start_node "${2:?node number}" ;;
   stop-node) stop_node "${2:?node number}" ;;
-  kill-node) is_running "${2:?node number}" && kill -KILL "$(cat "$(node_dir "$2")/mysqld.pid")"; true ;;
+  kill-node) kill_node "${2:?node number}" ;;
   *) echo "usage: $0 start|stop|status|destroy|start-node N|stop-node N|kill-node N" >&2; exit 2 ;;
 esac

@@ -38,9 +38,16 @@ function toClient(r: Row): Client {
 export class ClientsRepository {
   constructor(private readonly db: Db) {}
 
-  /** On every token request: one prepared statement. */
+  /**
+   * On every token request: one prepared statement. On a Galera cluster it reads without waiting
+   * for the other nodes' latest commits (a client changed elsewhere is seen a few milliseconds
+   * late, as with the client cache), and reads again, waiting, only when the client is not there:
+   * a client registered on another node a moment ago is found.
+   */
   async findByClientId(clientId: string): Promise<Client | null> {
-    const rows = await this.db.query(`SELECT ${CLIENT.list} FROM ${CLIENT.table} WHERE client_id = ?`, [clientId], { prepare: true });
+    const sql = `SELECT ${CLIENT.list} FROM ${CLIENT.table} WHERE client_id = ?`;
+    let rows = await this.db.query(sql, [clientId], { prepare: true, mayBeStale: true });
+    if (!rows.length && this.db.readsMayLag) rows = await this.db.query(sql, [clientId], { prepare: true });
     return rows.length ? toClient(rows[0]) : null;
   }
 

@@ -1,5 +1,6 @@
 import { DatabaseOutage, outageKind } from './database-outage';
 import { DatabaseUnavailableError } from './database-unavailable.error';
+import { WriteConflictError } from './write-conflict';
 
 describe(DatabaseOutage.name, () => {
   const err = (props: Record<string, unknown>, message = 'boom') => Object.assign(new Error(message), props);
@@ -8,6 +9,7 @@ describe(DatabaseOutage.name, () => {
     expect(outageKind(err({ code: 'ECONNREFUSED' }))).toBe('connection');
     expect(outageKind(err({ code: 'PROTOCOL_CONNECTION_LOST', fatal: true }))).toBe('connection');
     expect(outageKind(err({}, "Can't add new command when connection is in closed state"))).toBe('connection');
+    expect(outageKind(err({}, 'Error while appending streaming replication fragment(provider status: Not connected to Primary Component)'))).toBe('connection');
   });
 
   it('classifies a full, read-only, failing or locked SQLite file as a write outage', () => {
@@ -18,6 +20,14 @@ describe(DatabaseOutage.name, () => {
     expect(outageKind(err({ code: 'SQLITE_CONSTRAINT_UNIQUE' }))).toBeNull();
     expect(outageKind(err({ code: 'ER_DUP_ENTRY' }))).toBeNull();
     expect(outageKind(new Error('syntax error'))).toBeNull();
+  });
+
+  it('does not count a write conflict that kept losing as an outage: the database answered', () => {
+    const outage = new DatabaseOutage(7);
+    const conflict = new WriteConflictError(6, err({ errno: 1213 }));
+    expect(outageKind(conflict)).toBeNull();
+    expect(outage.classify(conflict)).toBe(conflict);
+    expect(outage.down).toBe(false);
   });
 
   it('turns an outage into DatabaseUnavailableError and keeps other errors as they are', () => {

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DatabaseUnavailableError } from './database-unavailable.error';
+import { WriteConflictError } from './write-conflict';
 
 /**
  * What kind of outage an error means:
@@ -33,6 +34,7 @@ const CONNECTION_CODES = new Set([
 const SQLITE_WRITE_CODES = ['SQLITE_FULL', 'SQLITE_READONLY', 'SQLITE_IOERR', 'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_PROTOCOL'];
 
 export function outageKind(err: unknown): OutageKind | null {
+  if (err instanceof WriteConflictError) return null; // the database answered: contention, not an outage
   if (err instanceof DatabaseUnavailableError) return 'connection';
   if (!err || typeof err !== 'object') return null;
   const e = err as { code?: unknown; fatal?: unknown; message?: unknown; driverError?: unknown };
@@ -42,7 +44,7 @@ export function outageKind(err: unknown): OutageKind | null {
   // mysql2: a fatal error closed the connection; later commands on it fail without a code.
   if (e.fatal === true) return 'connection';
   const message = typeof e.message === 'string' ? e.message : '';
-  if (/connection is in closed state|Pool is closed|WSREP has not yet prepared node/i.test(message)) return 'connection';
+  if (/connection is in closed state|Pool is closed|WSREP has not yet prepared node|not connected to Primary Component/i.test(message)) return 'connection';
   if (e.driverError && e.driverError !== err) return outageKind(e.driverError);
   return null;
 }
@@ -75,6 +77,7 @@ export class DatabaseOutage {
 
   /** `err` as this process answers it: a DatabaseUnavailableError for an outage, else `err` itself. */
   classify(err: unknown): unknown {
+    if (err instanceof WriteConflictError) return err;
     if (err instanceof DatabaseUnavailableError) {
       this.failed('connection', err.message);
       return err;

@@ -4,8 +4,9 @@ import { accessSync, constants } from 'node:fs';
 import { DataSource, EntityManager } from 'typeorm';
 import { DatabaseOutage } from './database-outage';
 import { DatabaseUnavailableError } from './database-unavailable.error';
-import { WriteConflicts } from './write-conflict';
+import { WriteConflictError, WriteConflicts } from './write-conflict';
 import { mysqlHostsOf } from './mysql-hosts';
+import { hasCausalReads } from './galera';
 
 /**
  * Runs statements and transactions against the one DataSource.
@@ -60,6 +61,12 @@ export interface QueryOptions {
    * prepares every statement anyway.
    */
   prepare?: boolean;
+  /**
+   * On a Galera cluster, read without waiting for this node to apply what other nodes committed
+   * (wsrep_sync_wait 0 for this statement). Only for reads that stay right on a row a few
+   * milliseconds old, or whose caller reads again, causally, when the row is missing.
+   */
+  mayBeStale?: boolean;
 }
 
 /** The mysql2 pool's own counters (not public API, read only for the pool gauge). */
@@ -114,7 +121,8 @@ export class Db {
   private async read<T>(sql: string, params: unknown[], options: QueryOptions): Promise<T[]> {
     const manager = this.current.getStore();
     if (manager) return manager.query(sql, this.bind(params));
-    const result = await this.direct(sql, params, options.prepare === true, true);
+    const statement = options.mayBeStale && hasCausalReads(this.dataSource) ? `SET STATEMENT wsrep_sync_wait = 0 FOR ${sql}` : sql;
+    const result = await this.direct(statement, params, options.prepare === true, true);
     return Array.isArray(result) ? (result as T[]) : [];
   }
 
@@ -188,6 +196,11 @@ export class Db {
   private bind(params: unknown[]): unknown[] {
     if (!this.isSqlite) return params;
     return params.map((p) => (p === undefined ? null : typeof p === 'boolean' ? Number(p) : p));
+  }
+
+  /** True on a Galera cluster: a read with `mayBeStale` may miss a row another node just committed. */
+  get readsMayLag(): boolean {
+    return hasCausalReads(this.dataSource);
   }
 
   /** True while the caller runs inside `transaction()`. */
@@ -269,7 +282,7 @@ export class Db {
       await probe();
       return true;
     } catch (err) {
-      if (!(err instanceof DatabaseUnavailableError)) return true;
+      if (!(err instanceof DatabaseUnavailableError) || err instanceof WriteConflictError) return true;
       if (!this.isSqlite || !this.sqliteFileWritableAgain(err.cause)) return false;
       await this.sqliteReopen();
       return probe().then(

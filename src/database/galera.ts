@@ -36,6 +36,13 @@ export async function galeraSchemaViolations(dataSource: DataSource): Promise<st
   return violations;
 }
 
+const causal = new WeakSet<DataSource>();
+
+/** True when this DataSource's connections wait for the cluster's writes before reading. */
+export function hasCausalReads(dataSource: DataSource): boolean {
+  return causal.has(dataSource);
+}
+
 interface PoolWithEvents {
   on(event: 'connection', listener: (conn: { query(sql: string): unknown }) => void): void;
   _allConnections: { length: number; get(i: number): { query(sql: string): unknown } };
@@ -46,9 +53,11 @@ interface PoolWithEvents {
  * so a read on this node may not see a row that a request on another node has just written (a
  * session after sign-in, a pending request, a code, a revocation). `wsrep_sync_wait = 1` makes each
  * read wait until this node has applied everything committed before it began. Every connection
- * of the pool gets it: the reads that may be stale without harm are few and cheap anyway.
+ * of the pool gets it; the few hot reads that may be stale without harm opt out per statement
+ * (Db QueryOptions.mayBeStale). The wait halves the throughput of a lookup under concurrency.
  */
 export function enableCausalReads(dataSource: DataSource): void {
+  causal.add(dataSource);
   const pool = (dataSource.driver as unknown as { pool: PoolWithEvents }).pool;
   const SET = 'SET SESSION wsrep_sync_wait = 1';
   // Queued as the connection's first command, ahead of whatever it was opened for.

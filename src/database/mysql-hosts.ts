@@ -30,7 +30,8 @@ interface NodeState {
   conn?: Connection;
   /** wsrep_on, read once per probe connection. */
   galera?: boolean;
-  probing: boolean;
+  /** The probe under way, which callers join rather than start another. */
+  probing?: Promise<void>;
 }
 
 interface PoolConnectionLike {
@@ -60,6 +61,8 @@ export function unreachableKind(err: unknown): 'not-run' | 'lost' | null {
   if (e.errno === ER_WSREP_NOT_READY) return 'not-run';
   if (e.code && NOT_RUN_CODES.has(e.code)) return 'not-run';
   if (typeof e.message === 'string' && e.message.includes('connection is in closed state')) return 'not-run';
+  // A Galera node cut off from the primary component commits nothing: the write did not happen.
+  if (typeof e.message === 'string' && /not connected to Primary Component/i.test(e.message)) return 'not-run';
   if (e.code && LOST_CODES.has(e.code)) return 'lost';
   return null;
 }
@@ -90,7 +93,7 @@ export class MysqlHosts {
     const hosts = mysqlHosts(url);
     const first = new URL(mysqlUrlFor(url, hosts[0]));
     this.credentials = { user: decodeURIComponent(first.username), password: decodeURIComponent(first.password) };
-    this.nodes = hosts.map((host) => ({ host, usable: true, reason: '', streak: 0, probing: false }));
+    this.nodes = hosts.map((host) => ({ host, usable: true, reason: '', streak: 0 }));
   }
 
   /** Starts watching the nodes of `url` for this DataSource's pool; resolves after the first probe of each. */
@@ -180,7 +183,10 @@ export class MysqlHosts {
   /** Probes at once and waits (briefly) until the pool's node is usable again, here or on another node. */
   private async recover(): Promise<boolean> {
     const deadline = Date.now() + RECOVER_MS;
-    void this.probe(this.nodes[this.current]).then(() => this.select());
+    // The node may still count as usable: ask it now (or join the probe under way) before trusting that.
+    await this.probe(this.nodes[this.current]);
+    this.select();
+    if (this.usable) return true;
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 25));
       if (this.usable) return true;
@@ -198,9 +204,12 @@ export class MysqlHosts {
     for (const n of this.nodes) void this.probe(n).then(() => this.select());
   }
 
-  private async probe(n: NodeState): Promise<void> {
-    if (n.probing) return;
-    n.probing = true;
+  private probe(n: NodeState): Promise<void> {
+    n.probing ??= this.probeOnce(n).finally(() => (n.probing = undefined));
+    return n.probing;
+  }
+
+  private async probeOnce(n: NodeState): Promise<void> {
     try {
       const status = await this.status(n);
       if (status.wsrep_ready === undefined) this.mark(n, true, '');
@@ -211,8 +220,6 @@ export class MysqlHosts {
       n.conn?.destroy();
       n.conn = undefined;
       this.mark(n, false, (err as { code?: string; message?: string }).code ?? (err as Error).message ?? 'unreachable');
-    } finally {
-      n.probing = false;
     }
   }
 

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { DatabaseUnavailableError } from './database-unavailable.error';
-import { WriteConflicts, isWriteConflict } from './write-conflict';
+import { WriteConflictError, WriteConflicts, isWriteConflict } from './write-conflict';
 
 const deadlock = () => Object.assign(new Error('Deadlock found when trying to get lock; try restarting transaction'), { errno: 1213, code: 'ER_LOCK_DEADLOCK' });
 
@@ -37,6 +37,7 @@ describe(WriteConflicts.name, () => {
       throw deadlock();
     });
     await expect(failed).rejects.toBeInstanceOf(DatabaseUnavailableError);
+    await expect(failed).rejects.toBeInstanceOf(WriteConflictError);
     await expect(failed).rejects.toMatchObject({ retryAfter: 1 });
     expect(runs).toBe(4);
   });

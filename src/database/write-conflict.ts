@@ -16,6 +16,14 @@ import { DatabaseUnavailableError } from './database-unavailable.error';
 export const ER_LOCK_DEADLOCK = 1213;
 export const ER_LOCK_WAIT_TIMEOUT = 1205;
 
+/** A write conflict that kept losing: a 503 like an outage, but the database answered (no outage). */
+export class WriteConflictError extends DatabaseUnavailableError {
+  constructor(attempts: number, cause: unknown) {
+    super(`write conflict persisted after ${attempts} attempts`, 1, cause);
+    this.name = 'WriteConflictError';
+  }
+}
+
 export function isWriteConflict(err: unknown): boolean {
   const errno = (err as { errno?: unknown } | null)?.errno;
   return errno === ER_LOCK_DEADLOCK || errno === ER_LOCK_WAIT_TIMEOUT;
@@ -53,7 +61,7 @@ export class WriteConflicts {
         const last = attempt >= this.options.attempts;
         this.note(last);
         if (last) {
-          throw new DatabaseUnavailableError(`write conflict persisted after ${attempt} attempts`, 1, err);
+          throw new WriteConflictError(attempt, err);
         }
         // Full jitter: contenders that collided once spread out instead of colliding again.
         await new Promise((r) => setTimeout(r, Math.random() * this.options.baseDelayMs * 2 ** (attempt - 1)));
