@@ -19,6 +19,7 @@ import { MAX_JSON_DEPTH, jsonNestingExceeds, jsonStringsWellFormed } from './com
 import { createRootLogger, lazyChildLogger, NestPinoLogger } from './logging/logger';
 import { MetricsService } from './metrics/metrics.service';
 import { AuditService } from './audit/audit.service';
+import { ShutdownState } from './health/shutdown-state';
 
 export interface CreateAppOptions {
   /** Where log lines go (tests capture them); default stdout. */
@@ -60,14 +61,31 @@ export async function createApp(config: AppConfig, clock?: Clock, options: Creat
   // Fastify logs through the same pino instance; its own per-request lines are off (they carry
   // the URL with its query string): the onResponse hook below writes one line per request instead.
   // No Nest middleware is used, so its Express-style middleware runner is not registered.
-  const adapter = new FastifyAdapter({ bodyLimit: BODY_LIMIT, trustProxy: config.trustProxy as boolean /* Fastify also takes a hop count */, loggerInstance: logger, logController: new LogController({ disableRequestLogging: true }), childLoggerFactory: lazyChildLogger, skipMiddie: true });
+  const adapter = new FastifyAdapter({
+    bodyLimit: BODY_LIMIT,
+    trustProxy: config.trustProxy as boolean /* Fastify also takes a hop count */,
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyChildLogger,
+    skipMiddie: true,
+    // While closing, Fastify would answer requests on open keep-alive connections with its own 503
+    // (not RFC 6749, no Retry-After, not in the access log): they are served instead, with
+    // Connection: close, and the database stays open until they are answered.
+    return503OnClosing: false,
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, clock, logger), adapter, {
     logger: new NestPinoLogger(logger),
     abortOnError: false,
   });
   const metrics = app.get(MetricsService);
   const audit = app.get(AuditService);
+  const shutdown = app.get(ShutdownState);
   const fastify = app.getHttpAdapter().getInstance();
+  // From SIGTERM on, each keep-alive connection ends after its next response (the drain).
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    if (shutdown.shuttingDown) reply.header('Connection', 'close');
+    done();
+  });
   const access = logger.child({ log: 'access' });
   fastify.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the URL: query strings of /oauth/* carry codes and tokens.
@@ -96,7 +114,7 @@ export async function createApp(config: AppConfig, clock?: Clock, options: Creat
   // Runs when the server has stopped accepting and every in-flight request is answered, before
   // the database closes: queued audit events are written then.
   fastify.addHook('onClose', async () => {
-    await audit.flush();
+    await audit.onApplicationShutdown();
   });
 
   registerBodyParsers(app);

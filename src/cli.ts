@@ -16,7 +16,7 @@ import { ClientsService, PublicClientHasNoSecretError } from './clients/clients.
 import { ClientMetadataError } from './clients/client-metadata';
 import { InvalidInputError, validateInput } from './common/dto/validation';
 import { IdParamDto, PaginationQueryDto } from './common/dto/page.dto';
-import { CreateUserDto, UserDto } from './users/dto/user.dto';
+import { CreateUserDto, UpdateUserDto, UserDto } from './users/dto/user.dto';
 import { ClientDto, ClientWithSecretDto, CreateClientDto } from './clients/dto/client.dto';
 import pino from 'pino';
 import { LoggingModule } from './logging/logging.module';
@@ -45,6 +45,9 @@ Commands:
   user:create --username <name> [--email <address>]
                 the password is asked at the terminal, or read from stdin when it is not one
   user:list [--limit <n>] [--offset <n>]
+  user:set-password <id>
+                the new password as for user:create; ends the user's sessions and revokes
+                their access and refresh tokens
   user:delete <id>
   client:create --name <name> --redirect-uri <uri> [--redirect-uri <uri> ...]
                 [--grant-types <a,b>] [--response-types <code,token>] [--scope "<profile email>"]
@@ -53,6 +56,8 @@ Commands:
                 [--post-logout-redirect-uri <uri> ...] [--access-token-format opaque|jwt]
                 [--id-token-alg RS256|ES256]
   client:rotate-secret <client_id>
+  client:vet <client_id>
+                the operator has reviewed a client a console user registered (see docs/security.md)
   client:delete <client_id>
   client:list [--limit <n>] [--offset <n>]
   token:revoke <id>
@@ -234,6 +239,21 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 
+  'user:set-password': {
+    options: {},
+    positionals: 1,
+    async prepare(_values, [id]) {
+      const rowId = await idArgument(id);
+      const password = await readPassword();
+      const dto = await checked(UpdateUserDto, { password });
+      return async (app) => {
+        const user = await app.get(UsersService).update(rowId, { password: dto.password });
+        if (!user) throw new CliError(`id: no user ${rowId}`);
+        return UserDto.from(user);
+      };
+    },
+  },
+
   'user:delete': {
     options: {},
     positionals: 1,
@@ -283,6 +303,19 @@ const COMMANDS: Record<string, Command> = {
         const { client, secret } = await app.get(ClientsService).create({ ...dto });
         if (secret) process.stderr.write('The client_secret is shown only this once: store it now.\n');
         return ClientWithSecretDto.withSecret(client, secret);
+      };
+    },
+  },
+
+  'client:vet': {
+    options: {},
+    positionals: 1,
+    async prepare(_values, [clientId]) {
+      if (!clientId) throw new CliError('missing <client_id> (see --help)');
+      return async (app) => {
+        const client = await app.get(ClientsService).vet(clientId);
+        if (!client) throw new CliError(`client_id: no client "${clientId.slice(0, 64)}"`);
+        return ClientDto.from(client);
       };
     },
   },

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { loadEnvFile } from './config/load-env-file';
 import { ConfigError, loadConfig } from './config/env.validation';
 import { AppConfig } from './config/app-config';
+import { mysqlHostList, mysqlHosts, mysqlUrlFor } from './config/mysql-url';
 import { createApp } from './app.factory';
 import { AppLogger } from './logging/app-logger';
 import { describeStartupError } from './database/startup-error';
@@ -14,8 +15,8 @@ import { JanitorService } from './janitor/janitor.service';
 /** The database as an operator names it: type and host/database, never the password. */
 function databaseLabel(config: AppConfig): string {
   if (config.database.type === 'sqlite') return `sqlite ${config.database.path}`;
-  const url = new URL(config.database.url);
-  return `mysql ${url.hostname}:${url.port || 3306}${url.pathname} (pool ${config.database.poolSize})`;
+  const url = new URL(mysqlUrlFor(config.database.url, mysqlHosts(config.database.url)[0]));
+  return `mysql ${mysqlHostList(config.database.url)}${url.pathname} (pool ${config.database.poolSize})`;
 }
 
 async function bootstrap(): Promise<void> {
@@ -65,34 +66,47 @@ async function bootstrap(): Promise<void> {
   }
 
   const shutdownState = app.get(ShutdownState);
+  let endDrain: (() => void) | null = null;
   const shutdown = (signal: NodeJS.Signals) => {
-    if (shutdownState.shuttingDown) return;
-    // Readiness is 503 from here on; the server stops accepting, in-flight requests finish (each
-    // waits for its token row to commit), queued audit events are written, then the pool closes.
+    if (shutdownState.shuttingDown) {
+      // A second signal: stop draining and close now.
+      endDrain?.();
+      return;
+    }
+    // 1. Drain: readiness answers 503 so the load balancer takes this instance out, while every
+    //    request that still comes is served (with Connection: close, so keep-alive connections end
+    //    after their response, never in the middle of one).
     shutdownState.begin();
-    log.info({ signal, timeout_s: config.shutdownTimeout }, `${signal}: shutting down`);
-    const timer = setTimeout(() => {
-      log.error({ timeout_s: config.shutdownTimeout }, 'shutdown timed out: exiting with work unfinished');
-      process.exit(1);
-    }, config.shutdownTimeout * 1000);
-    timer.unref();
-    // Node closes the connections idle when closing starts; keep-alive connections that were busy then
-    // and go idle later would hold the close open for their whole keep-alive timeout, so sweep them.
-    const server = app.getHttpServer() as import('node:http').Server;
-    setInterval(() => server.closeIdleConnections(), 100).unref();
-    app.close().then(
-      () => {
-        log.info('stopped');
-        process.exit(0);
-      },
-      (err: unknown) => {
-        log.error({ error: (err as Error).message }, 'shutdown failed');
+    const drain = config.shutdownDrainSeconds;
+    log.info({ signal, drain_s: drain, timeout_s: config.shutdownTimeout }, `${signal}: shutting down`);
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, drain * 1000);
+      endDrain = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).then(() => {
+      // 2. Close: the listener stops accepting, idle connections close, in-flight requests finish
+      //    (each waits for its token row to commit), queued audit events are written, the pool closes.
+      if (drain > 0) log.info({ drain_s: drain }, 'drained: closing the listener');
+      setTimeout(() => {
+        log.error({ timeout_s: config.shutdownTimeout }, 'shutdown timed out: exiting with work unfinished');
         process.exit(1);
-      },
-    );
+      }, config.shutdownTimeout * 1000).unref();
+      app.close().then(
+        () => {
+          log.info('stopped');
+          process.exit(0);
+        },
+        (err: unknown) => {
+          log.error({ error: (err as Error).message }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
 }
 
 bootstrap().catch((err) => {

@@ -80,6 +80,21 @@ export class AdminClientsController {
     if (!(await this.clients.delete(clientId, ip))) throw clientNotFound();
   }
 
+  @Post(':client_id/vet')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "Vet a client a console user registered: the operator has reviewed it. Until then its malformed authorization requests get the server's error page instead of a redirect, and its consent page warns that nobody reviewed it",
+  })
+  @ApiParam(CLIENT_ID_PARAM)
+  @ApiOkResponse({ type: ClientDto })
+  @ApiNotFoundResponse({ type: ErrorDto })
+  async vet(@Param('client_id') clientId: string, @ClientIp() ip: string): Promise<ClientDto> {
+    const client = await this.clients.vet(clientId, ip);
+    if (!client) throw clientNotFound();
+    return ClientDto.from(client);
+  }
+
   @Post(':client_id/secret')
   @HttpCode(200)
   @ApiOperation({ summary: 'Rotate the client secret: the old one stops working at once; the new one is shown only here' })

@@ -19,8 +19,9 @@ export class AdminEventsController {
   })
   @ApiOkResponse({ type: AuditEventListDto })
   async list(@Query() query: AuditEventListQueryDto): Promise<AuditEventListDto> {
-    // Events still queued in this process are written first, so a listing right after an act shows it.
-    await this.audit.flush();
+    // Events still queued in this process are written first, so a listing right after an act shows
+    // it; not for longer than a second when the database is refusing them.
+    await this.audit.flush(1000);
     const [rows, total] = await this.audit.list(
       { type: query.type, userId: query.user_id, clientId: query.client_id, since: query.since },
       query.limit,

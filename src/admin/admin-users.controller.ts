@@ -54,15 +54,13 @@ export class AdminUsersController {
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: "Change username, password or email (a new password ends the user's sign-in sessions)" })
+  @ApiOperation({ summary: "Change username, password or email (a new password ends the user's sign-in sessions and revokes their access and refresh tokens)" })
   @ApiOkResponse({ type: UserDto })
   @ApiNotFoundResponse({ type: ErrorDto })
   @ApiConflictResponse({ description: 'Username already taken', type: ErrorDto })
   async update(@Param() { id }: IdParamDto, @Body() dto: UpdateUserDto, @ClientIp() ip: string): Promise<UserDto> {
     const user = await this.users.update(id, { username: dto.username, password: dto.password, email: dto.email }, ip);
     if (!user) throw userNotFound(id);
-    // Whoever knew the old password may hold a session: it ends with the password.
-    if (dto.password !== undefined) await this.sessions.endAllForUser(id, 'password_changed', ip);
     return UserDto.from(user);
   }
 

@@ -38,9 +38,10 @@ export interface AuditEventFilter {
 export class AuditEventsRepository {
   constructor(private readonly db: Db) {}
 
+  /** Outside any open transaction, always: an audit row stands on its own. */
   async insertMany(rows: Array<Omit<AuditEventRow, 'id'>>): Promise<void> {
     if (!rows.length) return;
-    await this.db.execute(EVENT.insert(rows.length), rows.flatMap((r) => EVENT.insertValues(r)));
+    await this.db.outsideTransaction(() => this.db.execute(EVENT.insert(rows.length), rows.flatMap((r) => EVENT.insertValues(r))));
   }
 
   /** Newest first. */

@@ -8,7 +8,8 @@ import { DatabaseModule } from '../database/database.module';
 import { Db } from '../database/db';
 import { LoggingModule } from '../logging/logging.module';
 import { AuditModule } from './audit.module';
-import { AuditService } from './audit.service';
+import { AuditService, MAX_QUEUED } from './audit.service';
+import { MetricsService } from '../metrics/metrics.service';
 
 describe(AuditService.name, () => {
   let moduleRef: TestingModule;
@@ -64,13 +65,42 @@ describe(AuditService.name, () => {
     expect(await rows()).toEqual([{ type: 'user.deleted', occurred_at: 1_700_000_000, user_id: 3, client_id: null, ip: null, detail: null }]);
   });
 
-  it('logs and drops a batch the database refuses, and carries on', async () => {
-    jest.spyOn(db, 'execute').mockRejectedValueOnce(new Error('database went away'));
+  it('keeps a batch the database refuses, says so once, and stores it on retry', async () => {
+    jest.spyOn(db, 'execute').mockRejectedValueOnce(new Error('database went away')).mockRejectedValueOnce(new Error('database went away'));
     audit.record({ type: 'client.deleted', clientId: 'gone' });
-    await audit.flush();
-    expect(lines.at(-1)).toEqual(expect.objectContaining({ level: 50, lost: 1, msg: 'could not store audit events', error: 'database went away' }));
     audit.record({ type: 'client.created', clientId: 'next' });
     await audit.flush();
-    expect((await rows()).map((r) => r.type)).toEqual(['client.created']);
+    const failures = lines.filter((l) => l.msg === 'could not store audit events: keeping them and retrying');
+    expect(failures).toEqual([expect.objectContaining({ level: 50, queued: 2, error: 'database went away' })]);
+    expect(lines.at(-1)).toEqual(expect.objectContaining({ level: 30, msg: 'audit events stored again', failed_attempts: 2 }));
+    expect((await rows()).map((r) => r.type)).toEqual(['client.deleted', 'client.created']);
+  });
+
+  it('stores an event recorded inside a transaction that then rolls back', async () => {
+    await expect(
+      db.transaction(async () => {
+        await db.execute("INSERT INTO audit_event (type, occurred_at) VALUES ('keys.rotated', 1)", []);
+        audit.record({ type: 'token.issued', clientId: 'c1' });
+        // The transaction is still open when the writer runs, then it fails.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        throw new Error('rolled back');
+      }),
+    ).rejects.toThrow('rolled back');
+    await audit.flush();
+    expect((await rows()).map((r) => r.type)).toEqual(['token.issued']);
+  });
+
+  it('drops the oldest past the bound, counts them and logs once', async () => {
+    jest.spyOn(db, 'execute').mockRejectedValue(new Error('disk full'));
+    for (let i = 0; i < MAX_QUEUED + 30; i++) audit.record({ type: 'sign_in.failed', detail: { n: i } });
+    const metrics = moduleRef.get(MetricsService);
+    expect((await metrics.auditDropped.get()).values[0].value).toBe(30);
+    expect(lines.filter((l) => String(l.msg).startsWith('audit queue full'))).toHaveLength(1);
+    jest.restoreAllMocks();
+    await audit.flush();
+    const [{ n }] = await db.query<{ n: number }>('SELECT COUNT(*) AS n FROM audit_event');
+    expect(Number(n)).toBe(MAX_QUEUED);
+    const [first] = await db.query<{ detail: string }>('SELECT detail FROM audit_event ORDER BY id LIMIT 1');
+    expect(first.detail).toBe('{"n":30}');
   });
 });

@@ -5,6 +5,7 @@ import { AppLogger } from '../logging/app-logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { AuditEventFilter, AuditEventsRepository } from './audit-events.repository';
 import { AuditEventRow } from './audit-event.entity';
+import { Db } from '../database/db';
 
 /** The security-relevant acts the server records. */
 export type AuditEventType =
@@ -25,6 +26,7 @@ export type AuditEventType =
   | 'client.changed'
   | 'client.secret_rotated'
   | 'client.deleted'
+  | 'client.vetted'
   | 'user.created'
   | 'user.changed'
   | 'user.deleted'
@@ -37,8 +39,8 @@ export type AuditEventType =
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
   'sign_in.succeeded', 'sign_in.failed', 'sign_in.locked_out', 'session.ended', 'consent.given', 'consent.withdrawn',
   'token.issued', 'token.revoked', 'code.replayed', 'refresh_token.replayed', 'client.authentication_failed',
-  'client.created', 'client.registered', 'client.registration_refused', 'client.changed', 'client.secret_rotated', 'client.deleted', 'user.created', 'user.changed',
-  'user.deleted', 'admin.authentication_failed', 'keys.rotated', 'resource.created', 'resource.deleted',
+  'client.created', 'client.registered', 'client.registration_refused', 'client.changed', 'client.secret_rotated', 'client.deleted', 'client.vetted',
+  'user.created', 'user.changed', 'user.deleted', 'admin.authentication_failed', 'keys.rotated', 'resource.created', 'resource.deleted',
 ];
 
 export interface AuditEvent {
@@ -53,25 +55,41 @@ export interface AuditEvent {
 
 /** Rows per INSERT: 6 parameters each stays far below both drivers' limits. */
 const MAX_BATCH = 500;
-/** Beyond this many unwritten events (the database is down) the oldest are dropped: memory is bounded. */
-const MAX_QUEUED = 20_000;
+/**
+ * Beyond this many unwritten events (the database has refused them for a while) the oldest are
+ * dropped, counted and logged once: memory stays bounded through a long outage.
+ */
+export const MAX_QUEUED = 20_000;
+/** Wait before retrying a refused batch: doubles from the first to the last. */
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 5_000;
 
 /**
  * Records audit events: one structured log line each at once, and a row in `audit_event` written
- * later in batches, off the request path (a token request never waits for its audit row). The
- * queue is written out when the server shuts down.
+ * later in batches, off the request path (a token request never waits for its audit row).
+ *
+ * The writer runs outside any request's transaction (it is started from inside them): its rows
+ * never join, nor wait for, a transaction that may roll back or has ended. A batch the database
+ * refuses is kept and retried with backoff; only past MAX_QUEUED are the oldest events dropped.
+ * The queue is written out when the server shuts down.
  */
 @Injectable()
 export class AuditService implements OnApplicationShutdown {
   private readonly log: Logger;
   private queue: Array<Omit<AuditEventRow, 'id'>> = [];
   private writing: Promise<void> | null = null;
+  /** Events dropped since the queue last overflowed (logged once per overflow). */
   private dropped = 0;
+  /** Refused attempts in a row (0: the last write succeeded). */
+  private failures = 0;
+  private closing = false;
+  private wake: (() => void) | null = null;
 
   constructor(
     private readonly events: AuditEventsRepository,
     private readonly clock: Clock,
     private readonly metrics: MetricsService,
+    private readonly db: Db,
     // Absent only in unit specs that compose a few modules: they read the rows, not the lines.
     @Optional() logger?: AppLogger,
   ) {
@@ -89,26 +107,48 @@ export class AuditService implements OnApplicationShutdown {
       detail: event.detail && Object.keys(event.detail).length ? JSON.stringify(event.detail) : null,
     };
     this.log.info({ audit: event.type, user_id: row.userId, client_id: row.clientId, ip, detail: event.detail }, `audit ${event.type}`);
-    if (this.queue.length >= MAX_QUEUED) {
-      this.queue.shift();
-      this.dropped++;
-    }
     this.queue.push(row);
+    this.bound();
     this.metrics.auditQueued.set(this.queue.length);
-    if (!this.writing) this.writing = new Promise((resolve) => setImmediate(resolve)).then(() => this.drain());
+    // Scheduled outside the caller's transaction: the drain and its statements must not inherit it.
+    if (!this.writing) this.writing = this.db.outsideTransaction(() => new Promise((resolve) => setImmediate(resolve)).then(() => this.drain()));
   }
 
-  /** Resolves once every event recorded so far is written (or given up on). */
-  async flush(): Promise<void> {
-    while (this.writing) await this.writing;
+  /**
+   * Resolves once every event recorded so far is written (or, when shutting down, given up on).
+   * With `maxWaitMs`, resolves after that long at the latest (the database may be refusing them).
+   */
+  async flush(maxWaitMs?: number): Promise<void> {
+    const deadline = maxWaitMs === undefined ? Infinity : Date.now() + maxWaitMs;
+    while (this.writing && Date.now() < deadline) {
+      if (maxWaitMs === undefined) await this.writing;
+      else {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([this.writing, new Promise((resolve) => (timer = setTimeout(resolve, deadline - Date.now())))]);
+        clearTimeout(timer);
+      }
+    }
   }
 
   list(filter: AuditEventFilter, limit: number, offset: number): Promise<[AuditEventRow[], number]> {
     return this.events.list(filter, limit, offset);
   }
 
+  /** Shutting down: a batch refused from now on is tried once more, then logged as lost. */
   async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    this.wake?.();
     await this.flush();
+  }
+
+  /** Past MAX_QUEUED, the oldest events go: counted, and said once per overflow. */
+  private bound(): void {
+    const excess = this.queue.length - MAX_QUEUED;
+    if (excess <= 0) return;
+    this.queue.splice(0, excess);
+    this.metrics.auditDropped.inc(excess);
+    if (this.dropped === 0) this.log.error({ max_queued: MAX_QUEUED }, `audit queue full (${MAX_QUEUED} events unwritten): dropping the oldest until the database takes them`);
+    this.dropped += excess;
   }
 
   private async drain(): Promise<void> {
@@ -119,16 +159,47 @@ export class AuditService implements OnApplicationShutdown {
         try {
           await this.events.insertMany(batch);
         } catch (err) {
-          // The log line of each event is already written; the rows are lost, and we say so once.
-          this.log.error({ error: (err as Error).message, lost: batch.length }, 'could not store audit events');
+          this.metrics.auditWriteFailures.inc();
+          if (this.closing && this.failures > 0) {
+            const lost = batch.length + this.queue.length;
+            this.queue = [];
+            this.metrics.auditDropped.inc(lost);
+            this.log.error({ error: (err as Error).message, lost }, `shutting down: ${lost} audit events could not be stored`);
+            break;
+          }
+          if (this.failures++ === 0) {
+            this.log.error({ error: (err as Error).message, queued: batch.length + this.queue.length }, 'could not store audit events: keeping them and retrying');
+          }
+          // Back in front, in order; the bound applies to what came in meanwhile.
+          this.queue.unshift(...batch);
+          this.bound();
+          this.metrics.auditQueued.set(this.queue.length);
+          await this.pause(Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(this.failures - 1, 16)));
+          continue;
+        }
+        if (this.failures > 0) {
+          this.log.info({ failed_attempts: this.failures, dropped: this.dropped }, 'audit events stored again');
+          this.failures = 0;
         }
       }
-      if (this.dropped) {
-        this.log.error({ lost: this.dropped }, 'audit queue overflowed: events dropped');
-        this.dropped = 0;
-      }
+      this.dropped = 0;
     } finally {
       this.writing = null;
     }
+  }
+
+  private pause(ms: number): Promise<void> {
+    if (this.closing) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = null;
+        done();
+      };
+    });
   }
 }

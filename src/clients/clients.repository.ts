@@ -68,7 +68,7 @@ export class ClientsRepository {
     return Object.assign(new Client(), { ...client, id: Number(insertId) });
   }
 
-  async update(clientId: string, changes: Partial<Pick<Client, 'metadata' | 'clientSecretHash' | 'clientSecretExpiresAt'>>): Promise<void> {
+  async update(clientId: string, changes: Partial<Pick<Client, 'metadata' | 'clientSecretHash' | 'clientSecretExpiresAt' | 'vetted'>>): Promise<void> {
     const set = CLIENT.assignments(changes);
     if (set.values.length) await this.db.execute(`UPDATE ${CLIENT.table} SET ${set.sql} WHERE client_id = ?`, [...set.values, clientId]);
   }

@@ -152,6 +152,21 @@ export class ClientsService {
     return { client: { ...client, clientSecretHash: sha256(secret) }, secret };
   }
 
+  /**
+   * The operator has reviewed the client (a console user's): from now on its malformed requests are
+   * redirected to it and its consent page carries no warning, as for the operator's own clients.
+   */
+  async vet(clientId: string, ip?: string | null): Promise<Client | null> {
+    const client = await this.clients.findByClientId(clientId);
+    if (!client) return null;
+    if (!client.vetted) {
+      await this.clients.update(clientId, { vetted: true });
+      await this.cache.changed(clientId);
+      this.audit.record({ type: 'client.vetted', clientId, ip });
+    }
+    return { ...client, vetted: true };
+  }
+
   async delete(clientId: string, ip?: string | null): Promise<boolean> {
     const deleted = await this.clients.delete(clientId);
     if (deleted) {

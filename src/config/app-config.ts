@@ -24,6 +24,10 @@ export interface ThrottleConfig {
   /** The first lock; each further failure doubles it. */
   lockSeconds: number;
   maxLockSeconds: number;
+  /** The longest lock of the account-wide counter (every IP together): what an attacker can hold against an account. */
+  accountMaxLockSeconds: number;
+  /** Lifetime of the known-device cookie a sign-in sets (OWASP device cookies). */
+  deviceCookieTtl: number;
 }
 
 /** Clients that register themselves (RFC 7591/7592) and clients named by a metadata document URL. */
@@ -82,6 +86,12 @@ export class AppConfig {
   trustProxy: boolean | number | string;
   /** Seconds a SIGTERM waits for in-flight requests and queued writes before the process exits. */
   shutdownTimeout: number;
+  /**
+   * Seconds between SIGTERM and closing the listener: readiness answers 503 meanwhile and every
+   * request is still served (each response with `Connection: close`), so a load balancer sees the
+   * instance leave before any connection is refused.
+   */
+  shutdownDrainSeconds: number;
   /** Serve /metrics on this port instead of the main one; null = on the main port. */
   metricsPort: number | null;
   /** Audit events older than this many days are deleted by the purge. */

@@ -97,6 +97,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_URL: 'sqlite::memory:' }).database).toEqual({ type: 'sqlite', path: ':memory:' });
   });
 
+  it('accepts several MySQL hosts (a cluster), each a valid URL', () => {
+    const url = 'mysql://u:p@h1:3306,h2:3307,[::1]/gatehouse';
+    expect(loadConfig({ DATABASE_URL: url }).database).toEqual({ type: 'mysql', url, poolSize: 10 });
+  });
+
   const production = { NODE_ENV: 'production', ADMIN_API_KEY: 'k'.repeat(16), COOKIE_SECRET: 'c'.repeat(32), KEY_ENCRYPTION_SECRET: 'e'.repeat(32) };
 
   it('hides the API documentation in production unless DOCS_ENABLED=true', () => {
@@ -143,6 +148,8 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'postgres://db/x' }, 'DATABASE_URL must start with mysql:// or sqlite:'],
     [{ DATABASE_URL: 'sqlite:' }, 'DATABASE_URL sqlite: needs a file path, e.g. sqlite:data/gatehouse.sqlite'],
     [{ DATABASE_URL: 'mysql://[bad' }, 'DATABASE_URL is not a valid mysql:// URL'],
+    [{ DATABASE_URL: 'mysql://u@h1:3306,,h3/x' }, 'DATABASE_URL is not a valid mysql:// URL'],
+    [{ DATABASE_URL: 'mysql://u@h1:3306,h2:99999/x' }, 'DATABASE_URL is not a valid mysql:// URL'],
     [{ DATABASE_URL: 'mysql://db/x', DATABASE_POOL_SIZE: '0' }, 'DATABASE_POOL_SIZE must be between 1 and 1000, got 0'],
     [{ ISSUER: 'not a url' }, 'ISSUER must be an absolute URL, got "not a url"'],
     [{ ISSUER: 'https://auth.example.com/?x=1' }, 'ISSUER must not have a query or fragment'],
@@ -171,6 +178,8 @@ describe('loadConfig', () => {
       window: 900,
       lockSeconds: 60,
       maxLockSeconds: 900,
+      accountMaxLockSeconds: 300,
+      deviceCookieTtl: 15_552_000,
     });
     const config = loadConfig({
       THROTTLE_ENABLED: 'false',
@@ -181,8 +190,10 @@ describe('loadConfig', () => {
       THROTTLE_WINDOW: '600',
       THROTTLE_LOCK_SECONDS: '30',
       THROTTLE_MAX_LOCK_SECONDS: '3600',
+      THROTTLE_ACCOUNT_MAX_LOCK_SECONDS: '120',
+      DEVICE_COOKIE_TTL: '86400',
     });
-    expect(config.throttle).toEqual({ enabled: false, accountIpFailures: 3, accountIpWindow: 3600, accountFailures: 10, ipFailures: 50, window: 600, lockSeconds: 30, maxLockSeconds: 3600 });
+    expect(config.throttle).toEqual({ enabled: false, accountIpFailures: 3, accountIpWindow: 3600, accountFailures: 10, ipFailures: 50, window: 600, lockSeconds: 30, maxLockSeconds: 3600, accountMaxLockSeconds: 120, deviceCookieTtl: 86_400 });
   });
 
   it.each([

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AppConfig, DatabaseConfig, RegistrationConfig } from './app-config';
+import { mysqlHosts, mysqlUrlFor } from './mysql-url';
 import { SCOPES_SUPPORTED } from '../common/oauth-types';
 
 /** One bad setting: the server prints this single line and stops. */
@@ -43,8 +44,14 @@ function database(env: Env): DatabaseConfig {
     return { type: 'sqlite', path };
   }
   if (raw.startsWith('mysql://') || raw.startsWith('mariadb://')) {
+    // Several hosts (h1:3306,h2:3306/db) are the nodes of one cluster: each must make a valid URL.
+    const hosts = mysqlHosts(raw);
     try {
-      new URL(raw);
+      if (hosts.length === 0) throw new Error('no host');
+      for (const host of hosts) {
+        if (!host.host || !Number.isInteger(host.port) || host.port < 1 || host.port > 65535) throw new Error('bad host');
+        new URL(mysqlUrlFor(raw, host));
+      }
     } catch {
       throw new ConfigError('DATABASE_URL is not a valid mysql:// URL');
     }
@@ -139,6 +146,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.logFormat = oneOf(env, 'LOG_FORMAT', prettyByDefault ? 'pretty' : 'json', ['json', 'pretty'] as const);
   config.trustProxy = trustProxy(env);
   config.shutdownTimeout = int(env, 'SHUTDOWN_TIMEOUT', 10, 1, 3600);
+  // Long enough for a balancer polling /health/ready (HAProxy: fall 2 × inter 1s, plus a check in
+  // flight) to take the instance out before it stops accepting; nothing polls outside production.
+  config.shutdownDrainSeconds = int(env, 'SHUTDOWN_DRAIN_SECONDS', config.nodeEnv === 'production' ? 5 : 0, 0, 300);
   config.metricsPort = env.METRICS_PORT?.trim() ? int(env, 'METRICS_PORT', 0, 0, 65535) : null;
   config.auditRetentionDays = int(env, 'AUDIT_RETENTION_DAYS', 90, 1, 36_500);
   config.purgeInterval = int(env, 'PURGE_INTERVAL', 0, 0, 31_536_000);
@@ -188,8 +198,11 @@ function throttle(env: Env): AppConfig['throttle'] {
     window: int(env, 'THROTTLE_WINDOW', 900, 1, 31_536_000),
     lockSeconds: int(env, 'THROTTLE_LOCK_SECONDS', 60, 1, 86_400),
     maxLockSeconds: int(env, 'THROTTLE_MAX_LOCK_SECONDS', 900, 1, 86_400),
+    accountMaxLockSeconds: int(env, 'THROTTLE_ACCOUNT_MAX_LOCK_SECONDS', 300, 1, 86_400),
+    deviceCookieTtl: int(env, 'DEVICE_COOKIE_TTL', 15_552_000, 60, 63_072_000),
   };
   if (settings.maxLockSeconds < settings.lockSeconds) throw new ConfigError('THROTTLE_MAX_LOCK_SECONDS must be at least THROTTLE_LOCK_SECONDS');
+  if (settings.accountMaxLockSeconds < settings.lockSeconds) throw new ConfigError('THROTTLE_ACCOUNT_MAX_LOCK_SECONDS must be at least THROTTLE_LOCK_SECONDS');
   if (settings.accountFailures < settings.accountIpFailures) {
     throw new ConfigError('THROTTLE_ACCOUNT_FAILURES (every IP) must be at least THROTTLE_ACCOUNT_IP_FAILURES (one IP)');
   }

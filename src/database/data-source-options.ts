@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSourceOptions } from 'typeorm';
 import { DatabaseConfig } from '../config/app-config';
+import { mysqlHosts, mysqlUrlFor } from '../config/mysql-url';
 import { User } from '../users/user.entity';
 import { Client } from '../clients/client.entity';
 import { AuthorizationCode } from '../authorization-codes/authorization-code.entity';
@@ -12,11 +13,12 @@ import { UserSession } from '../sessions/user-session.entity';
 import { PendingRequestRow } from '../authorization-requests/pending-request.entity';
 import { ThrottleCounterRow } from '../throttle/throttle-counter.entity';
 import { SigningKey } from '../keys/signing-key.entity';
+import { ServerLeaseRow } from './server-lease.entity';
 import { ClientRegistration } from '../registration/client-registration.entity';
 import { InitialAccessToken } from '../registration/initial-access-token.entity';
 import { ResourceServer } from '../resources/resource-server.entity';
 
-export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow, SigningKey, ClientRegistration, InitialAccessToken, ResourceServer];
+export const entities = [User, Client, AuthorizationCode, Token, ConsentGrant, AuditEventRow, UserSession, PendingRequestRow, ThrottleCounterRow, SigningKey, ServerLeaseRow, ClientRegistration, InitialAccessToken, ResourceServer];
 import { migrations } from './migrations';
 
 
@@ -27,7 +29,8 @@ export function dataSourceOptions(db: DatabaseConfig): DataSourceOptions {
     return {
       ...common,
       type: 'mysql',
-      url: db.url,
+      // Several hosts: the pool starts on the first; MysqlHosts moves it when that node goes away.
+      url: mysqlUrlFor(db.url, mysqlHosts(db.url)[0]),
       poolSize: db.poolSize,
       charset: 'utf8mb4_unicode_ci',
       supportBigNumbers: true,

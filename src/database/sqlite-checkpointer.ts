@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Worker } from 'node:worker_threads';
 import { DataSource } from 'typeorm';
+import { Db } from './db';
 
 /** How often the write-ahead log is copied back into the database file. */
 const INTERVAL_MS = 1000;
@@ -50,13 +51,30 @@ export class SqliteCheckpointer implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(SqliteCheckpointer.name);
   private worker: Worker | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private failing = false;
   /** Checkpoints completed so far (for tests and diagnostics). */
   checkpoints = 0;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly db: Db,
+  ) {}
 
   onModuleInit(): void {
     if (this.dataSource.options.type !== 'better-sqlite3') return;
+    // The connection was replaced (it had been opened read-only): its pragmas and the thread's own
+    // connection, opened read-only too, start over.
+    this.db.onSqliteReopen(() => {
+      const worker = this.worker;
+      this.worker = null;
+      this.stopTimer();
+      void worker?.terminate();
+      this.start();
+    });
+    this.start();
+  }
+
+  private start(): void {
     const connection = (this.dataSource.driver as unknown as { databaseConnection: SqliteConnection }).databaseConnection;
     if (connection.pragma('journal_mode', { simple: true }) !== 'wal') return;
     connection.pragma('wal_autocheckpoint = 0');
@@ -69,7 +87,14 @@ export class SqliteCheckpointer implements OnModuleInit, OnApplicationShutdown {
     let asked = false;
     worker.on('message', (m: { log?: number; checkpointed?: number; error?: string }) => {
       asked = false;
-      if (m.error) return this.logger.warn(`WAL checkpoint failed: ${m.error}`);
+      // A full disk fails every checkpoint until it has room: one line when that starts, one when it ends.
+      if (m.error) {
+        if (!this.failing) this.logger.warn(`WAL checkpoint failed: ${m.error} (retrying every second)`);
+        this.failing = true;
+        return;
+      }
+      if (this.failing) this.logger.log('WAL checkpoints succeed again');
+      this.failing = false;
       this.checkpoints++;
       // The thread is idle until asked again: this checkpoint competes with nobody and completes.
       if ((m.log ?? 0) < RESTART_FRAMES || !this.worker) return;

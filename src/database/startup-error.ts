@@ -1,4 +1,5 @@
 import { AppConfig } from '../config/app-config';
+import { mysqlHostList, mysqlHosts, mysqlUrlFor } from '../config/mysql-url';
 
 /**
  * What went wrong while opening the database, in one line that says what to do. The MySQL
@@ -8,9 +9,9 @@ export function describeStartupError(err: unknown, config: AppConfig): string {
   const e = err as { code?: string; errno?: number; message?: string };
   const message = (e?.message ?? String(err)).split('\n')[0];
   if (config.database.type !== 'mysql') return message;
-  const url = new URL(config.database.url);
+  const url = new URL(mysqlUrlFor(config.database.url, mysqlHosts(config.database.url)[0]));
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  const server = `${url.hostname}:${url.port || 3306}`;
+  const server = mysqlHostList(config.database.url);
   const user = decodeURIComponent(url.username);
   switch (e?.code) {
     case 'ER_BAD_DB_ERROR':

@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { DatabaseUnavailableError } from '../database/database-unavailable.error';
 
 /** RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1; RFC 7009 §2.2.1 error codes. */
 export type OAuthErrorCode =
@@ -63,6 +64,7 @@ export class OAuthError extends Error {
    */
   static from(exception: unknown): OAuthError {
     if (exception instanceof OAuthError) return exception;
+    if (exception instanceof DatabaseUnavailableError) return OAuthError.databaseUnavailable(exception.retryAfter);
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const response = exception.getResponse();
       const message = typeof response === 'object' && response && 'message' in response ? (response as { message: unknown }).message : exception.message;
@@ -134,6 +136,15 @@ export class OAuthError extends Error {
     err.cause = cause;
     return err;
   }
+  /**
+   * The database cannot take the request now (down, full, read-only): 503 temporarily_unavailable
+   * with Retry-After. Not logged per request: the database logs the outage once, start and end.
+   */
+  static databaseUnavailable(retryAfter = 5) {
+    const err = new OAuthError('temporarily_unavailable', `the server cannot complete this request right now; retry after ${retryAfter} seconds`, HttpStatus.SERVICE_UNAVAILABLE);
+    err.retryAfter = retryAfter;
+    return err;
+  }
   /** RFC 6750 §3.1: unknown, expired, revoked or malformed bearer token (401). */
   static invalidToken(description = 'the access token is invalid, expired or revoked') {
     return new OAuthError('invalid_token', description, HttpStatus.UNAUTHORIZED);
@@ -168,6 +179,8 @@ export class OAuthError extends Error {
 
 /** Logs what the client is not told: an unexpected exception's stack, an error's private detail. */
 export function logOAuthError(logger: Logger, error: OAuthError): void {
+  // A database outage is logged once, when it starts and ends (DatabaseOutage), not per request.
+  if (error.cause instanceof DatabaseUnavailableError) return;
   if (error.cause !== undefined && error.status === HttpStatus.SERVICE_UNAVAILABLE) {
     // An outage repeats on every request while it lasts: one line each, no stack.
     logger.warn(`${error.code}: ${error.cause instanceof Error ? error.cause.message : String(error.cause)}`);

@@ -35,15 +35,18 @@ export class HealthController {
 
   @Get('ready')
   async ready(@Res() reply: FastifyReply): Promise<void> {
-    const checks = { database: 'down', migrations: 'unknown', shutting_down: this.shutdown.shuttingDown };
+    const checks = { database: 'down', migrations: 'unknown', writes: 'unknown', shutting_down: this.shutdown.shuttingDown };
     try {
       await this.db.query('SELECT 1');
       checks.database = 'up';
       checks.migrations = (await this.db.dataSource.showMigrations()) ? 'pending' : 'applied';
+      // A database that answers reads but cannot store (full disk, read-only file) is not ready:
+      // a write probe runs until a write has succeeded, and again once one has failed.
+      checks.writes = (await this.db.canWrite()) ? 'ok' : 'failing';
     } catch {
       // The check that failed stays "down"/"unknown".
     }
-    const ready = checks.database === 'up' && checks.migrations === 'applied' && !checks.shutting_down;
+    const ready = checks.database === 'up' && checks.migrations === 'applied' && checks.writes === 'ok' && !checks.shutting_down;
     reply
       .status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
       .header('Cache-Control', 'no-store')

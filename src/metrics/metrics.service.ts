@@ -48,6 +48,18 @@ export class MetricsService implements OnApplicationShutdown {
     registers: [this.registry],
   });
 
+  readonly auditDropped = new Counter({
+    name: 'gatehouse_audit_events_dropped_total',
+    help: 'Audit events never stored: the queue was full while the database could not take them',
+    registers: [this.registry],
+  });
+
+  readonly auditWriteFailures = new Counter({
+    name: 'gatehouse_audit_write_failures_total',
+    help: 'Audit batches the database refused (each is kept and retried)',
+    registers: [this.registry],
+  });
+
   private server: Server | null = null;
 
   constructor(db: Db) {

@@ -30,6 +30,16 @@ function asQuery(body: Record<string, unknown>): string {
   return query.toString();
 }
 
+/** Where an answer to this redirect URI goes, as a person can check it: the host, or the scheme of a native app's URI. */
+function redirectHost(uri: string): string {
+  try {
+    const url = new URL(uri);
+    return url.host || `${url.protocol}…`;
+  } catch {
+    return uri.slice(0, 100);
+  }
+}
+
 /** Authorization endpoint (RFC 6749 §3.1, §4.1.1, §4.2.1): sign-in if needed, consent, redirect. */
 @ApiExcludeController()
 @UseFilters(PageExceptionFilter)
@@ -101,6 +111,7 @@ export class AuthorizeController {
         clientUri: client.metadata.client_uri,
         username: user.username,
         scopes: request.scope.split(' ').filter(Boolean),
+        ...(client.vetted ? {} : { unvettedRedirectHost: redirectHost(request.redirectUri) }),
       }),
     );
   }

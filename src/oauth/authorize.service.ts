@@ -80,7 +80,10 @@ export class AuthorizeService {
     // even when no enabled grant serves it (IMPLICIT_ENABLED=false); so do OpenID Connect's id_token types.
     const responseMode = grant?.responseMode ?? (FRAGMENT_TYPES.includes(responseType ?? '') ? ('fragment' as const) : ('query' as const));
     const redirect = { redirectUri, state, responseMode, iss: this.config.issuer };
-    const fail = (err: OAuthError) => err.withRedirect(redirect);
+    // A client the operator has not vetted (a console user's) may have registered any target: a
+    // malformed request, made before the user did anything, shows the error page rather than
+    // sending the browser there (RFC 9700 §4.11.2, open redirector).
+    const fail = (err: OAuthError) => (client.vetted ? err.withRedirect(redirect) : err);
 
     // §4.1.2.1: "includes a parameter more than once" is invalid_request, sent to the verified redirect.
     if (repeated.length) throw fail(OAuthError.invalidRequest(`parameter "${repeated[0].slice(0, 40)}" is repeated`));

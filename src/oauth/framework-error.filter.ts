@@ -1,12 +1,15 @@
-import { ArgumentsHost, Catch } from '@nestjs/common';
+import { ArgumentsHost, Catch, HttpStatus } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DatabaseUnavailableError } from '../database/database-unavailable.error';
 import { OAuthExceptionFilter } from './oauth-exception.filter';
 import { PROTOCOL_ENDPOINT } from './protocol-endpoint.decorator';
 
 /**
- * Global fallback for errors raised before a controller runs (a malformed body, an unknown route):
- * on a route marked @ProtocolEndpoint() they are still §5.2 `invalid_request`; elsewhere Nest's default.
+ * Global fallback for errors no controller filter took, and for errors raised before a controller
+ * runs (a malformed body, an unknown route): on a route marked @ProtocolEndpoint() they are still
+ * §5.2 JSON; a database outage elsewhere (admin API, health, metrics) is a 503 in Nest's JSON shape
+ * with Retry-After; anything else is Nest's default.
  */
 @Catch()
 export class FrameworkErrorFilter extends BaseExceptionFilter {
@@ -15,7 +18,18 @@ export class FrameworkErrorFilter extends BaseExceptionFilter {
   override catch(exception: unknown, host: ArgumentsHost): void {
     const request = host.switchToHttp().getRequest<FastifyRequest | undefined>();
     const config = request?.routeOptions?.config as Record<string, unknown> | undefined;
-    if (config?.[PROTOCOL_ENDPOINT] === true) this.protocol.catch(exception, host);
-    else super.catch(exception, host);
+    if (config?.[PROTOCOL_ENDPOINT] === true) return this.protocol.catch(exception, host);
+    if (exception instanceof DatabaseUnavailableError) {
+      // Logged once per outage by the database, not per request.
+      host
+        .switchToHttp()
+        .getResponse<FastifyReply>()
+        .status(HttpStatus.SERVICE_UNAVAILABLE)
+        .header('Retry-After', String(exception.retryAfter))
+        .header('Cache-Control', 'no-store')
+        .send({ statusCode: 503, error: 'Service Unavailable', message: `the database is unavailable; retry after ${exception.retryAfter} seconds` });
+      return;
+    }
+    super.catch(exception, host);
   }
 }

@@ -10,6 +10,8 @@ import { OAuthError } from '../grants/oauth-error';
 import { ProtocolEndpoint } from './protocol-endpoint.decorator';
 import { AuditService } from '../audit/audit.service';
 import { ThrottleService } from '../throttle/throttle.service';
+import { usernameSubject } from '../users/username';
+import { UsersService } from '../users/users.service';
 
 /** Token endpoint (RFC 6749 §3.2): authenticate the client, pick the grant, let it decide. */
 @ApiExcludeController()
@@ -19,6 +21,7 @@ export class TokenController {
     private readonly registry: GrantRegistry,
     private readonly throttle: ThrottleService,
     private readonly audit: AuditService,
+    private readonly users: UsersService,
   ) {}
 
   @Post('token')
@@ -44,23 +47,25 @@ export class TokenController {
    * per account and IP, per IP). The grant stays free of HTTP: the throttling wraps it here.
    */
   private async passwordGrant(grant: TokenGrant, params: TokenRequest, client: Client, ip: string): Promise<TokenResponse> {
-    const username = params.username?.slice(0, 64);
-    const attempt = await this.throttle.begin('password', params.username, ip);
+    // Counters and the audit log know the account by its canonical name, whatever the spelling.
+    const username = usernameSubject(params.username);
+    const attempt = await this.throttle.begin('password', username, ip);
     const lockedOut = (retryAfter: number) => {
-      this.audit.record({ type: 'sign_in.locked_out', clientId: client.clientId, ip, detail: { via: 'password_grant', username: username ?? null, retry_after: retryAfter } });
+      this.audit.record({ type: 'sign_in.locked_out', clientId: client.clientId, ip, detail: { via: 'password_grant', username, retry_after: retryAfter } });
       return OAuthError.tooManyAttempts(retryAfter);
     };
     if (attempt.retryAfter > 0) throw lockedOut(attempt.retryAfter);
     try {
       const response = await grant.handle(params, client, { ip });
       await attempt.succeeded();
-      this.audit.record({ type: 'sign_in.succeeded', clientId: client.clientId, ip, detail: { via: 'password_grant', username: username ?? null } });
+      this.audit.record({ type: 'sign_in.succeeded', clientId: client.clientId, ip, detail: { via: 'password_grant', username } });
       return response;
     } catch (err) {
       // invalid_grant is the grant's answer to a wrong username or password (RFC 6749 §5.2).
       if (err instanceof OAuthError && err.code === 'invalid_grant') {
         const retryAfter = await attempt.failed();
-        this.audit.record({ type: 'sign_in.failed', clientId: client.clientId, ip, detail: { via: 'password_grant', username: username ?? null } });
+        const known = params.username ? await this.users.knows(params.username) : false;
+        this.audit.record({ type: 'sign_in.failed', clientId: client.clientId, ip, detail: { via: 'password_grant', username, ...(known ? {} : { unknown_username: true }) } });
         if (retryAfter > 0) throw lockedOut(retryAfter);
       }
       throw err;

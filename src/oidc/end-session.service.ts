@@ -15,6 +15,8 @@ export interface EndSessionRequest {
   state?: string;
   /** `sub` of the id_token_hint, when one was sent. */
   hintSub?: string;
+  /** The verified id_token_hint itself, carried through the confirmation form. */
+  idTokenHint?: string;
 }
 
 const MAX_STATE = 2048;
@@ -22,7 +24,7 @@ const MAX_STATE = 2048;
 /**
  * OpenID Connect RP-Initiated Logout 1.0 §2-§3: checks an end-session request. Every refusal is an
  * OAuthError without a redirect, shown as a page: an unverified post_logout_redirect_uri is never
- * followed (§3.1).
+ * followed (§3.1). A registered one is followed only with a valid id_token_hint (see mayRedirect).
  */
 @Injectable()
 export class EndSessionService {
@@ -51,6 +53,13 @@ export class EndSessionService {
     if (!client) throw OAuthError.invalidRequest('post_logout_redirect_uri needs client_id or id_token_hint');
     const uri = matchRedirectUri(params.post_logout_redirect_uri, clientOidcDefaults.postLogoutRedirectUris(client.metadata));
     if (!uri) throw OAuthError.invalidRequest('post_logout_redirect_uri is not registered for this client');
-    return { clientId: client.clientId, clientName: client.metadata.client_name, postLogoutRedirectUri: params.post_logout_redirect_uri, state: params.state, hintSub };
+    return {
+      clientId: client.clientId,
+      clientName: client.metadata.client_name,
+      postLogoutRedirectUri: params.post_logout_redirect_uri,
+      state: params.state,
+      hintSub,
+      ...(hintSub !== undefined ? { idTokenHint: params.id_token_hint } : {}),
+    };
   }
 }

@@ -14,7 +14,10 @@ import { logoutConfirmView, signedOutView } from './views/logout.view';
 /**
  * `end_session_endpoint` (OpenID Connect RP-Initiated Logout 1.0): the relying party sends the
  * browser here by GET or form POST; a signed-in user confirms on a CSRF-protected page, the
- * session ends, and the browser goes back to the registered post_logout_redirect_uri with state.
+ * session ends, and the browser goes back to the registered post_logout_redirect_uri with state;
+ * but only when the request carried a valid id_token_hint. Without one, anyone could have crafted
+ * the link (client_id and its registered URI are public), so the user stays here, signed out (§2:
+ * the OP must not redirect to a target it has not confirmed).
  */
 @ApiExcludeController()
 @UseFilters(PageExceptionFilter)
@@ -67,12 +70,13 @@ export class LogoutController {
         clientId: request.clientId,
         postLogoutRedirectUri: request.postLogoutRedirectUri,
         state: request.state,
+        idTokenHint: request.idTokenHint,
       }),
     );
   }
 
   private finish(reply: FastifyReply, request: EndSessionRequest): void {
-    if (request.postLogoutRedirectUri) {
+    if (request.postLogoutRedirectUri && request.hintSub !== undefined) {
       reply.header('Cache-Control', 'no-store').redirect(buildRedirect(request.postLogoutRedirectUri, 'query', { state: request.state }), 302);
       return;
     }

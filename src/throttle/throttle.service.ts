@@ -27,6 +27,18 @@ interface Counter {
   policy: ThrottlePolicy;
   /** Cleared by a success. */
   resets: boolean;
+  /** Its lock holds this attempt back; false: it only counts (a known device's failures on its IP). */
+  blocks: boolean;
+}
+
+/** An IPv4 address as it is; an IPv6 address as its /64. */
+function addressBlock(ip: string): string {
+  if (!ip.includes(':') || /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip)) return ip;
+  const [head, tail] = ip.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail !== undefined && tail ? tail.split(':') : [];
+  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
 /**
@@ -38,17 +50,12 @@ interface Counter {
  *  - the IP over every account: password spraying.
  * A success clears the first two. Counters live in the database, or in Redis when REDIS_URL is set,
  * so every instance counts together; time comes from the injected Clock.
+ *
+ * A browser that signed in to the account before (a known-device cookie, OWASP "device cookies")
+ * is held to its own counter instead: however many strangers lock the account, its owner's
+ * browser signs in, and only that browser's own failures lock it. The account-wide lock is capped
+ * lower (THROTTLE_ACCOUNT_MAX_LOCK_SECONDS) than the per-IP ones.
  */
-/** An IPv4 address as it is; an IPv6 address as its /64. */
-function addressBlock(ip: string): string {
-  if (!ip.includes(':') || /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip)) return ip;
-  const [head, tail] = ip.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail !== undefined && tail ? tail.split(':') : [];
-  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
-}
-
 @Injectable()
 export class ThrottleService {
   private readonly store: ThrottleStore;
@@ -71,21 +78,25 @@ export class ThrottleService {
     }
   }
 
-  /** Starts one check of `subject` (a username, a client_id; null when none was sent) from `ip`. */
-  async begin(kind: ThrottleKind, subject: string | null | undefined, ip: string): Promise<ThrottleAttempt> {
+  /**
+   * Starts one check of `subject` (a username, a client_id; null when none was sent) from `ip`.
+   * `device`: the id of a valid known-device cookie for this same subject (see the class comment).
+   */
+  async begin(kind: ThrottleKind, subject: string | null | undefined, ip: string, device?: string | null): Promise<ThrottleAttempt> {
     const settings = this.config.throttle;
     if (!settings.enabled) return { retryAfter: 0, failed: async () => 0, succeeded: async () => undefined };
-    const counters = this.counters(kind, subject, ip);
+    const counters = this.counters(kind, subject, ip, device);
     const now = this.clock.now();
     const current = await this.reach(() => this.store.read(counters.map((c) => c.key)));
-    const retryAfter = Math.max(0, ...current.map((c) => (c ? c.lockedUntil - now : 0)));
+    const waitOf = (list: Array<{ lockedUntil: number } | null>, at: number) => Math.max(0, ...list.map((c, i) => (c && counters[i].blocks ? c.lockedUntil - at : 0)));
+    const retryAfter = waitOf(current, now);
     const toReset = counters.filter((c, i) => c.resets && current[i] !== null).map((c) => c.key);
     return {
       retryAfter,
       failed: async () => {
         const at = this.clock.now();
         const next = await this.reach(() => Promise.all(counters.map((c) => this.store.fail(c.key, c.policy, at))));
-        return Math.max(0, ...next.map((c) => c.lockedUntil - at));
+        return waitOf(next, at);
       },
       succeeded: async () => {
         if (toReset.length) await this.reach(() => this.store.reset(toReset));
@@ -108,26 +119,42 @@ export class ThrottleService {
     return 0;
   }
 
-  private counters(kind: ThrottleKind, subject: string | null | undefined, ip: string): Counter[] {
+  private counters(kind: ThrottleKind, subject: string | null | undefined, ip: string, device?: string | null): Counter[] {
     const s = this.config.throttle;
     const ipCounter: Counter = {
       key: sha256(`${kind}:ip:${ip}`),
       policy: { threshold: s.ipFailures, window: s.window, baseLock: s.lockSeconds, maxLock: s.maxLockSeconds },
       resets: false,
+      blocks: !device,
     };
-    // Usernames and client ids are compared case-normalized: "Alice" and "alice" share counters.
+    // Callers pass a username in its canonical form (users/username.ts); client ids are case-normalized here.
     const account = kind === 'signup' ? '' : (subject ?? '').trim().toLowerCase().slice(0, 256);
     if (!account) return [ipCounter];
+    if (device) {
+      // A known device: its own counter decides (as the account-from-one-IP counter would); its
+      // failures still count on its IP, for spraying, but neither the IP's lock nor the account's holds it back.
+      return [
+        {
+          key: sha256(`${kind}:device:${account}|${device}`),
+          policy: { threshold: s.accountIpFailures, window: s.accountIpWindow, baseLock: s.lockSeconds, maxLock: s.maxLockSeconds },
+          resets: true,
+          blocks: true,
+        },
+        ipCounter,
+      ];
+    }
     return [
       {
         key: sha256(`${kind}:account-ip:${account}|${ip}`),
         policy: { threshold: s.accountIpFailures, window: s.accountIpWindow, baseLock: s.lockSeconds, maxLock: s.maxLockSeconds },
         resets: true,
+        blocks: true,
       },
       {
         key: sha256(`${kind}:account:${account}`),
-        policy: { threshold: s.accountFailures, window: s.window, baseLock: s.lockSeconds, maxLock: s.maxLockSeconds },
+        policy: { threshold: s.accountFailures, window: s.window, baseLock: s.lockSeconds, maxLock: s.accountMaxLockSeconds },
         resets: true,
+        blocks: true,
       },
       ipCounter,
     ];

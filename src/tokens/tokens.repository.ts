@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
+import { DatabaseUnavailableError } from '../database/database-unavailable.error';
 import { nullableNumber as n, Row, TableColumns } from '../database/table';
 import { Token } from './token.entity';
 import { resourcesColumn } from '../resources/resource-indicators';
@@ -94,7 +95,8 @@ export class TokensRepository {
       await this.db.execute(TOKEN.insert(batch.length), batch.flatMap((b) => b.values));
       for (const b of batch) b.resolve();
     } catch (err) {
-      if (batch.length === 1) return batch[0].reject(err);
+      // The database cannot write now: every row of the batch fails alike, answered 503 by the caller.
+      if (batch.length === 1 || err instanceof DatabaseUnavailableError) return batch.forEach((b) => b.reject(err));
       // One bad row (say, its client was just deleted) must not fail the others: retry them one by one.
       for (const b of batch) {
         this.db.execute(TOKEN.insert(), b.values).then(() => b.resolve(), b.reject);
@@ -161,7 +163,7 @@ export class TokensRepository {
   }
 
   /** Revokes access and refresh token of every row matching one column. */
-  async revokeWhere(column: 'id' | 'family_id' | 'code_id', value: number | string, now: number): Promise<number> {
+  async revokeWhere(column: 'id' | 'family_id' | 'code_id' | 'user_id', value: number | string, now: number): Promise<number> {
     const { affected } = await this.db.execute(
       `UPDATE oauth2_token SET access_token_revoked_at = COALESCE(access_token_revoked_at, ?), ` +
         `refresh_token_revoked_at = COALESCE(refresh_token_revoked_at, ?) WHERE ${column} = ?`,

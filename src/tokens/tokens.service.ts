@@ -88,13 +88,15 @@ export class TokensService {
       audience: input.audience ?? null,
     });
     const grantType = input.grantType ?? (input.parent ? 'refresh_token' : input.codeId ? 'authorization_code' : input.userId === null ? 'client_credentials' : 'unknown');
-    this.metrics.tokensIssued.inc({ grant_type: grantType });
-    this.audit.record({
-      type: 'token.issued',
-      clientId: input.clientId,
-      userId: input.userId,
-      ip: input.ip,
-      detail: { grant_type: grantType, scope: input.scope, with_refresh_token: refreshToken !== null },
+    this.db.afterCommit(() => {
+      this.metrics.tokensIssued.inc({ grant_type: grantType });
+      this.audit.record({
+        type: 'token.issued',
+        clientId: input.clientId,
+        userId: input.userId,
+        ip: input.ip,
+        detail: { grant_type: grantType, scope: input.scope, with_refresh_token: refreshToken !== null },
+      });
     });
     return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn, scope: input.scope };
   }
@@ -189,6 +191,11 @@ export class TokensService {
   }
 
   /** Revokes one row: its access token and its refresh token (admin API). */
+  /** Every access and refresh token of a user, whatever the client (a password change). */
+  revokeForUser(userId: number): Promise<number> {
+    return this.tokens.revokeWhere('user_id', userId, this.clock.now());
+  }
+
   async revokeById(id: number): Promise<boolean> {
     return (await this.tokens.revokeWhere('id', id, this.clock.now())) > 0;
   }

@@ -9,6 +9,13 @@ export class User {
   @Column({ type: 'varchar', length: 64, unique: true })
   username: string;
 
+  /**
+   * The username's RFC 8265 canonical form (src/users/username.ts): what every lookup compares,
+   * in binary (utf8mb4_bin on MySQL, BINARY on SQLite), so no collation folds two names into one.
+   */
+  @Column({ name: 'username_canonical', type: 'varchar', length: 64, unique: true })
+  usernameCanonical: string;
+
   @Column({ type: 'varchar', length: 254, nullable: true })
   email: string | null;
 

@@ -6,6 +6,7 @@ import { User } from './user.entity';
 const USER = new TableColumns<User>('`user`', {
   id: 'id',
   username: 'username',
+  usernameCanonical: 'username_canonical',
   email: 'email',
   passwordHash: 'password_hash',
   createdAt: 'created_at',
@@ -15,6 +16,7 @@ function toUser(r: Row): User {
   return Object.assign(new User(), {
     id: Number(r.id),
     username: r.username as string,
+    usernameCanonical: r.username_canonical as string,
     email: (r.email as string | null) ?? null,
     passwordHash: r.password_hash as string,
     createdAt: Number(r.created_at),
@@ -31,8 +33,9 @@ export class UsersRepository {
     return rows.length ? toUser(rows[0]) : null;
   }
 
-  async findByUsername(username: string): Promise<User | null> {
-    const rows = await this.db.query(`SELECT ${USER.list} FROM ${USER.table} WHERE username = ?`, [username]);
+  /** By the canonical form (see username.ts); the column compares in binary on both databases. */
+  async findByCanonicalUsername(canonical: string): Promise<User | null> {
+    const rows = await this.db.query(`SELECT ${USER.list} FROM ${USER.table} WHERE username_canonical = ?`, [canonical]);
     return rows.length ? toUser(rows[0]) : null;
   }
 

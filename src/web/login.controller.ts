@@ -6,7 +6,9 @@ import { AppConfig } from '../config/app-config';
 import { AuditService } from '../audit/audit.service';
 import { ThrottleService } from '../throttle/throttle.service';
 import { UsersService } from '../users/users.service';
+import { usernameSubject } from '../users/username';
 import { CsrfGuard } from './csrf.guard';
+import { DeviceCookie } from './device-cookie';
 import { singleValued } from './form-params';
 import { PageExceptionFilter } from './page-exception.filter';
 import { safeReturnTo } from './return-to';
@@ -27,6 +29,7 @@ export class LoginController {
     private readonly config: AppConfig,
     private readonly throttle: ThrottleService,
     private readonly audit: AuditService,
+    private readonly devices: DeviceCookie,
   ) {}
 
   @Get('login')
@@ -44,10 +47,13 @@ export class LoginController {
     const again = (status: number, error: string) =>
       sendPage(reply, status, loginView({ csrfToken: reply.generateCsrf(), returnTo, username: body.username, error, signupEnabled: this.config.signupEnabled }));
     if (!body.username || !body.password) return again(401, 'Enter your username and password.');
-    const username = body.username.slice(0, 64);
-    const attempt = await this.throttle.begin('password', body.username, req.ip);
+    // Counters and the audit log know the account by its canonical name, whatever the spelling.
+    const username = usernameSubject(body.username);
+    // A browser that signed in to this account before is held only to its own failures.
+    const device = this.devices.read(req, username);
+    const attempt = await this.throttle.begin('password', username, req.ip, device);
     const lockedOut = (retryAfter: number) => {
-      this.audit.record({ type: 'sign_in.locked_out', ip: req.ip, detail: { via: 'login', username, retry_after: retryAfter } });
+      this.audit.record({ type: 'sign_in.locked_out', ip: req.ip, detail: { via: 'login', username, retry_after: retryAfter, known_device: device !== null } });
       reply.header('Retry-After', String(retryAfter));
       again(429, `Too many failed sign-in attempts. Try again in ${waitText(retryAfter)}.`);
     };
@@ -56,12 +62,14 @@ export class LoginController {
     const user = await this.users.verifyPassword(body.username, body.password);
     if (!user) {
       const retryAfter = await attempt.failed();
-      this.audit.record({ type: 'sign_in.failed', ip: req.ip, detail: { via: 'login', username } });
+      const known = await this.users.knows(body.username);
+      this.audit.record({ type: 'sign_in.failed', ip: req.ip, detail: { via: 'login', username, ...(known ? {} : { unknown_username: true }) } });
       if (retryAfter > 0) return lockedOut(retryAfter);
       return again(401, 'Wrong username or password.');
     }
     await attempt.succeeded();
-    this.audit.record({ type: 'sign_in.succeeded', userId: user.id, ip: req.ip, detail: { via: 'login' } });
+    this.audit.record({ type: 'sign_in.succeeded', userId: user.id, ip: req.ip, detail: { via: 'login', known_device: device !== null } });
+    this.devices.issue(req, reply, user.usernameCanonical);
     await this.sessions.start(req, reply, user.id);
     reply.redirect(returnTo, 302);
   }

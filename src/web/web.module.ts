@@ -4,6 +4,7 @@ import { ThrottleModule } from '../throttle/throttle.module';
 import { UsersModule } from '../users/users.module';
 import { AssetsController } from './assets.controller';
 import { CsrfGuard } from './csrf.guard';
+import { DeviceCookie } from './device-cookie';
 import { LoginController } from './login.controller';
 import { SessionService } from './session.service';
 
@@ -11,7 +12,7 @@ import { SessionService } from './session.service';
 @Module({
   imports: [UsersModule, SessionsModule, ThrottleModule],
   controllers: [LoginController, AssetsController],
-  providers: [SessionService, CsrfGuard],
+  providers: [SessionService, CsrfGuard, DeviceCookie],
   exports: [SessionService, CsrfGuard],
 })
 export class WebModule {}

@@ -40,6 +40,7 @@ describe.each(DATABASES)('admin clients API (%s)', (_name, databaseUrl) => {
         access_token_format: 'opaque',
         id_token_signed_response_alg: 'RS256',
         user_id: null,
+        vetted: true,
       });
     });
 

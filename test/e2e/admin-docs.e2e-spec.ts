@@ -23,6 +23,7 @@ const ROUTES: Array<[string, string, string, string | null, string[]]> = [
   ['patch', '/admin/clients/{client_id}', '200', 'UpdateClientDto', ['400', '401', '404']],
   ['delete', '/admin/clients/{client_id}', '204', null, ['401', '404']],
   ['post', '/admin/clients/{client_id}/secret', '200', null, ['401', '404', '409']],
+  ['post', '/admin/clients/{client_id}/vet', '200', null, ['401', '404']],
   ['get', '/admin/tokens', '200', null, ['400', '401']],
   ['delete', '/admin/tokens/{id}', '204', null, ['400', '401', '404']],
   ['get', '/admin/events', '200', null, ['400', '401']],

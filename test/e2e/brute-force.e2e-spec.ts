@@ -121,7 +121,7 @@ describe.each(DATABASES)('brute-force protection (%s)', (_name, db) => {
       const types = events.filter((e) => e.type.startsWith('sign_in.')).map((e) => e.type);
       expect(types).toEqual([...Array(5).fill('sign_in.failed'), 'sign_in.locked_out', 'sign_in.succeeded']);
       expect(events.find((e) => e.type === 'sign_in.failed')).toEqual({ type: 'sign_in.failed', ip: '127.0.0.1', detail: { via: 'login', username: u.username } });
-      expect(events.find((e) => e.type === 'sign_in.locked_out')!.detail).toEqual({ via: 'login', username: u.username, retry_after: 60 });
+      expect(events.find((e) => e.type === 'sign_in.locked_out')!.detail).toEqual({ via: 'login', username: u.username, retry_after: 60, known_device: false });
       expect(events.find((e) => e.type === 'sign_in.succeeded')).toMatchObject({ userId: u.id, ip: '127.0.0.1' });
       const text = JSON.stringify(events);
       expect(text).not.toContain('secret-guess-123');

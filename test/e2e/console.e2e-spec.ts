@@ -427,7 +427,7 @@ describe.each(DATABASES)('developer console and sign-up (%s)', (_name, db) => {
         const res = await agent.request('/signup', formBody([['_csrf', token], ['username', 'bad name!'], ['email', 'not-an-email'], ['password', 'short']]));
         const page = await res.text();
         expect(res.status).toBe(400);
-        expect(fieldError(page, 'username')).toBe('may contain only letters, digits and . _ @ -');
+        expect(fieldError(page, 'username')).toBe('must not contain spaces (RFC 8265 IdentifierClass)');
         expect(fieldError(page, 'email')).toBe('must be an email');
         expect(fieldError(page, 'password')).toBe('must be longer than or equal to 8 characters');
         expect(page).toContain('value="bad name!"');

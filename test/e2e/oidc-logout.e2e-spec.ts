@@ -36,7 +36,7 @@ describe.each(DATABASES)('OpenID Connect RP-initiated logout (%s)', (_name, db) 
     expect(html).toContain('Test App');
     const form = parseForm(html);
     expect(form.action).toBe('/oauth/logout/confirm');
-    expect(Object.keys(form.fields).sort()).toEqual(['_csrf', 'client_id', 'post_logout_redirect_uri', 'state']);
+    expect(Object.keys(form.fields).sort()).toEqual(['_csrf', 'client_id', 'id_token_hint', 'post_logout_redirect_uri', 'state']);
     expect(await isSignedIn(agent)).toBe(true);
 
     const done = await agent.postForm(form.action, form.fields);
@@ -45,13 +45,47 @@ describe.each(DATABASES)('OpenID Connect RP-initiated logout (%s)', (_name, db) 
     expect(await isSignedIn(agent)).toBe(false);
   });
 
-  it('accepts the request by form POST, and by client_id instead of id_token_hint', async () => {
-    const { p, agent } = await signedIn();
-    const page = await agent.postForm('/oauth/logout', { client_id: p.clientId, post_logout_redirect_uri: BYE });
+  it('accepts the request by form POST', async () => {
+    const { agent, idToken } = await signedIn();
+    const page = await agent.postForm('/oauth/logout', { id_token_hint: idToken, post_logout_redirect_uri: BYE });
     expect(page.status).toBe(200);
     const form = parseForm(await page.text());
     const done = await agent.postForm(form.action, form.fields);
     expect(done.headers.get('location')).toBe(BYE);
+  });
+
+  // §2: without a valid id_token_hint the target is unconfirmed (client_id and its registered URI
+  // are public: anyone can craft the link), so the OP signs out and stays. Before, it redirected.
+  it('with client_id but no id_token_hint: confirms, signs out, and stays on the server', async () => {
+    const { p, agent } = await signedIn();
+    const page = await agent.get(logoutUrl({ client_id: p.clientId, post_logout_redirect_uri: BYE, state: 's' }));
+    expect(page.status).toBe(200);
+    expect(page.headers.get('location')).toBeNull();
+    const form = parseForm(await page.text());
+    expect(form.action).toBe('/oauth/logout/confirm');
+    expect(await isSignedIn(agent)).toBe(true);
+    const done = await agent.postForm(form.action, form.fields);
+    expect(done.status).toBe(200);
+    expect(done.headers.get('location')).toBeNull();
+    expect(await done.text()).toContain('You are signed out');
+    expect(await isSignedIn(agent)).toBe(false);
+  });
+
+  it('with client_id but no id_token_hint and nobody signed in: the signed-out page, no redirect', async () => {
+    const { p } = await signedIn();
+    const res = await new UserAgent(t.url).get(logoutUrl({ client_id: p.clientId, post_logout_redirect_uri: BYE, state: 's' }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('location')).toBeNull();
+    expect(await res.text()).toContain('You are signed out');
+  });
+
+  it('a confirmation form posted without the hint does not redirect either', async () => {
+    const { p, agent, idToken } = await signedIn();
+    const form = parseForm(await (await agent.get(logoutUrl({ id_token_hint: idToken, post_logout_redirect_uri: BYE }))).text());
+    const { id_token_hint: _dropped, ...fields } = form.fields;
+    const done = await agent.postForm(form.action, { ...fields, client_id: p.clientId });
+    expect(done.status).toBe(200);
+    expect(done.headers.get('location')).toBeNull();
   });
 
   it('shows "signed out" without a post_logout_redirect_uri', async () => {

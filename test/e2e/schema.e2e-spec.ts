@@ -8,7 +8,7 @@ import { migrations } from '../../src/database/migrations';
 import { TokenFamilyOnlyWithRefresh1796140000001 } from '../../src/database/migrations/1796140000001-token-family-only-with-refresh';
 import { startApp, TestApp } from '../support/start-app';
 
-const TABLES = ['user', 'oauth2_client', 'oauth2_code', 'oauth2_token', 'oauth2_consent', 'audit_event', 'user_session', 'oauth2_pending_request', 'auth_throttle', 'signing_key', 'oauth2_registration', 'oauth2_initial_access_token', 'oauth2_resource'];
+const TABLES = ['user', 'oauth2_client', 'oauth2_code', 'oauth2_token', 'oauth2_consent', 'audit_event', 'user_session', 'oauth2_pending_request', 'auth_throttle', 'signing_key', 'server_lease', 'oauth2_registration', 'oauth2_initial_access_token', 'oauth2_resource'];
 
 interface Column {
   name: string;
@@ -30,9 +30,10 @@ async function sqliteSchema(db: Db): Promise<Schema> {
     const columns = await db.query<{ name: string; type: string; notnull: number; pk: number }>(`PRAGMA table_info("${table}")`);
     schema.columns[table] = columns.map((c) => ({ name: c.name, nullable: c.notnull === 0 && c.pk === 0 })).sort(byName);
     schema.types[table] = columns.map((c) => ({ name: c.name, nullable: c.notnull === 0 && c.pk === 0, type: broadType(c.type) })).sort(byName);
-    const indexes = await db.query<{ name: string; unique: number }>(`PRAGMA index_list("${table}")`);
+    const indexes = await db.query<{ name: string; unique: number; origin: string }>(`PRAGMA index_list("${table}")`);
     const unique: string[] = [];
-    for (const index of indexes.filter((i) => i.unique === 1)) {
+    // A primary key on a text column is an index too on SQLite (origin "pk"); it is not a unique key.
+    for (const index of indexes.filter((i) => i.unique === 1 && i.origin !== 'pk')) {
       const cols = await db.query<{ name: string }>(`PRAGMA index_info("${index.name}")`);
       unique.push(cols.map((c) => c.name).join(','));
     }
@@ -133,7 +134,9 @@ describe('schema produced by the migrations', () => {
       { name: 'id', nullable: false },
       { name: 'password_hash', nullable: false },
       { name: 'username', nullable: false },
+      { name: 'username_canonical', nullable: false },
     ]);
+    expect(schema.unique.user).toEqual(['username', 'username_canonical']);
     expect(schema.unique.oauth2_client).toEqual(['client_id']);
     expect(schema.foreignKeys.oauth2_token).toEqual(['client_id -> oauth2_client.client_id ON DELETE CASCADE', 'user_id -> user.id ON DELETE CASCADE']);
     const fk = await db.query<{ foreign_keys: number }>('PRAGMA foreign_keys');

@@ -43,11 +43,16 @@ export const SERVER_ENV = {
   ARGON2_TIME_COST: '1',
 };
 
-/** Runs `node dist/src/main.js` with this environment (and nothing from .env: cwd is a temp dir). */
-export function runServer(env: Record<string, string>, cwd: string): ServerProcess {
-  const proc = spawn(process.execPath, [MAIN], {
-    cwd,
-    env: { PATH: process.env.PATH ?? '', ...SERVER_ENV, ...env },
+/**
+ * Runs `node dist/src/main.js` with this environment (and nothing from .env: cwd is a temp dir),
+ * or with `via: 'npm'` the documented `npm start` (in the repository, its build step skipped): the
+ * signals a test sends then go to npm, as a service manager's would.
+ */
+export function runServer(env: Record<string, string>, cwd: string, via: 'node' | 'npm' = 'node'): ServerProcess {
+  const [command, args, dir] = via === 'npm' ? ['npm', ['start', '--ignore-scripts', '--silent'], ROOT] : [process.execPath, [MAIN], cwd];
+  const proc = spawn(command, args, {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', ...(via === 'npm' ? { HOME: process.env.HOME ?? cwd } : {}), ...SERVER_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stdout: string[] = [];
@@ -67,8 +72,8 @@ export function runServer(env: Record<string, string>, cwd: string): ServerProce
 }
 
 /** Starts a server and waits for its "listening" line; throws with its output if it exits first. */
-export async function startServer(env: Record<string, string>, cwd: string, timeoutMs = 30_000): Promise<ServerProcess> {
-  const server = runServer(env, cwd);
+export async function startServer(env: Record<string, string>, cwd: string, timeoutMs = 30_000, via: 'node' | 'npm' = 'node'): Promise<ServerProcess> {
+  const server = runServer(env, cwd, via);
   const deadline = Date.now() + timeoutMs;
   let exitCode: number | null | undefined;
   void server.exited.then((code) => (exitCode = code));

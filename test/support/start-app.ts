@@ -30,9 +30,10 @@ let mysqlDbCounter = 0;
 
 /**
  * Starts the real application on a loopback port with a fresh database: an in-memory SQLite,
- * or a new database on the test MySQL server, dropped on close.
+ * or a new database on the test MySQL server (collation utf8mb4_unicode_ci unless `mysqlCollation`),
+ * dropped on close.
  */
-export async function startApp(databaseUrl = 'sqlite::memory:', env: Record<string, string> = {}, options: CreateAppOptions & { shareDatabase?: boolean } = {}): Promise<TestApp> {
+export async function startApp(databaseUrl = 'sqlite::memory:', env: Record<string, string> = {}, options: CreateAppOptions & { shareDatabase?: boolean; mysqlCollation?: string } = {}): Promise<TestApp> {
   let dropDatabase: (() => Promise<void>) | undefined;
   // shareDatabase: a second instance on another app's MySQL database (which that app drops).
   if (databaseUrl.startsWith('mysql') && !options.shareDatabase) {
@@ -40,7 +41,7 @@ export async function startApp(databaseUrl = 'sqlite::memory:', env: Record<stri
     const url = new URL(databaseUrl);
     const name = `gatehouse_t${process.pid}_${Date.now() % 1e6}_${mysqlDbCounter++}`;
     const admin = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username), password: decodeURIComponent(url.password) });
-    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE ${options.mysqlCollation ?? 'utf8mb4_unicode_ci'}`);
     await admin.end();
     url.pathname = `/${name}`;
     databaseUrl = url.toString();

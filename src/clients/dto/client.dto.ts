@@ -274,6 +274,12 @@ export class ClientDto {
   @ApiProperty({ type: Number, nullable: true, description: 'Owning user, null for clients registered by the operator', example: null })
   user_id: number | null;
 
+  @ApiProperty({
+    description: "Whether the operator stands behind the client: true for the operator's own, false for a console user's until vetted (POST /admin/clients/{client_id}/vet)",
+    example: true,
+  })
+  vetted: boolean;
+
   static from(client: Client): ClientDto {
     return {
       client_id: client.clientId,
@@ -286,6 +292,7 @@ export class ClientDto {
       access_token_format: clientOidcDefaults.accessTokenFormat(client.metadata),
       id_token_signed_response_alg: clientOidcDefaults.idTokenAlg(client.metadata),
       user_id: client.userId,
+      vetted: client.vetted,
     };
   }
 }

@@ -8,8 +8,10 @@ import { AuthThrottle1796130000002 } from './1796130000002-auth-throttle';
 import { SigningKeys1796140000000 } from './1796140000000-signing-keys';
 import { TokenFamilyOnlyWithRefresh1796140000001 } from './1796140000001-token-family-only-with-refresh';
 import { ClientVetted1796150000000 } from './1796150000000-client-vetted';
+import { UsernameCanonical1796180000000 } from './1796180000000-username-canonical';
 import { ClientRegistrations1796200000000 } from './1796200000000-client-registrations';
 import { ResourceIndicators1796200000001 } from './1796200000001-resource-indicators';
+import { ServerLease1796220000000 } from './1796220000000-server-lease';
 
 /** Every migration, in order. Released migrations are never edited: add a new one. */
 export const migrations = [
@@ -23,6 +25,8 @@ export const migrations = [
   SigningKeys1796140000000,
   TokenFamilyOnlyWithRefresh1796140000001,
   ClientVetted1796150000000,
+  UsernameCanonical1796180000000,
   ClientRegistrations1796200000000,
   ResourceIndicators1796200000001,
+  ServerLease1796220000000,
 ];

@@ -8,6 +8,7 @@ export interface LogoutConfirmView {
   clientId?: string;
   postLogoutRedirectUri?: string;
   state?: string;
+  idTokenHint?: string;
 }
 
 /** RP-Initiated Logout §2: the OP asks the user before ending the session. One POST form. */
@@ -21,6 +22,7 @@ export function logoutConfirmView(v: LogoutConfirmView): string {
   ${v.clientId ? html`<input type="hidden" name="client_id" value="${v.clientId}">` : ''}
   ${v.postLogoutRedirectUri ? html`<input type="hidden" name="post_logout_redirect_uri" value="${v.postLogoutRedirectUri}">` : ''}
   ${v.state !== undefined ? html`<input type="hidden" name="state" value="${v.state}">` : ''}
+  ${v.idTokenHint ? html`<input type="hidden" name="id_token_hint" value="${v.idTokenHint}">` : ''}
   <div class="actions">
     <button type="submit" class="primary">Sign out</button>
   </div>

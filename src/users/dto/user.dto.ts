@@ -1,20 +1,33 @@
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
-import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
+import { IsEmail, IsOptional, IsString, Length, MaxLength, ValidateBy } from 'class-validator';
 import { PageDto } from '../../common/dto/page.dto';
 import { User } from '../user.entity';
+import { checkUsername } from '../username';
 
-export const USERNAME_PATTERN = /^[A-Za-z0-9._@-]+$/;
+/** A name that has a canonical form (RFC 8265 UsernameCaseMapped); the message names the rule broken. */
+function IsUsername(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isUsername',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && checkUsername(value).ok,
+      defaultMessage: (args) => {
+        const check = checkUsername(String(args?.value ?? ''));
+        return check.ok ? 'is not a valid username' : check.rule;
+      },
+    },
+  });
+}
 
 /** A new user (admin API, console sign-up, CLI). */
 export class CreateUserDto {
   @ApiProperty({
-    description: 'Sign-in name: 1 to 64 letters, digits or . _ @ -',
+    description:
+      'Sign-in name: 1 to 64 letters (any script), digits, combining marks or . _ @ -. Compared in its RFC 8265 canonical form (fullwidth to ordinary width, lower case, NFC): `Alice` and `ａｌｉｃｅ` are the same name; spaces, control and invisible characters (zero-width, bidi controls) are refused.',
     example: 'alice',
     minLength: 1,
     maxLength: 64,
-    pattern: USERNAME_PATTERN.source,
   })
-  @Matches(USERNAME_PATTERN, { message: 'may contain only letters, digits and . _ @ -' })
+  @IsUsername()
   @Length(1, 64)
   @IsString()
   username: string;
