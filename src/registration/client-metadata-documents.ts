@@ -84,6 +84,7 @@ export class ClientMetadataDocuments {
         // A page, never a redirect (the document is not verified), with the status and wait of any throttle.
         const error = new OAuthError('temporarily_unavailable', `too many new clients from this address; retry after ${retryAfter} seconds`, 429);
         error.retryAfter = retryAfter;
+        this.audit.record({ type: 'client.registration_refused', ip, detail: { reason: 'rate_limited', url: url.slice(0, 200) } });
         throw error;
       }
       if ((await this.registrations.count()) >= maxClients) throw new ClientMetadataDocumentError('this server takes no more new clients right now');
