@@ -257,3 +257,32 @@ describe('loadConfig: running it as a service', () => {
     expect(refusal(env)).toBe(message);
   });
 });
+
+describe('loadConfig: clients that register themselves', () => {
+  it('defaults to closed registration, metadata documents on, loopback documents off', () => {
+    expect(loadConfig({}).registration).toEqual({
+      mode: 'closed',
+      scopes: ['openid', 'profile', 'email'],
+      idleDays: 30,
+      maxClients: 10_000,
+      ratePerIp: 30,
+      rateWindow: 3600,
+      metadataDocuments: true,
+      metadataAllowLoopback: false,
+    });
+  });
+
+  it('reads every setting', () => {
+    const env = { REGISTRATION: 'open', REGISTRATION_SCOPES: 'profile', REGISTRATION_IDLE_DAYS: '7', REGISTRATION_MAX_CLIENTS: '50', REGISTRATION_RATE_LIMIT: '5', REGISTRATION_RATE_WINDOW: '60', CLIENT_ID_METADATA_DOCUMENTS: 'false', CLIENT_ID_METADATA_ALLOW_LOOPBACK: 'true' };
+    expect(loadConfig(env).registration).toEqual({ mode: 'open', scopes: ['profile'], idleDays: 7, maxClients: 50, ratePerIp: 5, rateWindow: 60, metadataDocuments: false, metadataAllowLoopback: true });
+  });
+
+  it.each([
+    [{ REGISTRATION: 'anyone' }, 'REGISTRATION must be one of closed, token, open'],
+    [{ REGISTRATION_SCOPES: 'profile admin' }, 'REGISTRATION_SCOPES: unknown scope "admin"'],
+    [{ REGISTRATION_IDLE_DAYS: '0' }, 'REGISTRATION_IDLE_DAYS must be between'],
+  ])('refuses %p', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

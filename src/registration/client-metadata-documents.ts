@@ -12,6 +12,7 @@ import { ClientsService } from '../clients/clients.service';
 import { OAuthError } from '../grants/oauth-error';
 import { RegistrationsRepository } from './registrations.repository';
 import { registrationMetadataInput } from './registration.service';
+import { ThrottleService } from '../throttle/throttle.service';
 
 /** Limits of a fetch: the document is small JSON, and a slow server must not hold a sign-in up. */
 const MAX_BYTES = 5 * 1024;
@@ -46,6 +47,7 @@ export class ClientMetadataDocuments {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly audit: AuditService,
+    private readonly throttle: ThrottleService,
   ) {}
 
   get enabled(): boolean {
@@ -74,6 +76,19 @@ export class ClientMetadataDocuments {
   private async refresh(url: string, stored: Client | null, ip: string | null): Promise<Client> {
     const problem = urlProblem(url);
     if (problem) throw new ClientMetadataDocumentError(`the client_id URL ${problem}`);
+    if (!stored) {
+      // A new document is a registration: the same per-IP limit and cap hold it, before anything is fetched.
+      const { ratePerIp, rateWindow, maxClients } = this.config.registration;
+      const retryAfter = ip ? await this.throttle.rateLimit('registration', ip, ratePerIp, rateWindow) : 0;
+      if (retryAfter > 0) {
+        // A page, never a redirect (the document is not verified), with the status and wait of any throttle.
+        const error = new OAuthError('temporarily_unavailable', `too many new clients from this address; retry after ${retryAfter} seconds`, 429);
+        error.retryAfter = retryAfter;
+        this.audit.record({ type: 'client.registration_refused', ip, detail: { reason: 'rate_limited', url: url.slice(0, 200) } });
+        throw error;
+      }
+      if ((await this.registrations.count()) >= maxClients) throw new ClientMetadataDocumentError('this server takes no more new clients right now');
+    }
     let response;
     try {
       response = await outboundFetch(url, { allowLoopback: this.config.registration.metadataAllowLoopback, maxBytes: MAX_BYTES, timeoutMs: TIMEOUT_MS });

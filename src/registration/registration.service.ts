@@ -204,7 +204,7 @@ export class RegistrationService implements OnModuleInit {
 
   /** RFC 7591 §3.2.1: the client information response (the operator-only flags are not the client's business). */
   private information(client: Client, secret: string | null, registrationToken: string): ClientInformation {
-    const { client_id, client_id_issued_at, client_secret_expires_at, user_id: _owner, vetted: _vetted, skip_consent: _skip, introspection: _introspection, ...metadata } = ClientDto.from(client);
+    const { client_id, client_id_issued_at, client_secret_expires_at, user_id: _owner, skip_consent: _skip, introspection: _introspection, vetted: _vetted, ...metadata } = ClientDto.from(client);
     return {
       client_id,
       ...(secret ? { client_secret: secret } : {}),

@@ -161,6 +161,36 @@ describe('Client ID Metadata Documents: the outbound rules', () => {
   });
 });
 
+describe('Client ID Metadata Documents: the registration limits', () => {
+  let t: TestApp;
+  const host = new DocumentHost();
+  beforeAll(async () => {
+    await host.start();
+    t = await startApp('sqlite::memory:', { CLIENT_ID_METADATA_ALLOW_LOOPBACK: 'true', THROTTLE_ENABLED: 'true', REGISTRATION_RATE_LIMIT: '2', REGISTRATION_MAX_CLIENTS: '3' });
+  });
+  afterAll(async () => {
+    await t.close();
+    await host.close();
+  });
+  const start = (clientId: string) =>
+    new UserAgent(t.url).get(`/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: clientId, redirect_uri: 'http://127.0.0.1:40001/cb', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' })}`);
+
+  it('counts a new document against the per-IP limit (before fetching it), not a known one', async () => {
+    const first = host.document('/a.json', {}, { 'cache-control': 'no-store' });
+    expect((await start(first)).status).toBe(302);
+    expect((await start(host.document('/b.json'))).status).toBe(302);
+    // Known documents are fetched again as their headers say, without counting.
+    expect((await start(first)).status).toBe(302);
+    const third = host.document('/c.json');
+    const refused = await start(third);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('3600');
+    expect(refused.headers.get('location')).toBeNull();
+    expect(await refused.text()).toContain('too many new clients from this address');
+    expect(host.hits.get('/c.json')).toBeUndefined();
+  });
+});
+
 describe('CLIENT_ID_METADATA_DOCUMENTS=false', () => {
   let t: TestApp;
   beforeAll(async () => {

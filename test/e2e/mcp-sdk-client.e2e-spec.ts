@@ -136,6 +136,20 @@ describe.each(DATABASES)('the official MCP SDK client against an MCP server prot
     expect(res.headers.get('www-authenticate')).toBe(`Bearer resource_metadata="${new URL(mcp.url).origin}/.well-known/oauth-protected-resource/mcp", error="invalid_token"`);
   });
 
+  it('verifies a JWT access token for it locally (JWKS, aud) and serves the request', async () => {
+    const p = await provision(t, { access_token_format: 'jwt' });
+    const tokens = await obtainTokens(t, p, { resource: mcp.resource });
+    const call = (token: string) =>
+      fetch(mcp.url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+      });
+    expect((await call(tokens.access_token)).status).toBe(200);
+    const forProfile = await obtainTokens(t, p, { resource: `${t.url}/api/profile` });
+    expect((await call(forProfile.access_token)).status).toBe(401);
+  });
+
   it('refuses a token without an audience restriction at the MCP server too', async () => {
     const p = await provision(t);
     const tokens = await obtainTokens(t, p);

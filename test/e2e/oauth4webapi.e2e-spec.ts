@@ -76,6 +76,7 @@ describe.each(DATABASES)('oauth4webapi against the server (%s)', (_name, db) => 
       exp: expect.any(Number),
       iat: expect.any(Number),
       iss: as.issuer,
+      aud: as.issuer,
     });
 
     await expect(oauth.processRevocationResponse(await oauth.revocationRequest(as, client, clientAuth, refreshed.refresh_token!, insecure))).resolves.toBeUndefined();

@@ -92,7 +92,11 @@ describe.each(DATABASES)('RFC 7591 dynamic registration (%s)', (_name, databaseU
       await obtainCode(t, p, {}, agent);
       const again = await agent.get(`/oauth/authorize?${new URLSearchParams({ response_type: 'code', client_id: p.clientId, redirect_uri: p.redirectUri, code_challenge: pkcePair().challenge, code_challenge_method: 'S256' })}`);
       expect(again.status).toBe(200);
-      expect(await again.text()).toContain('name="decision"');
+      const page = await again.text();
+      expect(page).toContain('name="decision"');
+      // Unvetted: the page warns that the name is the app's own claim and names where it will send the user.
+      expect(page).toContain('has not reviewed this app');
+      expect(page).toContain('<strong>agent.example</strong>');
     });
 
     it('gives a client that asks for no scope every scope of REGISTRATION_SCOPES, and ignores unknown metadata', async () => {

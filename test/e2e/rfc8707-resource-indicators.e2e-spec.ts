@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main as cli } from '../../src/cli';
 import { DATABASES, TestApp, startApp } from '../support/start-app';
 import { basic, postForm, UserAgent } from '../support/http';
 import { authorize, getProfile, obtainCode, obtainTokens, pkcePair, provision, tokenRequest } from '../support/oauth-flow';
@@ -156,5 +160,42 @@ describe.each(DATABASES)('RFC 8707 resource indicators (%s)', (_name, databaseUr
       expect(decodeJwt(both.access_token).aud).toEqual([MCP, profile]);
       expect((await getProfile(t, both.access_token)).status).toBe(200);
     });
+  });
+});
+
+describe('resource:create, resource:list, resource:delete (CLI)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-res-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Runs the CLI in this process on a SQLite file; answers its exit code, stdout JSON and stderr. */
+  async function run(...args: string[]): Promise<{ code: number; json: any; stderr: string }> {
+    const saved = { ...process.env };
+    Object.assign(process.env, { NODE_ENV: 'test', DATABASE_URL: `sqlite:${join(dir, 'cli.sqlite')}`, LOG_LEVEL: 'error', ADMIN_API_KEY: '', ISSUER: 'https://auth.example.com' });
+    const out: string[] = [];
+    const err: string[] = [];
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (err.push(String(chunk)), true));
+    try {
+      const code = await cli(args);
+      return { code, json: out.length ? JSON.parse(out.join('')) : null, stderr: err.join('') };
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+      process.env = saved;
+    }
+  }
+
+  it('registers, lists and deletes a resource server, and refuses a bad identifier naming the option', async () => {
+    const created = await run('resource:create', '--identifier', MCP, '--scope', 'profile email');
+    expect(created.code).toBe(0);
+    expect(created.json).toMatchObject({ id: expect.any(Number), identifier: MCP, scopes: ['profile', 'email'], built_in: false });
+    const listed = await run('resource:list');
+    expect(listed.json.data.map((r: any) => r.identifier)).toEqual(['https://auth.example.com/api/profile', MCP]);
+    const bad = await run('resource:create', '--identifier', 'relative/uri');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--identifier (identifier)');
+    expect((await run('resource:create', '--identifier', MCP)).stderr).toContain('exists');
+    expect((await run('resource:delete', String(created.json.id))).json).toEqual({ id: created.json.id, deleted: true });
+    expect((await run('resource:delete', String(created.json.id))).code).toBe(1);
   });
 });

@@ -18,7 +18,7 @@ export function consentView(v: ConsentView): string {
   return layout(
     `Authorize ${v.clientName}`,
     html`<h1><strong>${v.clientName}</strong> wants to access your account</h1>
-${v.unvettedRedirectHost !== undefined ? html`<p class="warning unvetted" role="note">The operator of this server has not reviewed this app. It was registered by one of this server's users, and its name and link are its own claims. If you allow, you will be sent to <strong>${v.unvettedRedirectHost}</strong>.</p>` : ''}
+${v.unvettedRedirectHost !== undefined ? html`<p class="warning unvetted" role="note">The operator of this server has not reviewed this app. It registered itself (or one of this server's users registered it), and its name and link are its own claims. If you allow, you will be sent to <strong>${v.unvettedRedirectHost}</strong>.</p>` : ''}
 ${v.clientUri ? html`<p class="client-uri"><a href="${v.clientUri}" rel="noopener noreferrer">${v.clientUri}</a></p>` : ''}
 <p>Signed in as <strong>${v.username}</strong>. This app is asking to:</p>
 <ul class="scopes">
