@@ -97,7 +97,7 @@ export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
       throw OAuthError.invalidGrant('code_verifier sent for a code issued without code_challenge');
     }
 
-    const issued = await this.tokens.redeemCode(code, clientRules.allowsGrantType(client, 'refresh_token'), clientOidcDefaults.accessTokenFormat(client.metadata), caller.ip);
+    const issued = await this.tokens.redeemCode(code, clientRules.allowsGrantType(client, 'refresh_token'), clientOidcDefaults.accessTokenFormat(client.metadata), caller.ip, caller.dpopJkt);
     if (!issued) {
       // Lost the race to a concurrent redemption: that one is the replay victim.
       const revoked = await this.tokens.revokeByCodeId(code.id);

@@ -22,7 +22,7 @@ export class ClientCredentialsGrant implements TokenGrant {
     // §4.4: "MUST only be used by confidential clients".
     if (clientRules.isPublic(client)) throw OAuthError.unauthorizedClient('client_credentials is for confidential clients only');
     const scope = resolveScope(request.scope, client.metadata.scope);
-    const issued = await this.tokens.issue({ clientId: client.clientId, userId: null, scope, withRefreshToken: false, grantType: this.grantType, format: clientOidcDefaults.accessTokenFormat(client.metadata), ip: caller.ip });
+    const issued = await this.tokens.issue({ clientId: client.clientId, userId: null, scope, withRefreshToken: false, grantType: this.grantType, format: clientOidcDefaults.accessTokenFormat(client.metadata), ip: caller.ip, jkt: caller.dpopJkt });
     return toTokenResponse(issued);
   }
 }

@@ -12,6 +12,8 @@ export interface JwtAccessTokenInput {
   userId: number | null;
   scope: string;
   expiresIn: number;
+  /** RFC 9449 §6.1: a DPoP-bound token carries `cnf.jkt`. */
+  jkt?: string | null;
 }
 
 /** A JWT-shaped access token has three base64url parts; opaque tokens have none of the dots. */
@@ -48,6 +50,7 @@ export class JwtAccessTokenService {
       exp: now + input.expiresIn,
       iat: now,
       jti: randomUUID(),
+      ...(input.jkt ? { cnf: { jkt: input.jkt } } : {}),
     })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
       .sign(key.privateKey);

@@ -46,6 +46,8 @@ export class MetadataController {
       code_challenge_methods_supported: this.config.pkceAllowPlain ? ['S256', 'plain'] : ['S256'],
       // RFC 9207: every authorization response, success or error, carries `iss`.
       authorization_response_iss_parameter_supported: true,
+      // RFC 9449 §5.1.
+      ...(this.config.dpopEnabled ? { dpop_signing_alg_values_supported: [...ASYMMETRIC_JWS_ALGS] } : {}),
       ...(this.config.docsEnabled ? { service_documentation: `${issuer}/docs` } : {}),
       ...openIdProviderMetadata(issuer),
     };

@@ -55,6 +55,10 @@ export class Token {
   @Column({ name: 'parent_id', type: 'int', nullable: true })
   parentId: number | null;
 
+  /** RFC 9449: thumbprint of the DPoP key this token is bound to; null for a bearer token. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  jkt: string | null;
+
   /** Not a column: the resource owner, joined in when a token is looked up by its value (null: no user). */
   owner?: TokenOwner | null;
 }

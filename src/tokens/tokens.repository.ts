@@ -19,6 +19,7 @@ const TOKEN = new TableColumns<Token, Exclude<keyof Token, 'owner'>>('oauth2_tok
   codeId: 'code_id',
   familyId: 'family_id',
   parentId: 'parent_id',
+  jkt: 'jkt',
 });
 
 function toToken(r: Row): Token {
@@ -37,6 +38,7 @@ function toToken(r: Row): Token {
     codeId: n(r.code_id),
     familyId: (r.family_id as string | null) ?? null,
     parentId: n(r.parent_id),
+    jkt: (r.jkt as string | null) ?? null,
     ...(r.owner_username !== undefined
       ? { owner: r.owner_username === null ? null : { id: Number(r.user_id), username: r.owner_username as string, email: (r.owner_email as string | null) ?? null } }
       : {}),
@@ -52,7 +54,7 @@ const WITH_OWNER =
  * `oauth2_token` through prepared raw SQL: these statements sit on the hottest paths (every token
  * request, every bearer call), where entity hydration showed in the profile.
  */
-/** Rows per grouped INSERT (13 parameters each stays far below both drivers' limits). */
+/** Rows per grouped INSERT (14 parameters each stays far below both drivers' limits). */
 const MAX_BATCH = 200;
 
 

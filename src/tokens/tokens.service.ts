@@ -27,13 +27,15 @@ export interface IssueTokenInput {
   format?: AccessTokenFormat;
   /** The client IP of the request being answered, for the audit event; null outside a request. */
   ip?: string | null;
+  /** RFC 9449: the DPoP key thumbprint the token is bound to (token_type DPoP); null or absent: a bearer token. */
+  jkt?: string | null;
 }
 
 /** What the token endpoint answers (RFC 6749 §5.1) — the only time the values exist in the clear. */
 export interface IssuedToken {
   accessToken: string;
   refreshToken: string | null;
-  tokenType: 'Bearer';
+  tokenType: 'Bearer' | 'DPoP';
   expiresIn: number;
   scope: string;
 }
@@ -57,12 +59,13 @@ export class TokensService {
   async issue(input: IssueTokenInput): Promise<IssuedToken> {
     const expiresIn = this.config.accessTokenTtl;
     const accessToken =
-      input.format === 'jwt' ? await this.jwts.sign({ clientId: input.clientId, userId: input.userId, scope: input.scope, expiresIn }) : randomToken();
+      input.format === 'jwt' ? await this.jwts.sign({ clientId: input.clientId, userId: input.userId, scope: input.scope, expiresIn, jkt: input.jkt ?? null }) : randomToken();
+    const tokenType = input.jkt ? 'DPoP' : 'Bearer';
     const refreshToken = input.withRefreshToken ? randomToken() : null;
     await this.tokens.insert({
       clientId: input.clientId,
       userId: input.userId,
-      tokenType: 'Bearer',
+      tokenType,
       accessTokenHash: sha256(accessToken),
       refreshTokenHash: refreshToken ? sha256(refreshToken) : null,
       scope: input.scope,
@@ -74,6 +77,7 @@ export class TokensService {
       // Only refresh rotation has a family; a time-ordered id keeps its index append-only.
       familyId: refreshToken ? (input.parent?.familyId ?? uuidv7()) : null,
       parentId: input.parent?.id ?? null,
+      jkt: input.jkt ?? null,
     });
     const grantType = input.grantType ?? (input.parent ? 'refresh_token' : input.codeId ? 'authorization_code' : input.userId === null ? 'client_credentials' : 'unknown');
     this.metrics.tokensIssued.inc({ grant_type: grantType });
@@ -84,7 +88,7 @@ export class TokensService {
       ip: input.ip,
       detail: { grant_type: grantType, scope: input.scope, with_refresh_token: refreshToken !== null },
     });
-    return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn, scope: input.scope };
+    return { accessToken, refreshToken, tokenType, expiresIn, scope: input.scope };
   }
 
   /** The row of this access token, whatever its state, or null. */
@@ -142,10 +146,10 @@ export class TokensService {
    * pair in one transaction. Null when another request already rotated it; the caller then
    * revokes the family.
    */
-  rotate(old: Token, scope: string, format?: AccessTokenFormat, ip?: string | null): Promise<IssuedToken | null> {
+  rotate(old: Token, scope: string, format?: AccessTokenFormat, ip?: string | null, jkt?: string | null): Promise<IssuedToken | null> {
     return this.db.transaction(async () => {
       if (!(await this.tokens.retireRefreshToken(old.id, this.clock.now()))) return null;
-      return this.issue({ clientId: old.clientId, userId: old.userId, scope, withRefreshToken: true, parent: old, grantType: 'refresh_token', format, ip });
+      return this.issue({ clientId: old.clientId, userId: old.userId, scope, withRefreshToken: true, parent: old, grantType: 'refresh_token', format, ip, jkt });
     });
   }
 
@@ -153,10 +157,10 @@ export class TokensService {
    * RFC 6749 §4.1.3: marks `code` used and issues its tokens in one transaction. Null when another
    * request redeemed it first; the caller then revokes what was issued from it (§4.1.2).
    */
-  redeemCode(code: AuthorizationCode, withRefreshToken: boolean, format?: AccessTokenFormat, ip?: string | null): Promise<IssuedToken | null> {
+  redeemCode(code: AuthorizationCode, withRefreshToken: boolean, format?: AccessTokenFormat, ip?: string | null, jkt?: string | null): Promise<IssuedToken | null> {
     return this.db.transaction(async () => {
       if (!(await this.codes.markUsed(code))) return null;
-      return this.issue({ clientId: code.clientId, userId: code.userId, scope: code.scope, withRefreshToken, codeId: code.id, grantType: 'authorization_code', format, ip });
+      return this.issue({ clientId: code.clientId, userId: code.userId, scope: code.scope, withRefreshToken, codeId: code.id, grantType: 'authorization_code', format, ip, jkt });
     });
   }
 

@@ -11,6 +11,7 @@ import { ClientVetted1796150000000 } from './1796150000000-client-vetted';
 import { DeviceCodes1796210000000 } from './1796210000000-device-codes';
 import { PushedAuthorizationRequests1796210000001 } from './1796210000001-pushed-authorization-requests';
 import { UsedJtis1796210000002 } from './1796210000002-used-jtis';
+import { TokenJkt1796210000003 } from './1796210000003-token-jkt';
 
 /** Every migration, in order. Released migrations are never edited: add a new one. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   DeviceCodes1796210000000,
   PushedAuthorizationRequests1796210000001,
   UsedJtis1796210000002,
+  TokenJkt1796210000003,
 ];
