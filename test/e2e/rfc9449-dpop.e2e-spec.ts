@@ -237,3 +237,20 @@ describe.each(DATABASES)('DPoP behind a load balancer (%s)', (_name, db) => {
     }
   });
 });
+
+describe('DPOP_ENABLED=false', () => {
+  let t: TestApp;
+  beforeAll(async () => (t = await startApp('sqlite::memory:', { DPOP_ENABLED: 'false' })));
+  afterAll(() => t.close());
+
+  it('removes the metadata field, and a proof no longer binds the token', async () => {
+    expect((await discover(t)).dpop_signing_alg_values_supported).toBeUndefined();
+    const key = await dpopKey();
+    const p = await provision(t, { grant_types: ['client_credentials'], redirect_uris: [] });
+    const url = `${t.url}/oauth/token`;
+    const dpop = await new SignJWT({ htm: 'POST', htu: url, jti: randomUUID(), iat: t.clock.now() }).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk }).sign(key.privateKey);
+    const res = await json(await postForm(url, { grant_type: 'client_credentials' }, { authorization: basic(p.clientId, p.secret!), dpop }));
+    expect(res.status).toBe(200);
+    expect(res.body.token_type).toBe('Bearer');
+  });
+});
