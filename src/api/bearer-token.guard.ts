@@ -40,7 +40,8 @@ export class BearerTokenGuard implements CanActivate {
     if (!header) throw new MissingBearerTokenError();
     const match = BEARER.exec(header);
     if (!match) throw OAuthError.invalidToken('the Authorization header is not a Bearer token');
-    const dpopScheme = match[1].toLowerCase() === 'dpop' && this.dpop.enabled;
+    const dpopScheme = match[1].toLowerCase() === 'dpop';
+    if (dpopScheme && !this.dpop.enabled) throw OAuthError.invalidToken('DPoP is not enabled on this server: send the token as Authorization: Bearer');
     const value = match[2];
     try {
       // A JWT access token (RFC 9068 §4) must carry our valid signature first; the row then says whether it was revoked.

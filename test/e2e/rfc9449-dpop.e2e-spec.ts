@@ -252,5 +252,8 @@ describe('DPOP_ENABLED=false', () => {
     const res = await json(await postForm(url, { grant_type: 'client_credentials' }, { authorization: basic(p.clientId, p.secret!), dpop }));
     expect(res.status).toBe(200);
     expect(res.body.token_type).toBe('Bearer');
+    // The DPoP scheme is refused rather than read as Bearer.
+    const profile = await fetch(`${t.url}/api/profile`, { headers: { authorization: `DPoP ${res.body.access_token}` } });
+    expect(profile.status).toBe(401);
   });
 });
