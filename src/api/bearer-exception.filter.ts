@@ -4,6 +4,8 @@ import { AppConfig } from '../config/app-config';
 import { resourceMetadataUrl } from '../resources/resource-indicators';
 import { protectedResourceOf } from './protected-resource.decorator';
 import { OAuthError, logOAuthError } from '../grants/oauth-error';
+import { DpopProofError } from '../dpop/dpop.service';
+import { ASYMMETRIC_JWS_ALGS } from '../common/oauth-types';
 
 /** A bearer request that carried no token at all (RFC 6750 §3.1: a challenge without an error code). */
 export class MissingBearerTokenError extends HttpException {
@@ -34,7 +36,13 @@ export class BearerExceptionFilter implements ExceptionFilter {
     }
     const error = OAuthError.from(exception);
     logOAuthError(this.logger, error);
-    if (error.code === 'invalid_token' || error.code === 'insufficient_scope') {
+    if (error.challengeScheme === 'DPoP') {
+      // RFC 9449 §7.1: the DPoP challenge, with the algorithms a proof may use.
+      let challenge = `DPoP realm="gatehouse", error="${error.code}", error_description="${quote(error.description ?? '')}"`;
+      if (error.requiredScope) challenge += `, scope="${error.requiredScope}"`;
+      reply.header('WWW-Authenticate', `${challenge}, algs="${ASYMMETRIC_JWS_ALGS.join(' ')}"`);
+      if (error instanceof DpopProofError && error.nonce) reply.header('DPoP-Nonce', error.nonce);
+    } else if (error.code === 'invalid_token' || error.code === 'insufficient_scope') {
       let challenge = `Bearer realm="gatehouse", error="${error.code}", error_description="${quote(error.description ?? '')}"`;
       if (error.requiredScope) challenge += `, scope="${error.requiredScope}"`;
       challenge += metadata;

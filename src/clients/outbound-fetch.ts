@@ -68,38 +68,50 @@ export function fetchJson(url: string, options: OutboundFetchOptions): Promise<u
   };
 
   return new Promise((resolve, reject) => {
+    // Settled once: the first outcome wins, later events (a destroyed socket's errors) are ignored.
+    let settled = false;
+    const settle = (err: Error | null, value?: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      if (err) reject(err instanceof OutboundFetchError ? err : new OutboundFetchError(err.message));
+      else resolve(value);
+    };
     const req = (http ? httpRequest : httpsRequest)(
       target,
-      { method: 'GET', headers: { accept: 'application/json, application/jwk-set+json' }, lookup: lookup as never, timeout: options.timeoutMs },
+      { method: 'GET', headers: { accept: 'application/json, application/jwk-set+json' }, lookup: lookup as never },
       (res) => {
+        res.on('error', (err) => settle(err));
         if (res.statusCode !== 200) {
           res.resume();
-          return reject(new OutboundFetchError(`answered ${res.statusCode}${res.statusCode && res.statusCode >= 300 && res.statusCode < 400 ? ' (redirects are not followed)' : ''}`));
+          const redirect = res.statusCode !== undefined && res.statusCode >= 300 && res.statusCode < 400;
+          return settle(new OutboundFetchError(`answered ${res.statusCode}${redirect ? ' (redirects are not followed)' : ''}`));
         }
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > options.maxBytes) {
-            req.destroy(new OutboundFetchError(`larger than ${options.maxBytes} bytes`));
+            settle(new OutboundFetchError(`larger than ${options.maxBytes} bytes`));
+            req.destroy();
             return;
           }
           chunks.push(chunk);
         });
         res.on('end', () => {
           try {
-            resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+            settle(null, JSON.parse(Buffer.concat(chunks).toString('utf8')));
           } catch {
-            reject(new OutboundFetchError('not JSON'));
+            settle(new OutboundFetchError('not JSON'));
           }
         });
-        res.on('error', reject);
       },
     );
-    const deadline = setTimeout(() => req.destroy(new OutboundFetchError(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
-    req.on('timeout', () => req.destroy(new OutboundFetchError(`no answer within ${options.timeoutMs} ms`)));
-    req.on('error', (err) => reject(err instanceof OutboundFetchError ? err : new OutboundFetchError(err.message)));
-    req.on('close', () => clearTimeout(deadline));
+    const deadline = setTimeout(() => {
+      settle(new OutboundFetchError(`no answer within ${options.timeoutMs} ms`));
+      req.destroy();
+    }, options.timeoutMs);
+    req.on('error', (err) => settle(err));
     req.end();
   });
 }

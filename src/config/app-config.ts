@@ -127,6 +127,10 @@ export class AppConfig {
   parRequired: boolean;
   /** Let clients' jwks_uri be http on a loopback address (development and tests only). */
   jwksUriAllowLoopback: boolean;
+  /** RFC 9449: accept DPoP proofs and issue DPoP-bound tokens. */
+  dpopEnabled: boolean;
+  /** RFC 9449 §8: require server-provided nonces in DPoP proofs. */
+  dpopNonce: boolean;
 
   get secureCookies(): boolean {
     return this.issuer.startsWith('https:');

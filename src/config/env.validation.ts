@@ -178,6 +178,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.deviceCodeInterval = int(env, 'DEVICE_CODE_INTERVAL', 5, 1, 60);
   config.parRequired = bool(env, 'PAR_REQUIRED', false);
   config.jwksUriAllowLoopback = bool(env, 'JWKS_URI_ALLOW_LOOPBACK', false);
+  config.dpopEnabled = bool(env, 'DPOP_ENABLED', true);
+  config.dpopNonce = bool(env, 'DPOP_NONCE', false);
   if (config.jwksUriAllowLoopback && config.nodeEnv === 'production') throw new ConfigError('JWKS_URI_ALLOW_LOOPBACK is for development and tests; it cannot be on when NODE_ENV=production');
   return config;
 }

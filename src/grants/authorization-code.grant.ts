@@ -103,7 +103,7 @@ export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
 
     // RFC 8707 §2.2: the token may be for fewer resources than the code was granted, never others.
     const audience = narrowAudience(await this.resources.resolve(request.resource), code.resources);
-    const issued = await this.tokens.redeemCode(code, clientRules.allowsGrantType(client, 'refresh_token'), clientOidcDefaults.accessTokenFormat(client.metadata), caller.ip, audience);
+    const issued = await this.tokens.redeemCode(code, clientRules.allowsGrantType(client, 'refresh_token'), clientOidcDefaults.accessTokenFormat(client.metadata), caller.ip, audience, caller.dpopJkt);
     if (!issued) {
       // Lost the race to a concurrent redemption: that one is the replay victim.
       const revoked = await this.tokens.revokeByCodeId(code.id);

@@ -28,7 +28,7 @@ export class ClientCredentialsGrant implements TokenGrant {
     const scope = resolveScope(request.scope, client.metadata.scope);
     // RFC 8707 §2: no grant to stay within; the audience is what the client names.
     const audience = await this.resources.resolve(request.resource);
-    const issued = await this.tokens.issue({ clientId: client.clientId, userId: null, scope, withRefreshToken: false, grantType: this.grantType, format: clientOidcDefaults.accessTokenFormat(client.metadata), ip: caller.ip, resources: audience, audience });
+    const issued = await this.tokens.issue({ clientId: client.clientId, userId: null, scope, withRefreshToken: false, grantType: this.grantType, format: clientOidcDefaults.accessTokenFormat(client.metadata), ip: caller.ip, resources: audience, audience, jkt: caller.dpopJkt });
     return toTokenResponse(issued);
   }
 }

@@ -88,6 +88,7 @@ export class DeviceCodeGrant implements TokenGrant {
         grantType: this.grantType,
         format: clientOidcDefaults.accessTokenFormat(client.metadata),
         ip: caller.ip,
+        jkt: caller.dpopJkt,
       }),
     );
     if (!issued) {

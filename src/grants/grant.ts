@@ -8,7 +8,8 @@ export type TokenRequest = Readonly<Record<string, string | undefined>> & { gran
 /** RFC 6749 §5.1 successful response. `scope` is always included (§5.1 allows it; clients need not guess). */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** RFC 9449 §5: `DPoP` for a token bound to the client's DPoP key. */
+  token_type: 'Bearer' | 'DPoP';
   expires_in: number;
   refresh_token?: string;
   scope: string;
@@ -20,6 +21,8 @@ export interface TokenResponse {
 export interface Caller {
   /** The client IP as the server sees it (`request.ip`: behind a proxy, only with TRUST_PROXY). */
   ip: string | null;
+  /** RFC 9449: the thumbprint of the key a valid DPoP proof of this request was signed with; tokens are bound to it. */
+  dpopJkt?: string | null;
 }
 
 /** A grant the token endpoint serves, keyed by `grant_type`. */

@@ -58,6 +58,8 @@ export class OAuthError extends Error {
   requiredScope?: string;
   /** Seconds for a `Retry-After` header (RFC 9110 §10.2.3). */
   retryAfter?: number;
+  /** A protected resource's challenge scheme: `DPoP` when the request or its token used DPoP (RFC 9449 §7.1). */
+  challengeScheme?: 'Bearer' | 'DPoP';
 
   constructor(
     readonly code: OAuthErrorCode,

@@ -41,6 +41,7 @@ export class PasswordGrant implements TokenGrant {
       withRefreshToken: clientRules.allowsGrantType(client, 'refresh_token'),
       format: clientOidcDefaults.accessTokenFormat(client.metadata),
       ip: caller.ip,
+      jkt: caller.dpopJkt,
     });
     return toTokenResponse(issued);
   }

@@ -5,7 +5,7 @@
  * today: scopes the operator has since taken from the client are never handed out again.
  */
 import { Injectable } from '@nestjs/common';
-import { Client } from '../clients/client.entity';
+import { Client, clientRules } from '../clients/client.entity';
 import { TokensService } from '../tokens/tokens.service';
 import { OAuthError } from './oauth-error';
 import { Caller, TokenGrant, TokenRequest, TokenResponse } from './grant';
@@ -52,9 +52,13 @@ export class RefreshTokenGrant implements TokenGrant {
     const allowed = parseScope(await this.tokens.refreshTokenScope(token)).filter((s) => registered.includes(s));
     if (allowed.length === 0) throw OAuthError.invalidScope('none of the granted scopes is still allowed for this client');
     const scope = resolveScope(request.scope, allowed.join(' '));
+    // RFC 9449 §5: a public client's refresh token is bound to its DPoP key; only a proof with that key refreshes it.
+    if (token.jkt !== null && clientRules.isPublic(client) && caller.dpopJkt !== token.jkt) {
+      throw OAuthError.invalidGrant('this refresh token is bound to a DPoP key: send a proof signed with it');
+    }
     // RFC 8707 §2.2: each refresh may ask for some of the grant's resources, never for others.
     const audience = narrowAudience(await this.resources.resolve(request.resource), token.resources);
-    const issued = await this.tokens.rotate(token, scope, clientOidcDefaults.accessTokenFormat(client.metadata), caller.ip, audience);
+    const issued = await this.tokens.rotate(token, scope, clientOidcDefaults.accessTokenFormat(client.metadata), caller.ip, audience, caller.dpopJkt);
     if (!issued) {
       // Lost the race to a concurrent rotation of the same refresh token: a replay as well.
       const revoked = await this.tokens.revokeFamily(token);

@@ -14,6 +14,8 @@ export interface JwtAccessTokenInput {
   expiresIn: number;
   /** RFC 8707: the resources the token is for; null: the default audience. */
   audience?: string[] | null;
+  /** RFC 9449 §6.1: a DPoP-bound token carries `cnf.jkt`. */
+  jkt?: string | null;
 }
 
 /** A JWT-shaped access token has three base64url parts; opaque tokens have none of the dots. */
@@ -51,6 +53,7 @@ export class JwtAccessTokenService {
       exp: now + input.expiresIn,
       iat: now,
       jti: randomUUID(),
+      ...(input.jkt ? { cnf: { jkt: input.jkt } } : {}),
     })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: 'at+jwt' })
       .sign(key.privateKey);

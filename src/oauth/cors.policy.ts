@@ -104,7 +104,7 @@ export function registerCors(fastify: FastifyInstance, policy: CorsPolicy): void
         .header('access-control-allow-origin', origin)
         .header('access-control-expose-headers', 'WWW-Authenticate')
         .header('access-control-allow-methods', rule.methods)
-        .header('access-control-allow-headers', 'Authorization, Content-Type')
+        .header('access-control-allow-headers', 'Authorization, Content-Type, DPoP')
         .header('access-control-max-age', String(ACCESS_CONTROL_MAX_AGE))
         .header('content-length', '0')
         .send();

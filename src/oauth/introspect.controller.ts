@@ -52,6 +52,8 @@ export class IntrospectController {
       ...(user ? { username: user.username, sub: String(user.id) } : {}),
       // RFC 7662 §2.2: token_type is an access token's type (RFC 6749 §7.1); a refresh token has none.
       ...(isRefresh ? {} : { token_type: token.tokenType }),
+      // RFC 9449 §6.2: the key a DPoP-bound token is bound to.
+      ...(token.jkt ? { cnf: { jkt: token.jkt } } : {}),
       exp: isRefresh ? this.tokens.refreshTokenExpiresAt(token) : this.tokens.accessTokenExpiresAt(token),
       iat: token.issuedAt,
       iss: this.config.issuer,

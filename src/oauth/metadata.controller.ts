@@ -50,6 +50,8 @@ export class MetadataController {
       ...(this.config.registration.mode !== 'closed' ? { registration_endpoint: `${issuer}/oauth/register` } : {}),
       // draft-ietf-oauth-client-id-metadata-document: an https URL may be a client_id.
       ...(this.config.registration.metadataDocuments ? { client_id_metadata_document_supported: true } : {}),
+      // RFC 9449 §5.1.
+      ...(this.config.dpopEnabled ? { dpop_signing_alg_values_supported: [...ASYMMETRIC_JWS_ALGS] } : {}),
       ...(this.config.docsEnabled ? { service_documentation: `${issuer}/docs` } : {}),
       ...openIdProviderMetadata(issuer),
     };

@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { OAuthError, logOAuthError } from '../grants/oauth-error';
+import { DpopProofError } from '../dpop/dpop.service';
 
 /**
  * Renders errors of the JSON protocol endpoints (token, revocation, introspection): RFC 6749 §5.2
@@ -25,6 +26,8 @@ export class OAuthExceptionFilter implements ExceptionFilter {
       reply.header('WWW-Authenticate', 'Bearer realm="gatehouse", error="invalid_token"');
     }
     if (error.retryAfter !== undefined) reply.header('Retry-After', String(error.retryAfter));
+    // RFC 9449 §8: the nonce the client must put in its next proof.
+    if (error instanceof DpopProofError && error.nonce) reply.header('DPoP-Nonce', error.nonce);
     const body: Record<string, string> = { error: error.code };
     if (error.description) body.error_description = error.description;
     reply.status(error.status).type('application/json; charset=utf-8').send(body);

@@ -23,10 +23,11 @@ import { DeviceAuthorizationController } from './device-authorization.controller
 import { ParController } from './par.controller';
 import { ClientAssertionVerifier } from './client-assertion';
 import { ReplayModule } from '../replay/replay.module';
+import { DpopModule } from '../dpop/dpop.module';
 import { PushedRequestResolver } from './pushed-request.resolver';
 
 @Module({
-  imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule, AuthorizationRequestsModule, ThrottleModule, KeysModule, ResourcesModule, RegistrationModule, ReplayModule],
+  imports: [WebModule, GrantsModule, ClientsModule, UsersModule, TokensModule, ConsentsModule, AuthorizationRequestsModule, ThrottleModule, KeysModule, ResourcesModule, RegistrationModule, ReplayModule, DpopModule],
   controllers: [AuthorizeController, TokenController, RevokeController, IntrospectController, MetadataController, DeviceAuthorizationController, ParController],
   providers: [AuthorizeService, ClientAuthGuard, ClientAssertionVerifier, PendingRequestService, PushedRequestResolver, CorsPolicy],
 })

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DpopModule } from '../dpop/dpop.module';
 import { KeysModule } from '../keys/keys.module';
 import { JwksController } from './jwks.controller';
 import { UserinfoController } from './userinfo.controller';
@@ -12,7 +13,7 @@ import { EndSessionService } from './end-session.service';
 
 /** OpenID Connect endpoints on top of the OAuth server: JWKS, userinfo, RP-initiated logout. */
 @Module({
-  imports: [KeysModule, TokensModule, ApiModule, ClientsModule, UsersModule, WebModule],
+  imports: [KeysModule, TokensModule, ApiModule, ClientsModule, UsersModule, WebModule, DpopModule],
   controllers: [JwksController, UserinfoController, LogoutController],
   providers: [EndSessionService],
 })

@@ -63,6 +63,10 @@ export class Token {
   @Column({ type: 'text', nullable: true })
   audience: string[] | null;
 
+  /** RFC 9449: thumbprint of the DPoP key this token is bound to; null for a bearer token. */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  jkt: string | null;
+
   /** Not a column: the resource owner, joined in when a token is looked up by its value (null: no user). */
   owner?: TokenOwner | null;
 }

@@ -23,6 +23,7 @@ const TOKEN = new TableColumns<Token, Exclude<keyof Token, 'owner'>>('oauth2_tok
   parentId: 'parent_id',
   resources: 'resources',
   audience: 'audience',
+  jkt: 'jkt',
 }, { resources: resourcesColumn.encode, audience: resourcesColumn.encode });
 
 function toToken(r: Row): Token {
@@ -43,6 +44,7 @@ function toToken(r: Row): Token {
     parentId: n(r.parent_id),
     resources: resourcesColumn.decode(r.resources),
     audience: resourcesColumn.decode(r.audience),
+    jkt: (r.jkt as string | null) ?? null,
     ...(r.owner_username !== undefined
       ? { owner: r.owner_username === null ? null : { id: Number(r.user_id), username: r.owner_username as string, email: (r.owner_email as string | null) ?? null } }
       : {}),
@@ -58,7 +60,7 @@ const WITH_OWNER =
  * `oauth2_token` through prepared raw SQL: these statements sit on the hottest paths (every token
  * request, every bearer call), where entity hydration showed in the profile.
  */
-/** Rows per grouped INSERT (13 parameters each stays far below both drivers' limits). */
+/** Rows per grouped INSERT (14 parameters each stays far below both drivers' limits). */
 const MAX_BATCH = 200;
 
 

@@ -27,6 +27,8 @@ export interface IssueTokenInput {
   format?: AccessTokenFormat;
   /** The client IP of the request being answered, for the audit event; null outside a request. */
   ip?: string | null;
+  /** RFC 9449: the DPoP key thumbprint the token is bound to (token_type DPoP); null or absent: a bearer token. */
+  jkt?: string | null;
   /** RFC 8707: the resources the grant covers (a rotation keeps its parent's); null: not restricted. */
   resources?: string[] | null;
   /** RFC 8707: the access token's audience; null: the default audience. */
@@ -43,7 +45,7 @@ export interface TokenAudience {
 export interface IssuedToken {
   accessToken: string;
   refreshToken: string | null;
-  tokenType: 'Bearer';
+  tokenType: 'Bearer' | 'DPoP';
   expiresIn: number;
   scope: string;
 }
@@ -67,12 +69,13 @@ export class TokensService {
   async issue(input: IssueTokenInput): Promise<IssuedToken> {
     const expiresIn = this.config.accessTokenTtl;
     const accessToken =
-      input.format === 'jwt' ? await this.jwts.sign({ clientId: input.clientId, userId: input.userId, scope: input.scope, expiresIn, audience: input.audience ?? null }) : randomToken();
+      input.format === 'jwt' ? await this.jwts.sign({ clientId: input.clientId, userId: input.userId, scope: input.scope, expiresIn, audience: input.audience ?? null, jkt: input.jkt ?? null }) : randomToken();
+    const tokenType = input.jkt ? 'DPoP' : 'Bearer';
     const refreshToken = input.withRefreshToken ? randomToken() : null;
     await this.tokens.insert({
       clientId: input.clientId,
       userId: input.userId,
-      tokenType: 'Bearer',
+      tokenType,
       accessTokenHash: sha256(accessToken),
       refreshTokenHash: refreshToken ? sha256(refreshToken) : null,
       scope: input.scope,
@@ -86,6 +89,7 @@ export class TokensService {
       parentId: input.parent?.id ?? null,
       resources: input.resources ?? input.parent?.resources ?? null,
       audience: input.audience ?? null,
+      jkt: input.jkt ?? null,
     });
     const grantType = input.grantType ?? (input.parent ? 'refresh_token' : input.codeId ? 'authorization_code' : input.userId === null ? 'client_credentials' : 'unknown');
     this.db.afterCommit(() => {
@@ -98,7 +102,7 @@ export class TokensService {
         detail: { grant_type: grantType, scope: input.scope, with_refresh_token: refreshToken !== null },
       });
     });
-    return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn, scope: input.scope };
+    return { accessToken, refreshToken, tokenType, expiresIn, scope: input.scope };
   }
 
   /** The row of this access token, whatever its state, or null. */
@@ -156,10 +160,10 @@ export class TokensService {
    * pair in one transaction. Null when another request already rotated it; the caller then
    * revokes the family.
    */
-  rotate(old: Token, scope: string, format?: AccessTokenFormat, ip?: string | null, audience: string[] | null = null): Promise<IssuedToken | null> {
+  rotate(old: Token, scope: string, format?: AccessTokenFormat, ip?: string | null, audience: string[] | null = null, jkt: string | null = null): Promise<IssuedToken | null> {
     return this.db.transaction(async () => {
       if (!(await this.tokens.retireRefreshToken(old.id, this.clock.now()))) return null;
-      return this.issue({ clientId: old.clientId, userId: old.userId, scope, withRefreshToken: true, parent: old, grantType: 'refresh_token', format, ip, resources: old.resources, audience });
+      return this.issue({ clientId: old.clientId, userId: old.userId, scope, withRefreshToken: true, parent: old, grantType: 'refresh_token', format, ip, resources: old.resources, audience, jkt });
     });
   }
 
@@ -167,10 +171,10 @@ export class TokensService {
    * RFC 6749 §4.1.3: marks `code` used and issues its tokens in one transaction. Null when another
    * request redeemed it first; the caller then revokes what was issued from it (§4.1.2).
    */
-  redeemCode(code: AuthorizationCode, withRefreshToken: boolean, format?: AccessTokenFormat, ip?: string | null, audience: string[] | null = null): Promise<IssuedToken | null> {
+  redeemCode(code: AuthorizationCode, withRefreshToken: boolean, format?: AccessTokenFormat, ip?: string | null, audience: string[] | null = null, jkt: string | null = null): Promise<IssuedToken | null> {
     return this.db.transaction(async () => {
       if (!(await this.codes.markUsed(code))) return null;
-      return this.issue({ clientId: code.clientId, userId: code.userId, scope: code.scope, withRefreshToken, codeId: code.id, grantType: 'authorization_code', format, ip, resources: code.resources, audience });
+      return this.issue({ clientId: code.clientId, userId: code.userId, scope: code.scope, withRefreshToken, codeId: code.id, grantType: 'authorization_code', format, ip, resources: code.resources, audience, jkt });
     });
   }
 

@@ -41,7 +41,7 @@ describe.each(DATABASES)('CORS (%s)', (_name, db) => {
   const PREFLIGHT_OK = (origin: string, methods = 'POST') => ({
     'access-control-allow-origin': origin,
     'access-control-allow-methods': methods,
-    'access-control-allow-headers': 'Authorization, Content-Type',
+    'access-control-allow-headers': 'Authorization, Content-Type, DPoP',
     'access-control-expose-headers': 'WWW-Authenticate',
     'access-control-max-age': '600',
     vary: 'Origin',

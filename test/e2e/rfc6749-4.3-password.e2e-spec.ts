@@ -134,6 +134,6 @@ describe.each(DATABASES)('RFC 6749 §4.3 password grant off by default (PASSWORD
   });
 
   it('drops password from grant_types_supported', () => {
-    expect(meta.grant_types_supported).toEqual(['authorization_code', 'client_credentials', 'refresh_token']);
+    expect(meta.grant_types_supported).toEqual(['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code']);
   });
 });

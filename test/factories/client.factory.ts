@@ -18,6 +18,9 @@ export interface ClientInput {
   introspection?: boolean;
   allowed_cors_origins?: string[];
   require_pushed_authorization_requests?: boolean;
+  dpop_bound_access_tokens?: boolean;
+  jwks?: { keys: unknown[] };
+  jwks_uri?: string;
 }
 
 /** What the admin API answers for a client (client_secret only on creation and rotation). */

@@ -187,6 +187,11 @@ export class CreateClientDto {
   @IsBoolean()
   require_pushed_authorization_requests?: boolean;
 
+  @ApiPropertyOptional({ description: 'RFC 9449: every access token of this client must be DPoP-bound (a token request without a DPoP proof is refused)', default: false })
+  @Optional()
+  @IsBoolean()
+  dpop_bound_access_tokens?: boolean;
+
   @ApiPropertyOptional({
     description: 'The client\'s public keys as a JWK Set (RFC 7517), for private_key_jwt client authentication (RFC 7523). Public RSA, EC or OKP keys only, at most 10.',
     type: 'object',
@@ -294,6 +299,9 @@ export class ClientDto {
 
   @ApiPropertyOptional({ description: 'Present (true) when the client must use pushed authorization requests (RFC 9126)' })
   require_pushed_authorization_requests?: boolean;
+
+  @ApiPropertyOptional({ description: 'Present (true) when the client\'s access tokens must be DPoP-bound (RFC 9449)' })
+  dpop_bound_access_tokens?: boolean;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'The registered JWK Set (private_key_jwt)' })
   jwks?: { keys: Array<Record<string, unknown>> };

@@ -146,7 +146,7 @@ ${TOKEN_ENDPOINT_AUTH_METHODS.map((m) => html`<option value="${m}"${v.values.tok
   ${select('id_token_signed_response_alg', ID_TOKEN_SIGNING_ALGS, v.values.id_token_signed_response_alg, e, 'How OpenID Connect ID tokens are signed for this app.')}
   <button type="submit" class="primary">${editing ? 'Save changes' : 'Register client'}</button>
 </form>
-${editing ? dangerZone(v.csrfToken, v.clientId!, v.values.token_endpoint_auth_method !== 'none') : ''}`,
+${editing ? dangerZone(v.csrfToken, v.clientId!, v.values.token_endpoint_auth_method !== 'none' && v.values.token_endpoint_auth_method !== 'private_key_jwt') : ''}`,
     { wide: true, signedInAs: v.username },
   );
 }

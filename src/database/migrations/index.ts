@@ -14,6 +14,7 @@ import { ResourceIndicators1796200000001 } from './1796200000001-resource-indica
 import { DeviceCodes1796210000000 } from './1796210000000-device-codes';
 import { PushedAuthorizationRequests1796210000001 } from './1796210000001-pushed-authorization-requests';
 import { UsedJtis1796210000002 } from './1796210000002-used-jtis';
+import { TokenJkt1796210000003 } from './1796210000003-token-jkt';
 import { ServerLease1796220000000 } from './1796220000000-server-lease';
 
 /** Every migration, in order. Released migrations are never edited: add a new one. */
@@ -34,5 +35,6 @@ export const migrations = [
   DeviceCodes1796210000000,
   PushedAuthorizationRequests1796210000001,
   UsedJtis1796210000002,
+  TokenJkt1796210000003,
   ServerLease1796220000000,
 ];
