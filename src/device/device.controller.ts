@@ -18,7 +18,7 @@ import { waitText } from '../web/views/wait-text';
 import { deviceConsentView, deviceDoneView, userCodeView } from './views/device.view';
 
 /** Which device request this browser entered a valid code for (signed; lives as long as the code). */
-const COOKIE = 'gh_device';
+const COOKIE = 'gh_user_code';
 const CONFIRM = '/device/confirm';
 
 /**
