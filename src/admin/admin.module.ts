@@ -4,6 +4,7 @@ import { ClientsModule } from '../clients/clients.module';
 import { TokensModule } from '../tokens/tokens.module';
 import { SessionsModule } from '../sessions/sessions.module';
 import { KeysModule } from '../keys/keys.module';
+import { ThrottleModule } from '../throttle/throttle.module';
 import { AdminKeysController } from './admin-keys.controller';
 import { AdminApiKeyGuard } from './admin-api-key.guard';
 import { AdminClientsController } from './admin-clients.controller';
@@ -14,7 +15,7 @@ import { AdminSessionsController } from './admin-sessions.controller';
 
 /** The operator's REST API under /admin (users, clients, tokens, audit events, signing keys), behind ADMIN_API_KEY. */
 @Module({
-  imports: [UsersModule, ClientsModule, TokensModule, SessionsModule, KeysModule],
+  imports: [UsersModule, ClientsModule, TokensModule, SessionsModule, KeysModule, ThrottleModule],
   controllers: [AdminUsersController, AdminSessionsController, AdminClientsController, AdminTokensController, AdminEventsController, AdminKeysController],
   providers: [AdminApiKeyGuard],
 })

@@ -31,7 +31,8 @@ export class MetricsService implements OnApplicationShutdown {
 
   readonly lockouts = new Counter({
     name: 'gatehouse_lockouts_total',
-    help: 'Accounts or addresses locked out after repeated failed credentials',
+    help: 'Locks imposed after repeated failed credentials, by what was guessed (password, client, signup, admin) and which counter locked (account_ip, account, ip, device)',
+    labelNames: ['kind', 'counter'] as const,
     registers: [this.registry],
   });
 
