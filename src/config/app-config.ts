@@ -69,6 +69,8 @@ export class AppConfig {
   shutdownTimeout: number;
   /** Serve /metrics on this port instead of the main one; null = on the main port. */
   metricsPort: number | null;
+  /** With it, GET /metrics on the main port needs `Authorization: Bearer <token>`; in production without it (and without metricsPort) it is not served. */
+  metricsToken: string | null;
   /** Audit events older than this many days are deleted by the purge. */
   auditRetentionDays: number;
   /** Seconds between purges run by the server itself; 0 = never (run `db:purge` from cron). */

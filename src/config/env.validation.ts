@@ -139,6 +139,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.trustProxy = trustProxy(env);
   config.shutdownTimeout = int(env, 'SHUTDOWN_TIMEOUT', 10, 1, 3600);
   config.metricsPort = env.METRICS_PORT?.trim() ? int(env, 'METRICS_PORT', 0, 0, 65535) : null;
+  config.metricsToken = env.METRICS_TOKEN?.trim() || null;
+  if (config.metricsToken !== null && config.metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
   config.auditRetentionDays = int(env, 'AUDIT_RETENTION_DAYS', 90, 1, 36_500);
   config.purgeInterval = int(env, 'PURGE_INTERVAL', 0, 0, 31_536_000);
   config.purgeRevokedGrace = int(env, 'PURGE_REVOKED_GRACE', 86_400, 0, 31_536_000);

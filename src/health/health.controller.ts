@@ -2,6 +2,7 @@ import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Db } from '../database/db';
+import { AppConfig } from '../config/app-config';
 import { ShutdownState } from './shutdown-state';
 
 /**
@@ -14,6 +15,7 @@ export class HealthController {
   constructor(
     private readonly db: Db,
     private readonly shutdown: ShutdownState,
+    private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -47,6 +49,7 @@ export class HealthController {
     reply
       .status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
       .header('Cache-Control', 'no-store')
-      .send({ status: ready ? 'ok' : 'unavailable', ...checks });
+      // In production the public answer is ready or not, nothing more; the checks are for development.
+      .send({ status: ready ? 'ok' : 'unavailable', ...(this.config.nodeEnv === 'production' ? {} : checks) });
   }
 }
