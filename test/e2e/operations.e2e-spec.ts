@@ -3,6 +3,7 @@ import { basic, postForm } from '../support/http';
 import { clientFactory } from '../factories/client.factory';
 import { Db } from '../../src/database/db';
 import { MetricsService } from '../../src/metrics/metrics.service';
+import { MetricsServer } from '../../src/metrics-http/metrics-server';
 import { ShutdownState } from '../../src/health/shutdown-state';
 
 /** Prometheus text format → { 'name{labels}': value }, checking every sample line's syntax. */
@@ -61,7 +62,7 @@ describe.each(DATABASES)('metrics and health (%s)', (name, databaseUrl) => {
       const other = await startApp(databaseUrl, { METRICS_PORT: '0' });
       try {
         expect((await fetch(`${other.url}/metrics`)).status).toBe(404);
-        const port = await other.app.get(MetricsService).listen(0, '127.0.0.1');
+        const port = await other.app.get(MetricsServer).listen(0, '127.0.0.1');
         const res = await fetch(`http://127.0.0.1:${port}/metrics`);
         expect(res.status).toBe(200);
         expect(parseMetrics(await res.text()).has('process_cpu_user_seconds_total')).toBe(true);

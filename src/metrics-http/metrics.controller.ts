@@ -2,7 +2,7 @@ import { Controller, Get, Headers, NotFoundException, Res, UnauthorizedException
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AppConfig } from '../config/app-config';
-import { MetricsService } from './metrics.service';
+import { MetricsService } from '../metrics/metrics.service';
 import { safeEqual } from '../common/crypto';
 
 const BEARER = /^Bearer +(\S+) *$/i;
