@@ -59,6 +59,10 @@ async function bootstrap(): Promise<void> {
     app.get(JanitorService).schedule(config.purgeInterval);
     log.info({ purge_interval: config.purgeInterval }, `purging expired rows every ${config.purgeInterval} s`);
   }
+  for (const warning of config.startupWarnings) {
+    log.warn({ warning: 'configuration' }, warning);
+    console.error(`gatehouse: WARNING: ${warning}`);
+  }
   if (config.adminApiKeyGenerated) {
     // Development only (production requires ADMIN_API_KEY); printed once, never stored.
     log.warn(`ADMIN_API_KEY was not set; generated for this run: ${config.adminApiKey}`);

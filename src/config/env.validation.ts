@@ -86,6 +86,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'production', 'test'] as const);
   config.port = int(env, 'PORT', 3000, 0, 65535);
   config.host = env.HOST?.trim() || '127.0.0.1';
+  // Unset NODE_ENV means development: generated secrets, open docs and metrics. Fine on a laptop,
+  // not on an address others can reach.
+  if (!env.NODE_ENV?.trim() && !isLoopbackHostname(config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host)) {
+    config.startupWarnings.push(
+      `NODE_ENV is not set, so this server runs with DEVELOPMENT defaults (generated secrets, public /docs and /metrics) while listening on ${config.host}, which is not a loopback address. Set NODE_ENV=production for a deployment.`,
+    );
+  }
   config.issuer = issuer(env, config.host, config.port, config.nodeEnv === 'production');
   config.database = database(env);
 
