@@ -9,8 +9,11 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import { parse as parseQuery } from 'node:querystring';
 import { CorsPolicy, registerCors } from './oauth/cors.policy';
 import { CSRF_COOKIE, bindCsrfSecretToSession } from './web/csrf.guard';
+import { registerHostCookiePrefix } from './web/cookie-prefix';
+import { DEVICE_COOKIE } from './web/device-cookie';
+import { PENDING_REQUEST_COOKIE } from './oauth/pending-request.service';
 import { registerPageHeaders } from './web/page-headers';
-import { sessionCookieId } from './web/session.service';
+import { SESSION_COOKIE, sessionCookieId } from './web/session.service';
 import { FrameworkErrorFilter } from './oauth/framework-error.filter';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
@@ -121,6 +124,9 @@ export async function createApp(config: AppConfig, clock?: Clock, options: Creat
   // CORS for browser-based apps on the routes CORS_ROUTES lists, and no trace of it elsewhere.
   registerCors(fastify, app.get(CorsPolicy));
   await app.register(fastifyCookie, { secret: config.cookieSecret });
+  // Under an https issuer the cookies are __Host- prefixed on the wire (registered right after the
+  // cookie plugin: its onSend writes Set-Cookie first, and every later hook reads the plain names).
+  if (config.secureCookies) registerHostCookiePrefix(fastify, [SESSION_COOKIE, CSRF_COOKIE, PENDING_REQUEST_COOKIE, DEVICE_COOKIE]);
   // Forms get their token from reply.generateCsrf(); CsrfGuard checks it (double submit, signed cookie).
   const csrfCookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: config.secureCookies, signed: true };
   await app.register(fastifyCsrf, { cookieKey: CSRF_COOKIE, cookieOpts: csrfCookie });

@@ -13,6 +13,7 @@ import { RedisModule } from './redis/redis.module';
 import { AuditModule } from './audit/audit.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { MetricsHttpModule } from './metrics-http/metrics-http.module';
 import { JanitorModule } from './janitor/janitor.module';
 import { ShutdownState } from './health/shutdown-state';
 import type { Logger } from 'pino';
@@ -27,7 +28,7 @@ export class AppModule {
   static forRoot(config?: AppConfig, clock?: Clock, logger?: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config, clock), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, RedisModule, AuditModule, JanitorModule, WebModule, AdminModule, OAuthModule, OidcModule, RegistrationModule, ResourcesModule, DeviceModule, ApiModule, ConsoleModule],
+      imports: [ConfigModule.forRoot(config, clock), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, MetricsHttpModule, RedisModule, AuditModule, JanitorModule, WebModule, AdminModule, OAuthModule, OidcModule, RegistrationModule, ResourcesModule, DeviceModule, ApiModule, ConsoleModule],
       controllers: [HealthController],
       providers: [ShutdownState],
     };

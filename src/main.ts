@@ -7,7 +7,7 @@ import { createApp } from './app.factory';
 import { AppLogger } from './logging/app-logger';
 import { describeStartupError } from './database/startup-error';
 import { ShutdownState } from './health/shutdown-state';
-import { MetricsService } from './metrics/metrics.service';
+import { MetricsServer } from './metrics-http/metrics-server';
 import { Db } from './database/db';
 import { migrationsRanAtStart } from './database/database.module';
 import { JanitorService } from './janitor/janitor.service';
@@ -51,7 +51,7 @@ async function bootstrap(): Promise<void> {
   const origin = (await app.getUrl()).replace('[::1]', 'localhost');
   log.info({ url: origin, issuer: config.issuer, node_env: config.nodeEnv }, `listening on ${origin} (issuer ${config.issuer})`);
   if (config.docsEnabled) log.info({ docs: `${origin}/docs` }, `admin API docs: ${origin}/docs`);
-  const metrics = app.get(MetricsService);
+  const metrics = app.get(MetricsServer);
   if (config.metricsPort !== null) {
     const port = await metrics.listen(config.metricsPort, config.host);
     log.info({ metrics_port: port }, `metrics on http://${config.host}:${port}/metrics`);
@@ -59,6 +59,10 @@ async function bootstrap(): Promise<void> {
   if (config.purgeInterval > 0) {
     app.get(JanitorService).schedule(config.purgeInterval);
     log.info({ purge_interval: config.purgeInterval }, `purging expired rows every ${config.purgeInterval} s`);
+  }
+  for (const warning of config.startupWarnings) {
+    log.warn({ warning: 'configuration' }, warning);
+    console.error(`gatehouse: WARNING: ${warning}`);
   }
   if (config.adminApiKeyGenerated) {
     // Development only (production requires ADMIN_API_KEY); printed once, never stored.

@@ -12,6 +12,7 @@ export type AuditEventType =
   | 'sign_in.succeeded'
   | 'sign_in.failed'
   | 'sign_in.locked_out'
+  | 'lockout.imposed'
   | 'session.ended'
   | 'consent.given'
   | 'consent.withdrawn'
@@ -40,7 +41,7 @@ export type AuditEventType =
 
 /** Every type, for validating the `type` filter of GET /admin/events. */
 export const AUDIT_EVENT_TYPES: readonly AuditEventType[] = [
-  'sign_in.succeeded', 'sign_in.failed', 'sign_in.locked_out', 'session.ended', 'consent.given', 'consent.withdrawn',
+  'sign_in.succeeded', 'sign_in.failed', 'sign_in.locked_out', 'lockout.imposed', 'session.ended', 'consent.given', 'consent.withdrawn',
   'token.issued', 'token.revoked', 'code.replayed', 'refresh_token.replayed', 'client.authentication_failed',
   'client.created', 'client.registered', 'client.registration_refused', 'client.changed', 'client.secret_rotated', 'client.deleted', 'client.vetted',
   'user.created', 'user.changed', 'user.deleted', 'admin.authentication_failed', 'keys.rotated', 'resource.created', 'resource.deleted',

@@ -96,6 +96,10 @@ export class AppConfig {
   shutdownDrainSeconds: number;
   /** Serve /metrics on this port instead of the main one; null = on the main port. */
   metricsPort: number | null;
+  /** With it, GET /metrics on the main port needs `Authorization: Bearer <token>`; in production without it (and without metricsPort) it is not served. */
+  metricsToken: string | null;
+  /** Things an operator must hear about at start (e.g. NODE_ENV unset on a public address); main.ts logs each at warn. */
+  startupWarnings: string[] = [];
   /** Audit events older than this many days are deleted by the purge. */
   auditRetentionDays: number;
   /** Seconds between purges run by the server itself; 0 = never (run `db:purge` from cron). */

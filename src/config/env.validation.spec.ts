@@ -286,3 +286,18 @@ describe('loadConfig: clients that register themselves', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 });
+
+describe('loadConfig start-up warnings', () => {
+  it('warns when NODE_ENV is unset and HOST is not a loopback address', () => {
+    const [warning] = loadConfig({ HOST: '0.0.0.0' }).startupWarnings;
+    expect(warning).toContain('NODE_ENV is not set');
+    expect(warning).toContain('0.0.0.0');
+    expect(loadConfig({ HOST: '2001:db8::1' }).startupWarnings).toHaveLength(1);
+  });
+
+  it('stays quiet on a loopback address, or with NODE_ENV set', () => {
+    for (const env of [{}, { HOST: '127.0.0.1' }, { HOST: '::1' }, { HOST: 'localhost' }, { HOST: '0.0.0.0', NODE_ENV: 'development' }, { HOST: '0.0.0.0', NODE_ENV: 'test' }]) {
+      expect(loadConfig(env).startupWarnings).toEqual([]);
+    }
+  });
+});

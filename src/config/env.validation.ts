@@ -94,6 +94,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'production', 'test'] as const);
   config.port = int(env, 'PORT', 3000, 0, 65535);
   config.host = env.HOST?.trim() || '127.0.0.1';
+  // Unset NODE_ENV means development: generated secrets, open docs and metrics. Fine on a laptop,
+  // not on an address others can reach.
+  if (!env.NODE_ENV?.trim() && !isLoopbackHostname(config.host.includes(':') && !config.host.startsWith('[') ? `[${config.host}]` : config.host)) {
+    config.startupWarnings.push(
+      `NODE_ENV is not set, so this server runs with DEVELOPMENT defaults (generated secrets, public /docs and /metrics) while listening on ${config.host}, which is not a loopback address. Set NODE_ENV=production for a deployment.`,
+    );
+  }
   config.issuer = issuer(env, config.host, config.port, config.nodeEnv === 'production');
   config.database = database(env);
 
@@ -151,6 +158,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   // flight) to take the instance out before it stops accepting; nothing polls outside production.
   config.shutdownDrainSeconds = int(env, 'SHUTDOWN_DRAIN_SECONDS', config.nodeEnv === 'production' ? 5 : 0, 0, 300);
   config.metricsPort = env.METRICS_PORT?.trim() ? int(env, 'METRICS_PORT', 0, 0, 65535) : null;
+  config.metricsToken = env.METRICS_TOKEN?.trim() || null;
+  if (config.metricsToken !== null && config.metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
   config.auditRetentionDays = int(env, 'AUDIT_RETENTION_DAYS', 90, 1, 36_500);
   config.purgeInterval = int(env, 'PURGE_INTERVAL', 0, 0, 31_536_000);
   config.purgeRevokedGrace = int(env, 'PURGE_REVOKED_GRACE', 86_400, 0, 31_536_000);

@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { DatabaseUnavailableError } from '../database/database-unavailable.error';
+import { ThrottleUnavailableError } from '../throttle/throttle-unavailable.error';
 
 /** RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1; RFC 7009 §2.2.1 error codes. */
 export type OAuthErrorCode =
@@ -78,6 +79,7 @@ export class OAuthError extends Error {
   static from(exception: unknown): OAuthError {
     if (exception instanceof OAuthError) return exception;
     if (exception instanceof DatabaseUnavailableError) return OAuthError.databaseUnavailable(exception.retryAfter);
+    if (exception instanceof ThrottleUnavailableError) return OAuthError.unavailable(exception.cause, exception.retryAfter);
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const response = exception.getResponse();
       const message = typeof response === 'object' && response && 'message' in response ? (response as { message: unknown }).message : exception.message;

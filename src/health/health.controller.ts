@@ -2,6 +2,7 @@ import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Db } from '../database/db';
+import { AppConfig } from '../config/app-config';
 import { ShutdownState } from './shutdown-state';
 import { RedisService } from '../redis/redis.service';
 
@@ -16,6 +17,7 @@ export class HealthController {
     private readonly db: Db,
     private readonly shutdown: ShutdownState,
     private readonly redis: RedisService,
+    private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -55,6 +57,7 @@ export class HealthController {
     reply
       .status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
       .header('Cache-Control', 'no-store')
-      .send({ status: ready ? 'ok' : 'unavailable', ...checks, ...(redis === null ? {} : { redis: redis ? 'up' : 'down' }) });
+      // In production the public answer is ready or not, nothing more; the checks are for development.
+      .send({ status: ready ? 'ok' : 'unavailable', ...(this.config.nodeEnv === 'production' ? {} : { ...checks, ...(redis === null ? {} : { redis: redis ? 'up' : 'down' }) }) });
   }
 }

@@ -1,5 +1,4 @@
-import { Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { createServer, Server } from 'node:http';
+import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { Db } from '../database/db';
 import { HttpMetrics } from './http-metrics';
@@ -7,9 +6,11 @@ import { HttpMetrics } from './http-metrics';
 /**
  * Prometheus metrics of this process, in a registry of its own (several apps in one test process
  * must not share counters). Other features increment what they own, e.g. `metrics.lockouts.inc()`.
+ * Only the collection lives here, so the domain modules (tokens, audit, throttle) can count without
+ * knowing HTTP; the scrape endpoint is src/metrics-http/.
  */
 @Injectable()
-export class MetricsService implements OnApplicationShutdown {
+export class MetricsService {
   readonly registry = new Registry();
 
   /** HTTP requests by method, route and status: a counter and a latency histogram. */
@@ -31,7 +32,8 @@ export class MetricsService implements OnApplicationShutdown {
 
   readonly lockouts = new Counter({
     name: 'gatehouse_lockouts_total',
-    help: 'Accounts or addresses locked out after repeated failed credentials',
+    help: 'Locks imposed after repeated failed credentials, by what was guessed (password, client, signup, admin) and which counter locked (account_ip, account, ip, device)',
+    labelNames: ['kind', 'counter'] as const,
     registers: [this.registry],
   });
 
@@ -60,8 +62,6 @@ export class MetricsService implements OnApplicationShutdown {
     registers: [this.registry],
   });
 
-  private server: Server | null = null;
-
   constructor(db: Db) {
     new Gauge({
       name: 'gatehouse_db_pool_connections',
@@ -84,28 +84,5 @@ export class MetricsService implements OnApplicationShutdown {
 
   text(): Promise<string> {
     return this.registry.metrics();
-  }
-
-  /** Serves GET /metrics alone on its own port (METRICS_PORT), so it need not be public. */
-  async listen(port: number, host: string): Promise<number> {
-    const server = createServer((req, res) => {
-      if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-        return;
-      }
-      this.text().then(
-        (body) => res.writeHead(200, { 'content-type': this.contentType, 'cache-control': 'no-store' }).end(body),
-        () => res.writeHead(500).end(),
-      );
-    });
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, resolve));
-    this.server = server;
-    return (server.address() as { port: number }).port;
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    if (server) await new Promise((resolve) => server.close(resolve));
   }
 }

@@ -82,6 +82,8 @@ export class AuthorizeController {
   }
 
   private async begin(params: Params, repeated: string[], returnTo: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    // Every answer here may carry a code or token in its Location (RFC 9700 §4.15; OAuth 2.1): no cache keeps it.
+    reply.header('Cache-Control', 'no-store');
     // RFC 9126 §4: a request_uri of ours stands for the pushed parameters (and only those).
     const pushed = await this.pushedRequests.resolve(params, repeated);
     if (pushed) ({ params, repeated } = { params: pushed.params, repeated: [] });
@@ -129,6 +131,7 @@ export class AuthorizeController {
 
   /** The consent form's answer: `decision` = approve | deny. */
   private async decide(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    reply.header('Cache-Control', 'no-store');
     const body = singleValued(req.body);
     const session = await this.sessions.read(req);
     const pending = await this.pending.load(req, body.request_id);

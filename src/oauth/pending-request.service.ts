@@ -7,7 +7,8 @@ import { SessionService } from '../web/session.service';
 /** An authorization request waiting for the user's decision on the consent page. */
 export type PendingRequest = StoredRequest<AuthorizationRequest>;
 
-const COOKIE = 'gh_authz';
+export const PENDING_REQUEST_COOKIE = 'gh_authz';
+const COOKIE = PENDING_REQUEST_COOKIE;
 const LIFETIME = 600;
 
 /**

@@ -3,17 +3,20 @@ import { AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
 import { sha256 } from '../common/crypto';
 import { RedisService } from '../redis/redis.service';
-import { OAuthError } from '../grants/oauth-error';
+import { ThrottleUnavailableError } from './throttle-unavailable.error';
 import { DatabaseThrottleStore } from './database-throttle.store';
 import { RedisThrottleStore } from './redis-throttle.store';
 import { ThrottlePolicy } from './throttle-policy';
 import { ThrottleStore } from './throttle.store';
+import { throttleAddress } from './client-address';
+import { MetricsService } from '../metrics/metrics.service';
+import { AuditService } from '../audit/audit.service';
 
 /**
  * What is being guessed: a user's password, a client's secret, (sign-up) which usernames exist,
- * or (the /device page) a live user code.
+ * (the /device page) a live user code, or the admin API key.
  */
-export type ThrottleKind = 'password' | 'client' | 'signup' | 'user_code';
+export type ThrottleKind = 'password' | 'client' | 'signup' | 'user_code' | 'admin';
 
 /** One credential check in progress: its wait before it ran, and how to report its outcome. */
 export interface ThrottleAttempt {
@@ -26,22 +29,14 @@ export interface ThrottleAttempt {
 }
 
 interface Counter {
+  /** Which counter, for the audit log and metrics. */
+  name: 'account_ip' | 'account' | 'ip' | 'device';
   key: string;
   policy: ThrottlePolicy;
   /** Cleared by a success. */
   resets: boolean;
   /** Its lock holds this attempt back; false: it only counts (a known device's failures on its IP). */
   blocks: boolean;
-}
-
-/** An IPv4 address as it is; an IPv6 address as its /64. */
-function addressBlock(ip: string): string {
-  if (!ip.includes(':') || /^::ffff:\d+\.\d+\.\d+\.\d+$/i.test(ip)) return ip;
-  const [head, tail] = ip.split('::');
-  const left = head ? head.split(':') : [];
-  const right = tail !== undefined && tail ? tail.split(':') : [];
-  const groups = tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
 /**
@@ -68,16 +63,18 @@ export class ThrottleService {
     private readonly clock: Clock,
     database: DatabaseThrottleStore,
     redis: RedisService,
+    private readonly metrics: MetricsService,
+    private readonly audit: AuditService,
   ) {
     this.store = redis.client ? new RedisThrottleStore(redis.client, (name) => redis.key(`throttle:${name}`)) : database;
   }
 
-  /** A counter store that cannot be reached (Redis down) is a 503, never a 500 or an unchecked attempt. */
+  /** A counter store that cannot be reached (Redis down) is ThrottleUnavailableError, never an unchecked attempt. */
   private async reach<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (err) {
-      throw OAuthError.unavailable(err);
+      throw new ThrottleUnavailableError(err);
     }
   }
 
@@ -99,6 +96,16 @@ export class ThrottleService {
       failed: async () => {
         const at = this.clock.now();
         const next = await this.reach(() => Promise.all(counters.map((c) => this.store.fail(c.key, c.policy, at))));
+        // Every failure at or past a threshold (re)locks its counter: one lockout each.
+        const locked = counters.filter((c, i) => next[i].failures >= c.policy.threshold && next[i].lockedUntil > at);
+        for (const c of locked) {
+          this.metrics.lockouts.inc({ kind, counter: c.name });
+          this.audit.record({
+            type: 'lockout.imposed',
+            ip,
+            detail: { kind, counter: c.name, subject: c.name === 'ip' ? null : (subject ?? null), failures: next[counters.indexOf(c)].failures, seconds: next[counters.indexOf(c)].lockedUntil - at },
+          });
+        }
         return waitOf(next, at);
       },
       succeeded: async () => {
@@ -114,7 +121,7 @@ export class ThrottleService {
    */
   async rateLimit(kind: 'registration', ip: string, limit: number, window: number): Promise<number> {
     if (!this.config.throttle.enabled) return 0;
-    const key = sha256(`${kind}:ip:${addressBlock(ip)}`);
+    const key = sha256(`${kind}:ip:${throttleAddress(ip)}`);
     const now = this.clock.now();
     const [current] = await this.reach(() => this.store.read([key]));
     if (current && current.lockedUntil > now) return current.lockedUntil - now;
@@ -136,8 +143,11 @@ export class ThrottleService {
 
   private counters(kind: ThrottleKind, subject: string | null | undefined, ip: string, device?: string | null): Counter[] {
     const s = this.config.throttle;
+    // IPv6 by /64 (client-address.ts).
+    const address = throttleAddress(ip);
     const ipCounter: Counter = {
-      key: sha256(`${kind}:ip:${ip}`),
+      name: 'ip',
+      key: sha256(`${kind}:ip:${address}`),
       policy: { threshold: s.ipFailures, window: s.window, baseLock: s.lockSeconds, maxLock: s.maxLockSeconds },
       resets: false,
       blocks: !device,
@@ -145,13 +155,14 @@ export class ThrottleService {
     // Callers pass a username in its canonical form (users/username.ts); client ids are case-normalized here.
     // Sign-up and user codes guess no one account: only the IP is counted (a wrong user code names
     // no device code, and counting the guessed value would let anyone lock a user's code).
-    const account = kind === 'signup' || kind === 'user_code' ? '' : (subject ?? '').trim().toLowerCase().slice(0, 256);
+    const account = kind === 'signup' || kind === 'user_code' || kind === 'admin' ? '' : (subject ?? '').trim().toLowerCase().slice(0, 256);
     if (!account) return [ipCounter];
     if (device) {
       // A known device: its own counter decides (as the account-from-one-IP counter would); its
       // failures still count on its IP, for spraying, but neither the IP's lock nor the account's holds it back.
       return [
         {
+          name: 'device',
           key: sha256(`${kind}:device:${account}|${device}`),
           policy: { threshold: s.accountIpFailures, window: s.accountIpWindow, baseLock: s.lockSeconds, maxLock: s.maxLockSeconds },
           resets: true,
@@ -162,12 +173,14 @@ export class ThrottleService {
     }
     return [
       {
-        key: sha256(`${kind}:account-ip:${account}|${ip}`),
+        name: 'account_ip',
+        key: sha256(`${kind}:account-ip:${account}|${address}`),
         policy: { threshold: s.accountIpFailures, window: s.accountIpWindow, baseLock: s.lockSeconds, maxLock: s.maxLockSeconds },
         resets: true,
         blocks: true,
       },
       {
+        name: 'account',
         key: sha256(`${kind}:account:${account}`),
         policy: { threshold: s.accountFailures, window: s.window, baseLock: s.lockSeconds, maxLock: s.accountMaxLockSeconds },
         resets: true,

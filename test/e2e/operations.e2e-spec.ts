@@ -3,6 +3,7 @@ import { basic, postForm } from '../support/http';
 import { clientFactory } from '../factories/client.factory';
 import { Db } from '../../src/database/db';
 import { MetricsService } from '../../src/metrics/metrics.service';
+import { MetricsServer } from '../../src/metrics-http/metrics-server';
 import { ShutdownState } from '../../src/health/shutdown-state';
 
 /** Prometheus text format → { 'name{labels}': value }, checking every sample line's syntax. */
@@ -33,7 +34,7 @@ describe.each(DATABASES)('metrics and health (%s)', (name, databaseUrl) => {
       for (let i = 0; i < 3; i++) expect((await postForm(`${t.url}/oauth/token`, { grant_type: 'client_credentials' }, auth)).status).toBe(200);
       expect((await postForm(`${t.url}/oauth/token`, { grant_type: 'password', username: 'a', password: 'b' }, auth)).status).toBe(400);
       expect((await postForm(`${t.url}/oauth/token`, { grant_type: 'client_credentials' }, { authorization: basic(client.client_id, 'wrong') })).status).toBe(401);
-      t.app.get(MetricsService).lockouts.inc();
+      t.app.get(MetricsService).lockouts.inc({ kind: 'password', counter: 'ip' });
 
       const res = await fetch(`${t.url}/metrics`);
       expect(res.status).toBe(200);
@@ -47,7 +48,7 @@ describe.each(DATABASES)('metrics and health (%s)', (name, databaseUrl) => {
       expect(m.get('gatehouse_tokens_issued_total{grant_type="client_credentials"}')).toBe(3);
       expect(m.get('gatehouse_token_endpoint_errors_total{error="invalid_client"}')).toBe(1);
       expect([...m.keys()].filter((k) => k.startsWith('gatehouse_token_endpoint_errors_total'))).toHaveLength(2);
-      expect(m.get('gatehouse_lockouts_total')).toBe(1);
+      expect(m.get('gatehouse_lockouts_total{kind="password",counter="ip"}')).toBe(1);
       expect(m.get('gatehouse_token_group_commit_batch_size_count')).toBe(3);
       expect(m.get('gatehouse_db_pool_connections{state="in_use"}')).toBeGreaterThanOrEqual(0);
       expect(m.get('gatehouse_db_pool_connections{state="max"}')).toBe(name === 'mysql' ? 10 : 1);
@@ -61,7 +62,7 @@ describe.each(DATABASES)('metrics and health (%s)', (name, databaseUrl) => {
       const other = await startApp(databaseUrl, { METRICS_PORT: '0' });
       try {
         expect((await fetch(`${other.url}/metrics`)).status).toBe(404);
-        const port = await other.app.get(MetricsService).listen(0, '127.0.0.1');
+        const port = await other.app.get(MetricsServer).listen(0, '127.0.0.1');
         const res = await fetch(`http://127.0.0.1:${port}/metrics`);
         expect(res.status).toBe(200);
         expect(parseMetrics(await res.text()).has('process_cpu_user_seconds_total')).toBe(true);

@@ -242,18 +242,18 @@ describe.each(DATABASES)('sign-in and consent pages (%s)', (_name, db) => {
       beforeAll(async () => (https = await startApp(db, { ISSUER: 'https://auth.example.com' })));
       afterAll(() => https.close());
 
-      it('sets the session, CSRF and pending-request cookies Secure as well', async () => {
+      it('sets the session, CSRF and pending-request cookies Secure as well, __Host- prefixed', async () => {
         const who = await provisionThroughAdmin(https);
         const agent = new UserAgent(https.url);
         const page = await agent.get('/login');
-        expect(setCookie(page, '_csrf')!.attributes).toMatchObject({ httponly: '', samesite: 'Lax', secure: '' });
+        expect(setCookie(page, '__Host-_csrf')!.attributes).toMatchObject({ httponly: '', samesite: 'Lax', secure: '' });
         const form = parseForm(await page.text());
         const res = await agent.postForm(form.action, { ...form.fields, username: who.username, password: who.password });
         expect(res.status).toBe(302);
-        expect(setCookie(res, 'gh_session')!.attributes).toMatchObject({ httponly: '', samesite: 'Lax', path: '/', secure: '' });
+        expect(setCookie(res, '__Host-gh_session')!.attributes).toMatchObject({ httponly: '', samesite: 'Lax', path: '/', secure: '' });
         const consent = await agent.get(authorizePath(who));
         expect(consent.status).toBe(200);
-        expect(setCookie(consent, 'gh_authz')!.attributes).toMatchObject({ httponly: '', samesite: 'Lax', secure: '' });
+        expect(setCookie(consent, '__Host-gh_authz')!.attributes).toMatchObject({ httponly: '', samesite: 'Lax', secure: '' });
       });
 
       it('adds Strict-Transport-Security to pages only', async () => {
