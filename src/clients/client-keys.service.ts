@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config';
 import { Client } from './client.entity';
 import { jwksProblem } from './client-metadata';
-import { fetchJson } from './outbound-fetch';
+import { fetchJson } from '../common/outbound-fetch';
 
 type JwkSet = { keys: Array<Record<string, unknown>> };
 
@@ -31,7 +31,7 @@ export class ClientKeysService {
     const cached = this.cache.get(uri);
     if (cached && now - cached.fetchedAt < (fresh ? REFETCH_SECONDS : CACHE_SECONDS)) return cached.keys;
     try {
-      const fetched = await fetchJson(uri, { allowLoopback: this.config.jwksUriAllowLoopback, maxBytes: 65_536, timeoutMs: 5000 });
+      const fetched = await fetchJson(uri, { allowLoopback: this.config.jwksUriAllowLoopback, maxBytes: 65_536, timeoutMs: 5000 }, 'application/jwk-set+json, application/json');
       if (jwksProblem(fetched)) return cached?.keys ?? null;
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(uri, { keys: fetched as JwkSet, fetchedAt: now });

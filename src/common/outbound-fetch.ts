@@ -114,3 +114,14 @@ export async function outboundFetch(rawUrl: string, policy: OutboundFetchPolicy,
     request.end();
   });
 }
+
+/** `outboundFetch` of a JSON document (a client's JWK Set): a 200 with a JSON body, or OutboundFetchError. */
+export async function fetchJson(rawUrl: string, policy: OutboundFetchPolicy, accept = 'application/json'): Promise<unknown> {
+  const response = await outboundFetch(rawUrl, policy, accept);
+  if (response.status !== 200) throw new OutboundFetchError(`answered ${response.status}`);
+  try {
+    return JSON.parse(response.body) as unknown;
+  } catch {
+    throw new OutboundFetchError('is not JSON');
+  }
+}
