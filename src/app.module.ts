@@ -17,6 +17,7 @@ import { JanitorModule } from './janitor/janitor.module';
 import { ShutdownState } from './health/shutdown-state';
 import type { Logger } from 'pino';
 import { OidcModule } from './oidc/oidc.module';
+import { KeysModule } from './keys/keys.module';
 
 @Module({})
 export class AppModule {
@@ -24,7 +25,7 @@ export class AppModule {
   static forRoot(config?: AppConfig, clock?: Clock, logger?: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config, clock), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, RedisModule, AuditModule, JanitorModule, WebModule, AdminModule, OAuthModule, OidcModule, ApiModule, ConsoleModule],
+      imports: [ConfigModule.forRoot(config, clock), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, RedisModule, AuditModule, JanitorModule, WebModule, AdminModule, OAuthModule, OidcModule, ApiModule, ConsoleModule, KeysModule],
       controllers: [HealthController],
       providers: [ShutdownState],
     };

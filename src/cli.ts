@@ -379,7 +379,7 @@ export async function main(argv: string[]): Promise<number> {
     const run = await command.prepare(parsed.values as Values, parsed.positionals);
 
     loadEnvFile();
-    const config = loadConfig();
+    const config = loadConfig(process.env, { keepGeneratedSecrets: true });
     const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: false, abortOnError: false });
     let result: unknown;
     try {

@@ -8,7 +8,7 @@ export class DatabaseUnavailableError extends Error {
     message: string,
     /** Seconds a client should wait before trying again. */
     readonly retryAfter = 5,
-    readonly cause?: unknown,
+    override readonly cause?: unknown,
   ) {
     super(message);
     this.name = 'DatabaseUnavailableError';

@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Db } from '../database/db';
 import { ShutdownState } from './shutdown-state';
+import { SigningKeysService } from '../keys/signing-keys.service';
 
 /**
  * Probes for load balancers and orchestrators: `/health/live` (the process answers: restart it if
@@ -14,6 +15,7 @@ export class HealthController {
   constructor(
     private readonly db: Db,
     private readonly shutdown: ShutdownState,
+    private readonly signingKeys: SigningKeysService,
   ) {}
 
   @Get()
@@ -35,7 +37,9 @@ export class HealthController {
 
   @Get('ready')
   async ready(@Res() reply: FastifyReply): Promise<void> {
-    const checks = { database: 'down', migrations: 'unknown', shutting_down: this.shutdown.shuttingDown };
+    // A signing key that did not decrypt (made elsewhere under another KEY_ENCRYPTION_SECRET) fails every ID token here.
+    const undecryptable = this.signingKeys.undecryptableKeys();
+    const checks = { database: 'down', migrations: 'unknown', signing_keys: undecryptable.length ? 'undecryptable' : 'ok', shutting_down: this.shutdown.shuttingDown };
     try {
       await this.db.query('SELECT 1');
       checks.database = 'up';
@@ -43,7 +47,7 @@ export class HealthController {
     } catch {
       // The check that failed stays "down"/"unknown".
     }
-    const ready = checks.database === 'up' && checks.migrations === 'applied' && !checks.shutting_down;
+    const ready = checks.database === 'up' && checks.migrations === 'applied' && checks.signing_keys === 'ok' && !checks.shutting_down;
     reply
       .status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
       .header('Cache-Control', 'no-store')

@@ -86,7 +86,13 @@ async function listen(databaseUrl: string, env: Record<string, string>, options:
   });
   const clock = new FixedClock(Math.floor(Date.now() / 1000));
   const app = await createApp(config, clock, options);
-  await app.listen(0, '127.0.0.1');
+  try {
+    await app.listen(0, '127.0.0.1');
+  } catch (err) {
+    // A start refused by a start-up check: release the database so the suite can exit.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   // The issuer is the listening origin unless the test set one.
