@@ -41,7 +41,7 @@ Commands:
   user:list [--limit <n>] [--offset <n>]
   user:delete <id>
   client:create --name <name> --redirect-uri <uri> [--redirect-uri <uri> ...]
-                [--grant-types <a,b>] [--response-types <code,token>] [--scope "<profile email>"]
+                [--grant-types <a,b>] [--response-types <code,token>] [--scope "<openid profile email>"]
                 [--auth-method client_secret_basic|client_secret_post|none] [--client-uri <url>]
                 [--skip-consent] [--introspection] [--cors-origin <origin> ...]
                 [--post-logout-redirect-uri <uri> ...] [--access-token-format opaque|jwt]
