@@ -43,6 +43,8 @@ export class AppConfig {
   accessTokenTtl: number;
   authorizationCodeTtl: number;
   refreshTokenTtlFactor: number;
+  /** Seconds a rotated refresh token may be presented again by its client for a sibling pair (0: strict rotation). */
+  refreshReuseGrace: number;
   sessionTtl: number;
   pkceRequired: boolean;
   pkceAllowPlain: boolean;

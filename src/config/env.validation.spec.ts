@@ -166,6 +166,7 @@ describe('loadConfig', () => {
     [{ ACCESS_TOKEN_TTL: '1.5' }, 'ACCESS_TOKEN_TTL must be an integer, got "1.5"'],
     [{ AUTHORIZATION_CODE_TTL: '601' }, 'AUTHORIZATION_CODE_TTL must be between 1 and 600, got 601'],
     [{ REFRESH_TOKEN_TTL_FACTOR: '0' }, 'REFRESH_TOKEN_TTL_FACTOR must be between 1 and 1000, got 0'],
+    [{ REFRESH_REUSE_GRACE: '301' }, 'REFRESH_REUSE_GRACE must be between 0 and 300, got 301'],
     [{ PKCE_REQUIRED: 'maybe' }, 'PKCE_REQUIRED must be true or false, got "maybe"'],
     [{ PKCE_ALLOW_PLAIN: '2' }, 'PKCE_ALLOW_PLAIN must be true or false, got "2"'],
     [{ IMPLICIT_ENABLED: 'nope' }, 'IMPLICIT_ENABLED must be true or false, got "nope"'],

@@ -168,6 +168,7 @@ export function loadConfig(env: Env = process.env, options: LoadConfigOptions = 
   // RFC 6749 §4.1.2: a maximum authorization code lifetime of 10 minutes is RECOMMENDED; we enforce it.
   config.authorizationCodeTtl = int(env, 'AUTHORIZATION_CODE_TTL', 60, 1, 600);
   config.refreshTokenTtlFactor = int(env, 'REFRESH_TOKEN_TTL_FACTOR', 2, 1, 1000);
+  config.refreshReuseGrace = int(env, 'REFRESH_REUSE_GRACE', 5, 0, 300);
   config.sessionTtl = int(env, 'SESSION_TTL', 8 * 3600, 60, 31_536_000);
   config.pkceRequired = bool(env, 'PKCE_REQUIRED', false);
   // RFC 9700 §2.1.1, §2.1.2, §2.4: S256 only, no implicit, no password grant unless the operator opts in.

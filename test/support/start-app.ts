@@ -82,6 +82,8 @@ async function listen(databaseUrl: string, env: Record<string, string>, options:
     // Suites about other rules fail credentials on purpose, all from 127.0.0.1; the brute-force
     // suites turn the throttle on with THROTTLE_ENABLED=true.
     THROTTLE_ENABLED: 'false',
+    // Replay detection is asserted as strict rotation; the grace window's own suite turns it on.
+    REFRESH_REUSE_GRACE: '0',
     ...env,
   });
   const clock = new FixedClock(Math.floor(Date.now() / 1000));
