@@ -10,7 +10,7 @@ import { MetricsService } from './metrics/metrics.service';
 import { Db } from './database/db';
 import { migrationsRanAtStart } from './database/database.module';
 import { JanitorService } from './janitor/janitor.service';
-import { SigningKeyUndecryptableError } from './keys/signing-keys.service';
+import { SigningKeyUndecryptableError, rotationOverlapWarning } from './keys/signing-keys.service';
 
 /** The database as an operator names it: type and host/database, never the password. */
 function databaseLabel(config: AppConfig): string {
@@ -61,6 +61,8 @@ async function bootstrap(): Promise<void> {
     app.get(JanitorService).schedule(config.purgeInterval);
     log.info({ purge_interval: config.purgeInterval }, `purging expired rows every ${config.purgeInterval} s`);
   }
+  const overlapWarning = rotationOverlapWarning(config.keyRotationOverlap);
+  if (overlapWarning) log.warn({ key_rotation_overlap: config.keyRotationOverlap }, overlapWarning);
   if (config.adminApiKeyGenerated) {
     // Development only (production requires ADMIN_API_KEY).
     log.warn(

@@ -45,6 +45,22 @@ export class SigningKeyUndecryptableError extends Error {
 
 /** How long rows are reused before they are read again: another instance's rotation shows up within this. */
 const CACHE_SECONDS = 30;
+/** Cache-Control max-age of /oauth/jwks: relying parties may keep the old key set this long. */
+export const JWKS_MAX_AGE = 60;
+
+/**
+ * A KEY_ROTATION_OVERLAP too short for relying parties to see a new key before it signs (their
+ * JWKS cache plus our instances' row cache), as a warning with the numbers; null when it is enough.
+ */
+export function rotationOverlapWarning(overlap: number): string | null {
+  const needed = JWKS_MAX_AGE + CACHE_SECONDS;
+  if (overlap >= needed) return null;
+  return (
+    `KEY_ROTATION_OVERLAP=${overlap} s is shorter than relying parties may cache the JWK Set (${JWKS_MAX_AGE} s) plus the ` +
+    `instances' key cache (${CACHE_SECONDS} s): after a rotation, ID tokens signed by the new key fail at RPs for up to ` +
+    `${needed - overlap} s. Set it to at least ${needed} (default 3600), more if your RPs cache longer.`
+  );
+}
 
 /**
  * The signing keys every instance shares. The database decides which key signs (the oldest active
