@@ -21,6 +21,7 @@ import { OidcModule } from './oidc/oidc.module';
 import { RegistrationModule } from './registration/registration.module';
 import { ResourcesModule } from './resources/resources.module';
 import { DeviceModule } from './device/device.module';
+import { KeysModule } from './keys/keys.module';
 
 @Module({})
 export class AppModule {
@@ -28,7 +29,7 @@ export class AppModule {
   static forRoot(config?: AppConfig, clock?: Clock, logger?: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config, clock), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, MetricsHttpModule, RedisModule, AuditModule, JanitorModule, WebModule, AdminModule, OAuthModule, OidcModule, RegistrationModule, ResourcesModule, DeviceModule, ApiModule, ConsoleModule],
+      imports: [ConfigModule.forRoot(config, clock), LoggingModule.forRoot(logger), DatabaseModule, MetricsModule, MetricsHttpModule, RedisModule, AuditModule, JanitorModule, WebModule, AdminModule, OAuthModule, OidcModule, RegistrationModule, ResourcesModule, DeviceModule, ApiModule, ConsoleModule, KeysModule],
       controllers: [HealthController],
       providers: [ShutdownState],
     };

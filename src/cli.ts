@@ -50,7 +50,7 @@ Commands:
                 their access and refresh tokens
   user:delete <id>
   client:create --name <name> --redirect-uri <uri> [--redirect-uri <uri> ...]
-                [--grant-types <a,b>] [--response-types <code,token>] [--scope "<profile email>"]
+                [--grant-types <a,b>] [--response-types <code,token>] [--scope "<openid profile email>"]
                 [--auth-method client_secret_basic|client_secret_post|none] [--client-uri <url>]
                 [--skip-consent] [--introspection] [--cors-origin <origin> ...]
                 [--post-logout-redirect-uri <uri> ...] [--access-token-format opaque|jwt]
@@ -499,7 +499,7 @@ export async function main(argv: string[]): Promise<number> {
     const run = await command.prepare(parsed.values as Values, parsed.positionals);
 
     loadEnvFile();
-    const config = loadConfig();
+    const config = loadConfig(process.env, { keepGeneratedSecrets: true });
     const app = await NestFactory.createApplicationContext(CliModule.forRoot(config), { logger: false, abortOnError: false });
     let result: unknown;
     try {

@@ -11,6 +11,7 @@ import { MetricsServer } from './metrics-http/metrics-server';
 import { Db } from './database/db';
 import { migrationsRanAtStart } from './database/database.module';
 import { JanitorService } from './janitor/janitor.service';
+import { SigningKeyUndecryptableError, rotationOverlapWarning } from './keys/signing-keys.service';
 
 /** The database as an operator names it: type and host/database, never the password. */
 function databaseLabel(config: AppConfig): string {
@@ -23,7 +24,7 @@ async function bootstrap(): Promise<void> {
   loadEnvFile();
   let config: AppConfig;
   try {
-    config = loadConfig();
+    config = loadConfig(process.env, { keepGeneratedSecrets: true });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`gatehouse: configuration error: ${err.message}`);
@@ -36,7 +37,8 @@ async function bootstrap(): Promise<void> {
     app = await createApp(config);
   } catch (err) {
     // One line an operator can act on, no stack trace (the common causes are named).
-    console.error(`gatehouse: failed to start: ${describeStartupError(err, config)}`);
+    const reason = err instanceof SigningKeyUndecryptableError ? err.message : describeStartupError(err, config);
+    console.error(`gatehouse: failed to start: ${reason}`);
     process.exit(1);
   }
   const log = app.get(AppLogger).child({ log: 'server' });
@@ -64,9 +66,15 @@ async function bootstrap(): Promise<void> {
     log.warn({ warning: 'configuration' }, warning);
     console.error(`gatehouse: WARNING: ${warning}`);
   }
+  const overlapWarning = rotationOverlapWarning(config.keyRotationOverlap);
+  if (overlapWarning) log.warn({ key_rotation_overlap: config.keyRotationOverlap }, overlapWarning);
   if (config.adminApiKeyGenerated) {
-    // Development only (production requires ADMIN_API_KEY); printed once, never stored.
-    log.warn(`ADMIN_API_KEY was not set; generated for this run: ${config.adminApiKey}`);
+    // Development only (production requires ADMIN_API_KEY).
+    log.warn(
+      config.secretsFile
+        ? `ADMIN_API_KEY was not set; using the generated one kept in ${config.secretsFile}: ${config.adminApiKey}`
+        : `ADMIN_API_KEY was not set; generated for this run: ${config.adminApiKey}`,
+    );
   }
 
   const shutdownState = app.get(ShutdownState);

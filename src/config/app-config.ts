@@ -57,13 +57,17 @@ export class AppConfig {
   issuer: string;
   database: DatabaseConfig;
   adminApiKey: string;
-  /** True when the admin key was generated at start (development only): main.ts prints it once. */
+  /** True when ADMIN_API_KEY was not set and the key was generated (never in production): main.ts prints it. */
   adminApiKeyGenerated: boolean;
+  /** Outside production: the file the generated secrets are kept in (beside the SQLite file); null if none is used. */
+  secretsFile: string | null;
   /** Secret that signs the sign-in session and pending-request cookies. */
   cookieSecret: string;
   accessTokenTtl: number;
   authorizationCodeTtl: number;
   refreshTokenTtlFactor: number;
+  /** Seconds a rotated refresh token may be presented again by its client for a sibling pair (0: strict rotation). */
+  refreshReuseGrace: number;
   sessionTtl: number;
   pkceRequired: boolean;
   pkceAllowPlain: boolean;
@@ -109,6 +113,10 @@ export class AppConfig {
   throttle: ThrottleConfig;
   /** Secret the signing keys' private halves are encrypted under (AES-256-GCM, key derived by HKDF). */
   keyEncryptionSecret: string;
+  /** Where keyEncryptionSecret comes from, for messages: "KEY_ENCRYPTION_SECRET", the secrets file's path, or "generated for this run". */
+  keyEncryptionSecretSource: string;
+  /** Secrets signing keys may still be encrypted under (KEY_ENCRYPTION_SECRET_PREVIOUS, ...): re-encrypted under the current one at start. */
+  previousKeyEncryptionSecrets: string[];
   /** Seconds a new signing key is published before it signs (and the old one still signs). */
   keyRotationOverlap: number;
   /** Lifetime of an ID token, in seconds. */

@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from './env.validation';
+
+const HOW = ' (COOKIE_SECRET and KEY_ENCRYPTION_SECRET the same on every instance; e.g. openssl rand -base64 32)';
 
 /** The message of the ConfigError that `env` causes. */
 function refusal(env: Record<string, string>): string {
@@ -86,9 +91,37 @@ describe('loadConfig', () => {
     expect(config.secureCookies).toBe(true);
   });
 
-  it('encrypts signing keys under COOKIE_SECRET outside production when KEY_ENCRYPTION_SECRET is unset', () => {
+  it('outside production without a secrets file, encrypts signing keys under COOKIE_SECRET when KEY_ENCRYPTION_SECRET is unset', () => {
     const config = loadConfig({ COOKIE_SECRET: 'c'.repeat(32) });
-    expect(config).toMatchObject({ keyEncryptionSecret: 'c'.repeat(32), keyRotationOverlap: 3600, idTokenTtl: 3600, resourceAudience: '' });
+    expect(config).toMatchObject({ keyEncryptionSecret: 'c'.repeat(32), keyEncryptionSecretSource: 'COOKIE_SECRET', previousKeyEncryptionSecrets: [], secretsFile: null, keyRotationOverlap: 3600, idTokenTtl: 3600, resourceAudience: '' });
+    expect(loadConfig({}).keyEncryptionSecretSource).toBe('generated for this run');
+    expect(loadConfig({ KEY_ENCRYPTION_SECRET_PREVIOUS: 'p'.repeat(32), KEY_ENCRYPTION_SECRET: 'e'.repeat(32) }).previousKeyEncryptionSecrets).toEqual(['p'.repeat(32)]);
+  });
+
+  it('keeps generated secrets in one 0600 file beside the SQLite database, created once and read by every later start', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gh-secrets-'));
+    try {
+      const env = { DATABASE_URL: `sqlite:${join(dir, 'sub', 'g.sqlite')}` };
+      const first = loadConfig(env, { keepGeneratedSecrets: true });
+      const file = join(dir, 'sub', 'gatehouse-secrets.json');
+      expect(first.secretsFile).toBe(file);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const again = loadConfig(env, { keepGeneratedSecrets: true });
+      expect([again.adminApiKey, again.cookieSecret, again.keyEncryptionSecret]).toEqual([first.adminApiKey, first.cookieSecret, first.keyEncryptionSecret]);
+      expect(again.keyEncryptionSecretSource).toBe(file);
+      expect(new Set([first.adminApiKey, first.cookieSecret, first.keyEncryptionSecret]).size).toBe(3);
+      // What is set wins; the file's key secret stays a way to open keys made under it.
+      const explicit = loadConfig({ ...env, KEY_ENCRYPTION_SECRET: 'e'.repeat(32) }, { keepGeneratedSecrets: true });
+      expect(explicit).toMatchObject({ keyEncryptionSecret: 'e'.repeat(32), keyEncryptionSecretSource: 'KEY_ENCRYPTION_SECRET', previousKeyEncryptionSecrets: [first.keyEncryptionSecret], adminApiKey: first.adminApiKey });
+      // Not in production, not for :memory:, not unless asked.
+      expect(loadConfig({ ...production, DATABASE_URL: env.DATABASE_URL }, { keepGeneratedSecrets: true }).secretsFile).toBeNull();
+      expect(loadConfig({ DATABASE_URL: 'sqlite::memory:' }, { keepGeneratedSecrets: true }).secretsFile).toBeNull();
+      expect(loadConfig(env).adminApiKey).not.toBe(first.adminApiKey);
+      writeFileSync(file, '{"admin_api_key":1}');
+      expect(() => loadConfig(env, { keepGeneratedSecrets: true })).toThrow(`cannot keep the generated secrets in ${file}: ${file} has no valid "admin_api_key"`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reads a sqlite path, with or without //', () => {
@@ -138,6 +171,7 @@ describe('loadConfig', () => {
     [{ ACCESS_TOKEN_TTL: '1.5' }, 'ACCESS_TOKEN_TTL must be an integer, got "1.5"'],
     [{ AUTHORIZATION_CODE_TTL: '601' }, 'AUTHORIZATION_CODE_TTL must be between 1 and 600, got 601'],
     [{ REFRESH_TOKEN_TTL_FACTOR: '0' }, 'REFRESH_TOKEN_TTL_FACTOR must be between 1 and 1000, got 0'],
+    [{ REFRESH_REUSE_GRACE: '301' }, 'REFRESH_REUSE_GRACE must be between 0 and 300, got 301'],
     [{ PKCE_REQUIRED: 'maybe' }, 'PKCE_REQUIRED must be true or false, got "maybe"'],
     [{ PKCE_ALLOW_PLAIN: '2' }, 'PKCE_ALLOW_PLAIN must be true or false, got "2"'],
     [{ IMPLICIT_ENABLED: 'nope' }, 'IMPLICIT_ENABLED must be true or false, got "nope"'],
@@ -156,10 +190,12 @@ describe('loadConfig', () => {
     [{ ISSUER: 'https://auth.example.com/#x' }, 'ISSUER must not have a query or fragment'],
     [{ ISSUER: 'ftp://auth.example.com' }, 'ISSUER must be an https URL'],
     [{ ADMIN_API_KEY: 'short' }, 'ADMIN_API_KEY must be at least 16 characters'],
-    [{ NODE_ENV: 'production', COOKIE_SECRET: 'c'.repeat(32) }, 'ADMIN_API_KEY is required when NODE_ENV=production'],
+    [{ NODE_ENV: 'production', COOKIE_SECRET: 'c'.repeat(32), KEY_ENCRYPTION_SECRET: 'e'.repeat(32) }, `ADMIN_API_KEY is required when NODE_ENV=production${HOW}`],
+    [{ NODE_ENV: 'production' }, `ADMIN_API_KEY, COOKIE_SECRET, KEY_ENCRYPTION_SECRET are required when NODE_ENV=production${HOW}`],
     [{ COOKIE_SECRET: 'short' }, 'COOKIE_SECRET must be at least 32 characters'],
-    [{ NODE_ENV: 'production', ADMIN_API_KEY: 'k'.repeat(16) }, 'COOKIE_SECRET is required when NODE_ENV=production (every instance needs the same one)'],
-    [{ NODE_ENV: 'production', ADMIN_API_KEY: 'k'.repeat(16), COOKIE_SECRET: 'c'.repeat(32) }, 'KEY_ENCRYPTION_SECRET is required when NODE_ENV=production (every instance needs the same one)'],
+    [{ NODE_ENV: 'production', ADMIN_API_KEY: 'k'.repeat(16) }, `COOKIE_SECRET, KEY_ENCRYPTION_SECRET are required when NODE_ENV=production${HOW}`],
+    [{ NODE_ENV: 'production', ADMIN_API_KEY: 'k'.repeat(16), COOKIE_SECRET: 'c'.repeat(32) }, `KEY_ENCRYPTION_SECRET is required when NODE_ENV=production${HOW}`],
+    [{ KEY_ENCRYPTION_SECRET_PREVIOUS: 'short' }, 'KEY_ENCRYPTION_SECRET_PREVIOUS must be at least 32 characters'],
     [{ KEY_ENCRYPTION_SECRET: 'short' }, 'KEY_ENCRYPTION_SECRET must be at least 32 characters'],
     [{ KEY_ROTATION_OVERLAP: '-5' }, 'KEY_ROTATION_OVERLAP must be an integer, got "-5"'],
     [{ ID_TOKEN_TTL: '86401' }, 'ID_TOKEN_TTL must be between 1 and 86400, got 86401'],

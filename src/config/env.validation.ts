@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AppConfig, DatabaseConfig, RegistrationConfig } from './app-config';
 import { mysqlHosts, mysqlUrlFor } from './mysql-url';
 import { SCOPES_SUPPORTED } from '../common/oauth-types';
+import { LocalSecrets, localSecretsPath, readLocalSecrets, readOrCreateLocalSecrets } from './local-secrets';
 
 /** One bad setting: the server prints this single line and stops. */
 export class ConfigError extends Error {
@@ -88,8 +89,80 @@ function issuer(env: Env, host: string, port: number, production: boolean): stri
   return (raw || fallback).replace(/\/+$/, '');
 }
 
+export interface LoadConfigOptions {
+  /**
+   * Outside production, keep generated secrets in a file beside the SQLite database (see
+   * local-secrets.ts) instead of new ones each run. The server and the CLI do; tests and unit specs don't.
+   */
+  keepGeneratedSecrets?: boolean;
+}
+
+/**
+ * ADMIN_API_KEY, COOKIE_SECRET and KEY_ENCRYPTION_SECRET. Production needs all three and names
+ * every missing one in one message. Elsewhere an unset one is generated: kept in the local secrets
+ * file when asked (so restarts and the CLI agree), else new for this run.
+ */
+function secrets(env: Env, config: AppConfig, options: LoadConfigOptions): void {
+  const adminKey = env.ADMIN_API_KEY?.trim();
+  const cookieSecret = env.COOKIE_SECRET?.trim();
+  const keySecret = env.KEY_ENCRYPTION_SECRET?.trim();
+  if (adminKey && adminKey.length < 16) throw new ConfigError('ADMIN_API_KEY must be at least 16 characters');
+  if (cookieSecret && cookieSecret.length < 32) throw new ConfigError('COOKIE_SECRET must be at least 32 characters');
+  if (keySecret && keySecret.length < 32) throw new ConfigError('KEY_ENCRYPTION_SECRET must be at least 32 characters');
+  const previous = env.KEY_ENCRYPTION_SECRET_PREVIOUS?.trim();
+  if (previous && previous.length < 32) throw new ConfigError('KEY_ENCRYPTION_SECRET_PREVIOUS must be at least 32 characters');
+
+  if (config.nodeEnv === 'production') {
+    const missing = [
+      ['ADMIN_API_KEY', adminKey],
+      ['COOKIE_SECRET', cookieSecret],
+      ['KEY_ENCRYPTION_SECRET', keySecret],
+    ].filter(([, value]) => !value).map(([name]) => name);
+    if (missing.length) {
+      throw new ConfigError(
+        `${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} required when NODE_ENV=production` +
+          ' (COOKIE_SECRET and KEY_ENCRYPTION_SECRET the same on every instance; e.g. openssl rand -base64 32)',
+      );
+    }
+  }
+
+  config.secretsFile = null;
+  const path = options.keepGeneratedSecrets && config.nodeEnv !== 'production' ? localSecretsPath(config.database) : null;
+  let file: LocalSecrets | null = null;
+  if (path && !(adminKey && cookieSecret && keySecret)) {
+    try {
+      file = readOrCreateLocalSecrets(path);
+    } catch (err) {
+      throw new ConfigError(`cannot keep the generated secrets in ${path}: ${(err as Error).message}`);
+    }
+    config.secretsFile = path;
+  }
+  const generated = () => randomBytes(32).toString('base64url');
+
+  config.adminApiKey = adminKey || file?.admin_api_key || generated();
+  config.adminApiKeyGenerated = !adminKey;
+  config.cookieSecret = cookieSecret || file?.cookie_secret || generated();
+  // With no file (tests, or not asked), the cookie secret: instances given one COOKIE_SECRET agree.
+  config.keyEncryptionSecret = keySecret || file?.key_encryption_secret || config.cookieSecret;
+  config.keyEncryptionSecretSource = keySecret ? 'KEY_ENCRYPTION_SECRET' : file ? path! : cookieSecret ? 'COOKIE_SECRET' : 'generated for this run';
+
+  // Secrets the signing keys may still be encrypted under: they are re-encrypted under the current
+  // one at start. The local file's (moving to an explicit secret) and COOKIE_SECRET (what keys
+  // were encrypted under outside production before the file existed).
+  const candidates = [previous, path && keySecret ? readLocalSecretsQuietly(path)?.key_encryption_secret : undefined, config.nodeEnv !== 'production' ? cookieSecret : undefined];
+  config.previousKeyEncryptionSecrets = [...new Set(candidates.filter((s): s is string => !!s && s !== config.keyEncryptionSecret))];
+}
+
+function readLocalSecretsQuietly(path: string): LocalSecrets | null {
+  try {
+    return readLocalSecrets(path);
+  } catch {
+    return null;
+  }
+}
+
 /** Reads and validates every setting. Throws ConfigError naming the first bad one. */
-export function loadConfig(env: Env = process.env): AppConfig {
+export function loadConfig(env: Env = process.env, options: LoadConfigOptions = {}): AppConfig {
   const config = new AppConfig();
   config.nodeEnv = oneOf(env, 'NODE_ENV', 'development', ['development', 'production', 'test'] as const);
   config.port = int(env, 'PORT', 3000, 0, 65535);
@@ -104,32 +177,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.issuer = issuer(env, config.host, config.port, config.nodeEnv === 'production');
   config.database = database(env);
 
-  const adminKey = env.ADMIN_API_KEY?.trim();
-  if (adminKey) {
-    if (adminKey.length < 16) throw new ConfigError('ADMIN_API_KEY must be at least 16 characters');
-    config.adminApiKey = adminKey;
-    config.adminApiKeyGenerated = false;
-  } else if (config.nodeEnv === 'production') {
-    throw new ConfigError('ADMIN_API_KEY is required when NODE_ENV=production');
-  } else {
-    config.adminApiKey = randomBytes(32).toString('base64url');
-    config.adminApiKeyGenerated = true;
-  }
-
-  const cookieSecret = env.COOKIE_SECRET?.trim();
-  if (cookieSecret) {
-    if (cookieSecret.length < 32) throw new ConfigError('COOKIE_SECRET must be at least 32 characters');
-    config.cookieSecret = cookieSecret;
-  } else if (config.nodeEnv === 'production') {
-    throw new ConfigError('COOKIE_SECRET is required when NODE_ENV=production (every instance needs the same one)');
-  } else {
-    config.cookieSecret = randomBytes(32).toString('base64url');
-  }
+  secrets(env, config, options);
 
   config.accessTokenTtl = int(env, 'ACCESS_TOKEN_TTL', 3600, 1, 31_536_000);
   // RFC 6749 §4.1.2: a maximum authorization code lifetime of 10 minutes is RECOMMENDED; we enforce it.
   config.authorizationCodeTtl = int(env, 'AUTHORIZATION_CODE_TTL', 60, 1, 600);
   config.refreshTokenTtlFactor = int(env, 'REFRESH_TOKEN_TTL_FACTOR', 2, 1, 1000);
+  config.refreshReuseGrace = int(env, 'REFRESH_REUSE_GRACE', 5, 0, 300);
   config.sessionTtl = int(env, 'SESSION_TTL', 8 * 3600, 60, 31_536_000);
   config.pkceRequired = bool(env, 'PKCE_REQUIRED', false);
   // RFC 9700 §2.1.1, §2.1.2, §2.4: S256 only, no implicit, no password grant unless the operator opts in.
@@ -165,16 +219,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
   config.purgeRevokedGrace = int(env, 'PURGE_REVOKED_GRACE', 86_400, 0, 31_536_000);
   config.throttle = throttle(env);
 
-  const keySecret = env.KEY_ENCRYPTION_SECRET?.trim();
-  if (keySecret) {
-    if (keySecret.length < 32) throw new ConfigError('KEY_ENCRYPTION_SECRET must be at least 32 characters');
-    config.keyEncryptionSecret = keySecret;
-  } else if (config.nodeEnv === 'production') {
-    throw new ConfigError('KEY_ENCRYPTION_SECRET is required when NODE_ENV=production (every instance needs the same one)');
-  } else {
-    // Outside production the signing keys are encrypted under COOKIE_SECRET (HKDF keeps the two uses apart).
-    config.keyEncryptionSecret = config.cookieSecret;
-  }
   config.keyRotationOverlap = int(env, 'KEY_ROTATION_OVERLAP', 3600, 0, 31_536_000);
   config.idTokenTtl = int(env, 'ID_TOKEN_TTL', 3600, 1, 86_400);
   config.resourceAudience = env.RESOURCE_AUDIENCE?.trim() || '';

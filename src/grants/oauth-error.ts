@@ -1,6 +1,7 @@
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { DatabaseUnavailableError } from '../database/database-unavailable.error';
 import { ThrottleUnavailableError } from '../throttle/throttle-unavailable.error';
+import { SigningKeyUndecryptableError } from '../keys/signing-keys.service';
 
 /** RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1; RFC 7009 §2.2.1 error codes. */
 export type OAuthErrorCode =
@@ -80,6 +81,13 @@ export class OAuthError extends Error {
     if (exception instanceof OAuthError) return exception;
     if (exception instanceof DatabaseUnavailableError) return OAuthError.databaseUnavailable(exception.retryAfter);
     if (exception instanceof ThrottleUnavailableError) return OAuthError.unavailable(exception.cause, exception.retryAfter);
+    if (exception instanceof SigningKeyUndecryptableError) {
+      // Logged once per request as a warning (the cause names the key and the fix), answered 503.
+      const err = new OAuthError('temporarily_unavailable', `the server cannot sign tokens right now; retry after ${exception.retryAfter} seconds`, HttpStatus.SERVICE_UNAVAILABLE);
+      err.retryAfter = exception.retryAfter;
+      err.cause = exception;
+      return err;
+    }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const response = exception.getResponse();
       const message = typeof response === 'object' && response && 'message' in response ? (response as { message: unknown }).message : exception.message;

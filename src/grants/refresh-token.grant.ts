@@ -1,7 +1,8 @@
 /**
  * Refreshing an Access Token (RFC 6749 §6) with rotation (RFC 9700 §4.14.2): every use returns a
  * new refresh token and retires the old one at once; presenting a retired one revokes the whole
- * family. The new scope must be within the original grant's and within what the client may use
+ * family, except within REFRESH_REUSE_GRACE seconds of its rotation, when the same client gets a
+ * sibling pair in the same family (clients that refresh from several processes at once). The new scope must be within the original grant's and within what the client may use
  * today: scopes the operator has since taken from the client are never handed out again.
  */
 import { Injectable } from '@nestjs/common';
@@ -38,7 +39,7 @@ export class RefreshTokenGrant implements TokenGrant {
     // §6: the refresh token must have been issued to this client.
     if (!token || token.clientId !== client.clientId) throw OAuthError.invalidGrant('refresh token is invalid');
     const state = this.tokens.refreshTokenState(token);
-    if (state === 'revoked') {
+    if (state === 'revoked' && !this.tokens.inReuseGrace(token)) {
       // RFC 9700 §4.14.2: a retired refresh token came back — someone holds a copy.
       const revoked = await this.tokens.revokeFamily(token);
       this.audit.record({ type: 'refresh_token.replayed', clientId: client.clientId, userId: token.userId, ip: caller.ip, detail: { token_id: token.id, tokens_revoked: revoked } });
@@ -60,7 +61,7 @@ export class RefreshTokenGrant implements TokenGrant {
     const audience = narrowAudience(await this.resources.resolve(request.resource), token.resources);
     const issued = await this.tokens.rotate(token, scope, clientOidcDefaults.accessTokenFormat(client.metadata), caller.ip, audience, caller.dpopJkt);
     if (!issued) {
-      // Lost the race to a concurrent rotation of the same refresh token: a replay as well.
+      // Lost the race to a concurrent rotation of the same refresh token, outside the grace window: a replay as well.
       const revoked = await this.tokens.revokeFamily(token);
       this.audit.record({ type: 'refresh_token.replayed', clientId: client.clientId, userId: token.userId, ip: caller.ip, detail: { token_id: token.id, tokens_revoked: revoked, concurrent: true } });
       throw OAuthError.invalidGrant('refresh token is invalid');

@@ -5,6 +5,7 @@ import { Db } from '../database/db';
 import { AppConfig } from '../config/app-config';
 import { ShutdownState } from './shutdown-state';
 import { RedisService } from '../redis/redis.service';
+import { SigningKeysService } from '../keys/signing-keys.service';
 
 /**
  * Probes for load balancers and orchestrators: `/health/live` (the process answers: restart it if
@@ -18,6 +19,7 @@ export class HealthController {
     private readonly shutdown: ShutdownState,
     private readonly redis: RedisService,
     private readonly config: AppConfig,
+    private readonly signingKeys: SigningKeysService,
   ) {}
 
   @Get()
@@ -39,7 +41,9 @@ export class HealthController {
 
   @Get('ready')
   async ready(@Res() reply: FastifyReply): Promise<void> {
-    const checks = { database: 'down', migrations: 'unknown', writes: 'unknown', shutting_down: this.shutdown.shuttingDown };
+    // A signing key that did not decrypt (made elsewhere under another KEY_ENCRYPTION_SECRET) fails every ID token here.
+    const undecryptable = this.signingKeys.undecryptableKeys();
+    const checks = { database: 'down', migrations: 'unknown', writes: 'unknown', signing_keys: undecryptable.length ? 'undecryptable' : 'ok', shutting_down: this.shutdown.shuttingDown };
     try {
       await this.db.query('SELECT 1');
       checks.database = 'up';
@@ -53,7 +57,7 @@ export class HealthController {
     // With REDIS_URL, the counters every credential check reads live there: an instance that cannot
     // reach Redis (within REDIS_COMMAND_TIMEOUT) would refuse those checks, so it is not ready.
     const redis = await this.redis.reachable();
-    const ready = checks.database === 'up' && checks.migrations === 'applied' && checks.writes === 'ok' && redis !== false && !checks.shutting_down;
+    const ready = checks.database === 'up' && checks.migrations === 'applied' && checks.writes === 'ok' && checks.signing_keys === 'ok' && redis !== false && !checks.shutting_down;
     reply
       .status(ready ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE)
       .header('Cache-Control', 'no-store')

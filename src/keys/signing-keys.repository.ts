@@ -62,4 +62,9 @@ export class SigningKeysRepository {
     );
     return affected;
   }
+
+  /** Stores a key's private half sealed under another secret (re-encryption at start). */
+  async updatePrivateKey(kid: string, sealed: string): Promise<void> {
+    await this.db.execute('UPDATE signing_key SET private_key = ? WHERE kid = ?', [sealed, kid]);
+  }
 }

@@ -32,8 +32,35 @@ export interface ActiveKey {
   privateKey: KeyObject;
 }
 
+/**
+ * A signing key that cannot be decrypted with the secret in use. At start it stops the server with
+ * this message; later (a key another instance made under another secret) requests that need it get
+ * 503 and /health/ready fails, never a 500.
+ */
+export class SigningKeyUndecryptableError extends Error {
+  override name = 'SigningKeyUndecryptableError';
+  /** Seconds a client should wait before trying again. */
+  readonly retryAfter = 30;
+}
+
 /** How long rows are reused before they are read again: another instance's rotation shows up within this. */
 const CACHE_SECONDS = 30;
+/** Cache-Control max-age of /oauth/jwks: relying parties may keep the old key set this long. */
+export const JWKS_MAX_AGE = 60;
+
+/**
+ * A KEY_ROTATION_OVERLAP too short for relying parties to see a new key before it signs (their
+ * JWKS cache plus our instances' row cache), as a warning with the numbers; null when it is enough.
+ */
+export function rotationOverlapWarning(overlap: number): string | null {
+  const needed = JWKS_MAX_AGE + CACHE_SECONDS;
+  if (overlap >= needed) return null;
+  return (
+    `KEY_ROTATION_OVERLAP=${overlap} s is shorter than relying parties may cache the JWK Set (${JWKS_MAX_AGE} s) plus the ` +
+    `instances' key cache (${CACHE_SECONDS} s): after a rotation, ID tokens signed by the new key fail at RPs for up to ` +
+    `${needed - overlap} s. Set it to at least ${needed} (default 3600), more if your RPs cache longer.`
+  );
+}
 
 /**
  * The signing keys every instance shares. The database decides which key signs (the oldest active
@@ -44,6 +71,8 @@ const CACHE_SECONDS = 30;
 export class SigningKeysService implements OnApplicationBootstrap {
   private readonly logger = new Logger('SigningKeys');
   private readonly encryption: KeyEncryption;
+  /** Kids of signing keys that did not decrypt (reported by /health/ready). */
+  private readonly undecryptable = new Set<string>();
   private rows: SigningKey[] | null = null;
   private loadedAt = 0;
   private readonly privateKeys = new Map<string, KeyObject>();
@@ -59,9 +88,48 @@ export class SigningKeysService implements OnApplicationBootstrap {
     this.encryption = new KeyEncryption(config.keyEncryptionSecret);
   }
 
-  /** First start: one key per algorithm, signing at once (nothing can have cached an older key set). */
+  /**
+   * Every key that signs now or will sign must decrypt: one under a previous secret is re-encrypted
+   * under the current one, and one under an unknown secret stops the start with the fix. Then, on
+   * a first start, one key per algorithm, signing at once (nothing can have cached an older key set).
+   */
   async onApplicationBootstrap(): Promise<void> {
+    await this.checkEncryption();
     await this.ensureKeys();
+  }
+
+  async checkEncryption(): Promise<void> {
+    const now = this.clock.now();
+    const previous = this.config.previousKeyEncryptionSecrets.map((secret) => new KeyEncryption(secret));
+    const lost: string[] = [];
+    for (const key of await this.load(true)) {
+      const state = this.state(key, now);
+      if (state === 'retired' || state === 'expired') continue;
+      if (this.decrypts(this.encryption, key)) continue;
+      const earlier = previous.find((encryption) => this.decrypts(encryption, key));
+      if (!earlier) {
+        lost.push(key.kid);
+        continue;
+      }
+      await this.keys.updatePrivateKey(key.kid, this.encryption.encrypt(earlier.decrypt(key.privateKey, key.kid), key.kid));
+      this.logger.log(`re-encrypted signing key ${key.kid} under the current KEY_ENCRYPTION_SECRET`);
+    }
+    if (lost.length) throw new SigningKeyUndecryptableError(undecryptableMessage(lost, this.config));
+    await this.load(true);
+  }
+
+  /** Kids of keys that sign now or will and could not be decrypted since start (empty when all is well). */
+  undecryptableKeys(): string[] {
+    return [...this.undecryptable];
+  }
+
+  private decrypts(encryption: KeyEncryption, key: SigningKey): boolean {
+    try {
+      encryption.decrypt(key.privateKey, key.kid);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async ensureKeys(): Promise<void> {
@@ -142,7 +210,13 @@ export class SigningKeysService implements OnApplicationBootstrap {
     }
     let privateKey = this.privateKeys.get(key.kid);
     if (!privateKey) {
-      const der = this.encryption.decrypt(key.privateKey, key.kid);
+      let der: Buffer;
+      try {
+        der = this.encryption.decrypt(key.privateKey, key.kid);
+      } catch {
+        this.undecryptable.add(key.kid);
+        throw new SigningKeyUndecryptableError(undecryptableMessage([key.kid], this.config));
+      }
       privateKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
       this.privateKeys.set(key.kid, privateKey);
     }
@@ -202,6 +276,17 @@ export class SigningKeysService implements OnApplicationBootstrap {
       expiresAt: null,
     };
   }
+}
+
+/** The cause and the fix, in one line for the operator. */
+function undecryptableMessage(kids: string[], config: AppConfig): string {
+  return (
+    `signing key${kids.length > 1 ? 's' : ''} ${kids.join(', ')} cannot be decrypted with the KEY_ENCRYPTION_SECRET in use ` +
+    `(${config.keyEncryptionSecretSource === 'KEY_ENCRYPTION_SECRET' ? 'from the environment' : config.keyEncryptionSecretSource}): ` +
+    'they were encrypted under another secret. Set KEY_ENCRYPTION_SECRET to the secret they were made with ' +
+    '(or put that one in KEY_ENCRYPTION_SECRET_PREVIOUS to re-encrypt them under the new one at start); ' +
+    'if it is lost, delete them (DELETE FROM signing_key) and restart: new keys are made, and tokens the old ones signed no longer verify'
+  );
 }
 
 /** RFC 7638 JWK thumbprint (SHA-256 of the required members in lexicographic order), base64url. */

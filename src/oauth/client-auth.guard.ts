@@ -49,10 +49,10 @@ export function namedClientId(request: FastifyRequest): string | undefined {
 }
 
 /**
- * Client authentication (RFC 6749 §2.3, §3.2.1): exactly one method per request —
- * `client_secret_basic`, `client_secret_post`, `private_key_jwt` (RFC 7523, client-assertion.ts),
- * or `none` (client_id alone, public clients) — and it
- * must be the method the client registered. Any failure is invalid_client (401). Failures are
+ * Client authentication (RFC 6749 §2.3, §3.2.1): exactly one method per request — the secret in
+ * the Basic header or in the body, `private_key_jwt` (RFC 7523, client-assertion.ts), or `none`
+ * (client_id alone, public clients). A client with a secret may use either place whatever it
+ * registered (§2.3.1); a key-based client only its assertion; a public client only `none`. Any failure is invalid_client (401). Failures are
  * counted per client_id, per (client_id, IP) and per IP; past the limits a failure is answered
  * 429 temporarily_unavailable with Retry-After instead of 401.
  */
@@ -112,19 +112,42 @@ export class ClientAuthGuard implements CanActivate {
       if (params.client_id !== undefined && params.client_id !== credentials.clientId) {
         throw OAuthError.invalidRequest('client_id in the body differs from the authenticated client');
       }
-      client = await this.clients.authenticate(credentials.clientId, credentials.secret);
-      if (!client || client.metadata.token_endpoint_auth_method !== 'client_secret_basic') throw OAuthError.invalidClient();
+      client = await this.secretAuthentication(credentials.clientId, credentials.secret);
     } else if (params.client_secret !== undefined) {
       if (!params.client_id) throw OAuthError.invalidClient('client_id is required');
-      client = await this.clients.authenticate(params.client_id, params.client_secret);
-      if (!client || client.metadata.token_endpoint_auth_method !== 'client_secret_post') throw OAuthError.invalidClient();
+      client = await this.secretAuthentication(params.client_id, params.client_secret);
     } else if (params.client_id !== undefined) {
       client = await this.clients.findByClientId(params.client_id);
-      if (!client || !clientRules.isPublic(client)) throw OAuthError.invalidClient();
+      if (!client) throw OAuthError.invalidClient(UNKNOWN_CLIENT);
+      if (!clientRules.isPublic(client)) throw OAuthError.invalidClient(methodMismatch(client.metadata.token_endpoint_auth_method, 'none'));
       if (confidentialOnly) throw OAuthError.invalidClient('this endpoint needs an authenticated client');
     } else {
       throw OAuthError.invalidClient('client authentication is required');
     }
     return client;
   }
+
+  /**
+   * RFC 6749 §2.3.1: a client with a secret is accepted in the Basic header and in the body alike,
+   * whichever of the two it registered (libraries differ in what they send by default); the
+   * registered method stays in its metadata. A refusal says which rule failed.
+   */
+  private async secretAuthentication(clientId: string, secret: string): Promise<Client> {
+    const client = await this.clients.authenticate(clientId, secret);
+    if (client && SECRET_METHODS.has(client.metadata.token_endpoint_auth_method)) return client;
+    const known = client ?? (await this.clients.findByClientId(clientId));
+    if (!known) throw OAuthError.invalidClient(UNKNOWN_CLIENT);
+    const method = known.metadata.token_endpoint_auth_method;
+    if (!SECRET_METHODS.has(method)) throw OAuthError.invalidClient(methodMismatch(method, 'a client secret'));
+    throw OAuthError.invalidClient();
+  }
+}
+
+/** The methods whose client is accepted with its secret in either place. */
+const SECRET_METHODS = new Set<string>(['client_secret_basic', 'client_secret_post']);
+const UNKNOWN_CLIENT = 'unknown client: no client has this client_id';
+
+function methodMismatch(registered: string, used: string): string {
+  const expected = SECRET_METHODS.has(registered) ? 'send its client secret (Basic header or client_secret in the body)' : registered === 'none' ? 'send client_id alone, without a secret' : `use ${registered}`;
+  return `this client is registered with token_endpoint_auth_method ${registered} and authenticated with ${used}: ${expected}`;
 }

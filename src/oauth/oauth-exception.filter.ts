@@ -5,7 +5,7 @@ import { DpopProofError } from '../dpop/dpop.service';
 
 /**
  * Renders errors of the JSON protocol endpoints (token, revocation, introspection): RFC 6749 §5.2
- * JSON with no-store, and 401 + `WWW-Authenticate: Basic` on invalid_client.
+ * JSON with no-store, and 401 on invalid_client, with `WWW-Authenticate: Basic` when Basic was tried.
  */
 @Catch()
 export class OAuthExceptionFilter implements ExceptionFilter {
@@ -18,8 +18,11 @@ export class OAuthExceptionFilter implements ExceptionFilter {
     // The access line and the token-error counter report the code (never the description).
     (host.switchToHttp().getRequest<{ oauthErrorCode?: string }>()).oauthErrorCode = error.code;
     reply.header('Cache-Control', 'no-store').header('Pragma', 'no-cache');
-    if (error.code === 'invalid_client') {
-      // §5.2 requires the challenge when Basic was tried; RFC 7235 §3.1 wants one on every 401.
+    const request = host.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined> }>();
+    const authorization = request.headers.authorization;
+    if (error.code === 'invalid_client' && typeof authorization === 'string' && /^basic\b/i.test(authorization.trim())) {
+      // §5.2: the challenge answers a client that tried Basic. One that sent its secret in the body
+      // gets none: libraries report the challenge instead of error_description when it is there.
       reply.header('WWW-Authenticate', 'Basic realm="gatehouse", charset="UTF-8"');
     } else if (error.code === 'invalid_token') {
       // RFC 6750 §3: a bearer-protected endpoint (client registration management) challenges with Bearer.

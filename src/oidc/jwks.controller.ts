@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { JWK } from 'jose';
-import { SigningKeysService } from '../keys/signing-keys.service';
+import { JWKS_MAX_AGE, SigningKeysService } from '../keys/signing-keys.service';
 
 /**
  * `jwks_uri` (OpenID Connect Discovery §3, RFC 7517 §5): the public signing keys, pending and
@@ -14,7 +14,7 @@ export class JwksController {
   constructor(private readonly keys: SigningKeysService) {}
 
   @Get('jwks')
-  @Header('Cache-Control', 'public, max-age=60')
+  @Header('Cache-Control', `public, max-age=${JWKS_MAX_AGE}`)
   @Header('Content-Type', 'application/jwk-set+json; charset=utf-8')
   jwks(): Promise<{ keys: JWK[] }> {
     return this.keys.jwks();

@@ -153,6 +153,21 @@ export class TokensRepository {
     return affected === 1;
   }
 
+  /**
+   * The refresh reuse grace window, decided in the database: true when this refresh token was
+   * retired by a rotation at or after `since` and its family was not revoked since (a revocation
+   * sets access_token_revoked_at on every row). The row is written (to itself), so in a transaction
+   * it stays locked until commit: a family revocation racing this waits and then revokes the
+   * sibling too.
+   */
+  async holdRotatedSince(id: number, since: number): Promise<boolean> {
+    const { affected } = await this.db.execute(
+      'UPDATE oauth2_token SET refresh_token_revoked_at = refresh_token_revoked_at WHERE id = ? AND refresh_token_revoked_at >= ? AND access_token_revoked_at IS NULL',
+      [id, since],
+    );
+    return affected === 1;
+  }
+
   /** Revokes every token one user granted one client (the user withdrew consent). */
   async revokeForUserAndClient(userId: number, clientId: string, now: number): Promise<number> {
     const { affected } = await this.db.execute(

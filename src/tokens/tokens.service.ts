@@ -146,6 +146,16 @@ export class TokensService {
     return token.issuedAt + this.config.refreshTokenTtlFactor * token.expiresIn;
   }
 
+  /**
+   * A rotated refresh token presented again within REFRESH_REUSE_GRACE seconds of its rotation,
+   * its family not revoked: a client refreshing from several processes at once, or retrying a lost
+   * answer. `rotate` confirms it in the database.
+   */
+  inReuseGrace(token: Token): boolean {
+    const grace = this.config.refreshReuseGrace;
+    return grace > 0 && token.refreshTokenRevokedAt !== null && token.accessTokenRevokedAt === null && token.refreshTokenRevokedAt >= this.clock.now() - grace;
+  }
+
   refreshTokenState(token: Token): TokenState {
     if (token.refreshTokenRevokedAt !== null) return 'revoked';
     return this.clock.now() < this.refreshTokenExpiresAt(token) ? 'active' : 'expired';
@@ -162,7 +172,13 @@ export class TokensService {
    */
   rotate(old: Token, scope: string, format?: AccessTokenFormat, ip?: string | null, audience: string[] | null = null, jkt: string | null = null): Promise<IssuedToken | null> {
     return this.db.transaction(async () => {
-      if (!(await this.tokens.retireRefreshToken(old.id, this.clock.now()))) return null;
+      const now = this.clock.now();
+      if (!(await this.tokens.retireRefreshToken(old.id, now))) {
+        // Rotated already (by a request racing this one, or a retry): within REFRESH_REUSE_GRACE, a
+        // sibling in the same family instead of a replay.
+        const grace = this.config.refreshReuseGrace;
+        if (grace <= 0 || !(await this.tokens.holdRotatedSince(old.id, now - grace))) return null;
+      }
       return this.issue({ clientId: old.clientId, userId: old.userId, scope, withRefreshToken: true, parent: old, grantType: 'refresh_token', format, ip, resources: old.resources, audience, jkt });
     });
   }

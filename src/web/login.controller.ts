@@ -7,6 +7,7 @@ import { AuditService } from '../audit/audit.service';
 import { ThrottleService } from '../throttle/throttle.service';
 import { UsersService } from '../users/users.service';
 import { usernameSubject } from '../users/username';
+import { ClientsService } from '../clients/clients.service';
 import { CsrfGuard } from './csrf.guard';
 import { DeviceCookie } from './device-cookie';
 import { singleValued } from './form-params';
@@ -30,13 +31,22 @@ export class LoginController {
     private readonly throttle: ThrottleService,
     private readonly audit: AuditService,
     private readonly devices: DeviceCookie,
+    private readonly clients: ClientsService,
   ) {}
 
+  /** The app asking, when the sign-in continues an authorization request: the page names it. */
+  private async clientName(returnTo: string): Promise<string | undefined> {
+    const url = new URL(returnTo, this.config.issuer);
+    const clientId = url.pathname === '/oauth/authorize' ? url.searchParams.get('client_id') : null;
+    return clientId ? (await this.clients.findByClientId(clientId.slice(0, 128)))?.metadata.client_name : undefined;
+  }
+
   @Get('login')
-  form(@Query('return_to') returnTo: unknown, @Query('login_hint') loginHint: unknown, @Res() reply: FastifyReply): void {
+  async form(@Query('return_to') returnTo: unknown, @Query('login_hint') loginHint: unknown, @Res() reply: FastifyReply): Promise<void> {
     // OpenID Connect login_hint pre-fills the username.
     const username = typeof loginHint === 'string' ? loginHint.slice(0, 64) : undefined;
-    sendPage(reply, 200, loginView({ csrfToken: reply.generateCsrf(), returnTo: safeReturnTo(returnTo, this.config.issuer), username, signupEnabled: this.config.signupEnabled }));
+    const safe = safeReturnTo(returnTo, this.config.issuer);
+    sendPage(reply, 200, loginView({ csrfToken: reply.generateCsrf(), returnTo: safe, username, signupEnabled: this.config.signupEnabled, clientName: await this.clientName(safe) }));
   }
 
   @Post('login')
@@ -44,8 +54,8 @@ export class LoginController {
   async login(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const body = singleValued(req.body);
     const returnTo = safeReturnTo(body.return_to, this.config.issuer);
-    const again = (status: number, error: string) =>
-      sendPage(reply, status, loginView({ csrfToken: reply.generateCsrf(), returnTo, username: body.username, error, signupEnabled: this.config.signupEnabled }));
+    const again = async (status: number, error: string) =>
+      sendPage(reply, status, loginView({ csrfToken: reply.generateCsrf(), returnTo, username: body.username, error, signupEnabled: this.config.signupEnabled, clientName: await this.clientName(returnTo) }));
     if (!body.username || !body.password) return again(401, 'Enter your username and password.');
     // Counters and the audit log know the account by its canonical name, whatever the spelling.
     const username = usernameSubject(body.username);
@@ -55,7 +65,7 @@ export class LoginController {
     const lockedOut = (retryAfter: number) => {
       this.audit.record({ type: 'sign_in.locked_out', ip: req.ip, detail: { via: 'login', username, retry_after: retryAfter, known_device: device !== null } });
       reply.header('Retry-After', String(retryAfter));
-      again(429, `Too many failed sign-in attempts. Try again in ${waitText(retryAfter)}.`);
+      return again(429, `Too many failed sign-in attempts. Try again in ${waitText(retryAfter)}.`);
     };
     // Locked: the password is not even checked, so guessing on gains nothing.
     if (attempt.retryAfter > 0) return lockedOut(attempt.retryAfter);

@@ -16,6 +16,7 @@ import { clientFactory } from '../factories/client.factory';
 import { adminRequest } from '../factories/admin-request';
 
 const INVALID_CLIENT = { error: 'invalid_client', error_description: 'client authentication failed' };
+const UNKNOWN_CLIENT = { error: 'invalid_client', error_description: 'unknown client: no client has this client_id' };
 let prefixes = 0;
 const redisPrefix = () => `gh-test-${process.pid}-${Date.now()}-${prefixes++}:`;
 
@@ -60,7 +61,7 @@ function changesTakeEffectAtOnce(instances: () => { a: TestApp; b: TestApp }) {
     expect((await adminRequest(a, 'DELETE', `/admin/clients/${clientId}`)).status).toBe(204);
     const res = await tokenRequest(b, clientId, secret);
     expect(res.status).toBe(401);
-    expect(res.body).toEqual(INVALID_CLIENT);
+    expect(res.body).toEqual(UNKNOWN_CLIENT);
   });
 
   it("refuses a client at once when its owner is deleted (the client goes with the user)", async () => {

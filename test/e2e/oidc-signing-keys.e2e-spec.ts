@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DATABASES, TestApp, startApp } from '../support/start-app';
+import { DATABASES, TestApp, startAnotherInstance, startApp } from '../support/start-app';
+import { clientFactory } from '../factories/client.factory';
+import { basic, postForm } from '../support/http';
 import { adminRequest } from '../factories/admin-request';
 import { Db } from '../../src/database/db';
 import { SigningKeysService } from '../../src/keys/signing-keys.service';
@@ -132,15 +134,40 @@ describe('signing keys shared by instances (sqlite file)', () => {
     }
   });
 
-  it('cannot sign with a key stored under another KEY_ENCRYPTION_SECRET', async () => {
+  it('refuses to start on keys stored under another KEY_ENCRYPTION_SECRET', async () => {
     const url = `sqlite:${join(dir, 'secret.sqlite')}`;
     const a = await startApp(url, { KEY_ENCRYPTION_SECRET: 'first-secret-0123456789abcdef0123456789' });
     await a.close();
-    const b = await startApp(url, { KEY_ENCRYPTION_SECRET: 'other-secret-0123456789abcdef0123456789' });
+    await expect(startApp(url, { KEY_ENCRYPTION_SECRET: 'other-secret-0123456789abcdef0123456789' })).rejects.toThrow(
+      /^signing keys \S+, \S+ cannot be decrypted with the KEY_ENCRYPTION_SECRET in use \(from the environment\)/,
+    );
+  });
+
+  it('a key made by another instance under another secret: 503 temporarily_unavailable and /health/ready fails, never a 500', async () => {
+    const url = `sqlite:${join(dir, 'cluster-secret.sqlite')}`;
+    const a = await startApp(url, { KEY_ENCRYPTION_SECRET: 'first-secret-0123456789abcdef0123456789' });
+    const b = await startAnotherInstance(a, { KEY_ENCRYPTION_SECRET: 'first-secret-0123456789abcdef0123456789' });
+    const c = await startAnotherInstance(a, { KEY_ENCRYPTION_SECRET: 'other-secret-0123456789abcdef0123456789' }).catch((err: Error) => err);
+    expect(c).toBeInstanceOf(Error);
     try {
-      await expect(b.app.get(SigningKeysService).signingKey('RS256')).rejects.toThrow();
+      const { client, secret } = await clientFactory.create(a, { grant_types: ['client_credentials'], access_token_format: 'jwt' } as never);
+      const request = (t: TestApp) => postForm(`${t.url}/oauth/token`, { grant_type: 'client_credentials' }, { authorization: basic(client.client_id, secret!) });
+      expect((await request(b)).status).toBe(200);
+      // The keys are replaced by ones an instance made under a secret b does not have.
+      await a.app.get(Db).execute('DELETE FROM signing_key', []);
+      const other = await startAnotherInstance(a, { KEY_ENCRYPTION_SECRET: 'third-secret-0123456789abcdef0123456789' });
+      await other.close();
+      b.clock.advance(60);
+      const refused = await request(b);
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('30');
+      expect(await refused.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'the server cannot sign tokens right now; retry after 30 seconds' });
+      const ready = await fetch(`${b.url}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ status: 'unavailable', signing_keys: 'undecryptable' });
     } finally {
       await b.close();
+      await a.close();
     }
   });
 });

@@ -87,13 +87,13 @@ describe.each(DATABASES)('metrics and health (%s)', (name, databaseUrl) => {
       const ready = await fetch(`${t.url}/health/ready`);
       expect(ready.status).toBe(200);
       expect(ready.headers.get('cache-control')).toBe('no-store');
-      expect(await ready.json()).toEqual({ status: 'ok', database: 'up', migrations: 'applied', writes: 'ok', shutting_down: false });
+      expect(await ready.json()).toEqual({ status: 'ok', database: 'up', migrations: 'applied', writes: 'ok', signing_keys: 'ok', shutting_down: false });
 
       const dataSource = t.app.get(Db).dataSource;
       await dataSource.undoLastMigration();
       const pending = await fetch(`${t.url}/health/ready`);
       expect(pending.status).toBe(503);
-      expect(await pending.json()).toEqual({ status: 'unavailable', database: 'up', migrations: 'pending', writes: 'ok', shutting_down: false });
+      expect(await pending.json()).toEqual({ status: 'unavailable', database: 'up', migrations: 'pending', writes: 'ok', signing_keys: 'ok', shutting_down: false });
       await dataSource.runMigrations();
       expect((await fetch(`${t.url}/health/ready`)).status).toBe(200);
     });
@@ -104,7 +104,7 @@ describe.each(DATABASES)('metrics and health (%s)', (name, databaseUrl) => {
         other.app.get(ShutdownState).begin();
         const ready = await fetch(`${other.url}/health/ready`);
         expect(ready.status).toBe(503);
-        expect(await ready.json()).toEqual({ status: 'unavailable', database: 'up', migrations: 'applied', writes: 'ok', shutting_down: true });
+        expect(await ready.json()).toEqual({ status: 'unavailable', database: 'up', migrations: 'applied', writes: 'ok', signing_keys: 'ok', shutting_down: true });
         expect((await fetch(`${other.url}/health/live`)).status).toBe(200);
       } finally {
         await other.close();
@@ -118,7 +118,7 @@ describe.each(DATABASES)('metrics and health (%s)', (name, databaseUrl) => {
         await dataSource.destroy();
         const ready = await fetch(`${other.url}/health/ready`);
         expect(ready.status).toBe(503);
-        expect(await ready.json()).toEqual({ status: 'unavailable', database: 'down', migrations: 'unknown', writes: 'unknown', shutting_down: false });
+        expect(await ready.json()).toEqual({ status: 'unavailable', database: 'down', migrations: 'unknown', writes: 'unknown', signing_keys: 'ok', shutting_down: false });
         expect((await fetch(`${other.url}/health/live`)).status).toBe(200);
       } finally {
         await dataSource.initialize();

@@ -83,11 +83,19 @@ async function listen(databaseUrl: string, env: Record<string, string>, options:
     // Suites about other rules fail credentials on purpose, all from 127.0.0.1; the brute-force
     // suites turn the throttle on with THROTTLE_ENABLED=true.
     THROTTLE_ENABLED: 'false',
+    // Replay detection is asserted as strict rotation; the grace window's own suite turns it on.
+    REFRESH_REUSE_GRACE: '0',
     ...env,
   });
   const clock = new FixedClock(Math.floor(Date.now() / 1000));
   const app = await createApp(config, clock, options);
-  await app.listen(0, '127.0.0.1');
+  try {
+    await app.listen(0, '127.0.0.1');
+  } catch (err) {
+    // A start refused by a start-up check: release the database so the suite can exit.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   // The issuer is the listening origin unless the test set one.

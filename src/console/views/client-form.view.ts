@@ -51,11 +51,11 @@ export const CLIENT_FIELD_LABELS: Readonly<Record<string, string>> = {
 export const NEW_CLIENT_DEFAULTS: ClientFormValues = {
   client_name: '',
   client_uri: '',
-  scope: 'profile',
+  scope: 'openid profile email',
   redirect_uris: '',
   grant_types: ['authorization_code'],
   response_types: ['code'],
-  token_endpoint_auth_method: 'client_secret_basic',
+  token_endpoint_auth_method: 'client_secret_post',
   allowed_cors_origins: '',
   post_logout_redirect_uris: '',
   access_token_format: 'opaque',
@@ -128,7 +128,7 @@ ${errorSummary(e, CLIENT_FIELD_LABELS)}
 ${TOKEN_ENDPOINT_AUTH_METHODS.map((m) => html`<option value="${m}"${v.values.token_endpoint_auth_method === m ? html` selected` : ''}>${AUTH_METHOD_WORDS[m]}</option>`)}
   </select>
   ${fieldError('token_endpoint_auth_method', e)}
-  <p class="hint" id="token_endpoint_auth_method-hint">How the app proves itself at the token endpoint. A public client (mobile, single-page) has no secret and uses PKCE.</p>
+  <p class="hint" id="token_endpoint_auth_method-hint">How the app proves itself at the token endpoint. An app with a secret may send it either way (HTTP Basic or the form body), whichever it registered. A public client (mobile, single-page) has no secret and uses PKCE.</p>
   ${textField({ name: 'jwks_uri', label: CLIENT_FIELD_LABELS.jwks_uri, value: v.values.jwks_uri, errors: e, type: 'url', hint: 'private_key_jwt: the https URL of your public keys (a JWK Set). Or paste the set below.' })}
   <label for="jwks">${CLIENT_FIELD_LABELS.jwks}</label>
   <textarea id="jwks" name="jwks" rows="3" spellcheck="false"${describedBy('jwks', e, true)}>${v.values.jwks}</textarea>

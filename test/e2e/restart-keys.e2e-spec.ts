@@ -1,0 +1,199 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { ServerProcess, ensureBuilt, runServer, startServer } from '../support/server-process';
+import { UserAgent, basic, postForm } from '../support/http';
+import { authorize, pkcePair } from '../support/oauth-flow';
+
+const ROOT = join(__dirname, '../..');
+
+/** Nothing set by the operator: what a fresh clone's `npm start` and `npm run cli` get. */
+const UNSET = { ADMIN_API_KEY: '', COOKIE_SECRET: '', KEY_ENCRYPTION_SECRET: '' };
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function stop(server: ServerProcess): Promise<void> {
+  server.proc.kill('SIGTERM');
+  await server.exited;
+}
+
+/** `node dist/src/cli.js …` in `cwd` with this environment (nothing else from the test's). */
+function cli(env: Record<string, string>, cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [join(ROOT, 'dist/src/cli.js'), ...args],
+      { cwd, env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', ARGON2_MEMORY_KIB: '1024', ARGON2_TIME_COST: '1', ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+interface Relying {
+  clientId: string;
+  secret: string;
+  username: string;
+  password: string;
+}
+
+/** A user and an OpenID Connect client, registered through the admin API with the key the server uses. */
+async function register(url: string, adminKey: string): Promise<Relying> {
+  const admin = (path: string, body: unknown) =>
+    fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const username = `restart${Date.now()}`;
+  const password = 'correct horse battery';
+  expect((await admin('/admin/users', { username, password, email: `${username}@example.com` })).status).toBe(201);
+  const res = await admin('/admin/clients', {
+    client_name: 'Restart test',
+    redirect_uris: ['http://127.0.0.1:9/callback'],
+    scope: 'openid profile',
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    skip_consent: true,
+  });
+  expect(res.status).toBe(201);
+  const client = (await res.json()) as { client_id: string; client_secret: string };
+  return { clientId: client.client_id, secret: client.client_secret, username, password };
+}
+
+/** The code flow with scope openid: an ID token, verified against the server's JWKS as a relying party does. */
+async function idToken(url: string, rp: Relying): Promise<{ idToken: string; kid: string }> {
+  const pkce = pkcePair();
+  const callback = await authorize(
+    new UserAgent(url),
+    { response_type: 'code', client_id: rp.clientId, redirect_uri: 'http://127.0.0.1:9/callback', scope: 'openid profile', state: 's', nonce: 'n', code_challenge: pkce.challenge, code_challenge_method: 'S256' },
+    rp,
+  );
+  const res = await postForm(
+    `${url}/oauth/token`,
+    { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: 'http://127.0.0.1:9/callback', code_verifier: pkce.verifier },
+    { authorization: basic(rp.clientId, rp.secret) },
+  );
+  const body = (await res.json()) as { id_token: string };
+  expect(res.status).toBe(200);
+  await verify(url, body.id_token, rp.clientId);
+  return { idToken: body.id_token, kid: decodeProtectedHeader(body.id_token).kid! };
+}
+
+async function verify(url: string, jwt: string, audience: string): Promise<void> {
+  const { payload } = await jwtVerify(jwt, createRemoteJWKSet(new URL(`${url}/oauth/jwks`)), { issuer: url, audience });
+  expect(payload.nonce).toBe('n');
+}
+
+const adminKeyOf = (dir: string) => (JSON.parse(readFileSync(join(dir, 'gatehouse-secrets.json'), 'utf8')) as { admin_api_key: string }).admin_api_key;
+
+describe('signing keys across restarts (no secrets set, sqlite file)', () => {
+  const dirs: string[] = [];
+  const fresh = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gh-restart-'));
+    dirs.push(dir);
+    return dir;
+  };
+  beforeAll(() => ensureBuilt(), 180_000);
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('server, CLI, server again: the generated secrets are kept beside the database (0600) and ID tokens keep verifying', async () => {
+    const dir = fresh();
+    const env = { ...UNSET, DATABASE_URL: `sqlite:${join(dir, 'data', 'gh.sqlite')}`, PORT: String(await freePort()) };
+    let server = await startServer(env, dir);
+    const secrets = join(dir, 'data', 'gatehouse-secrets.json');
+    expect(statSync(secrets).mode & 0o777).toBe(0o600);
+    const adminKey = adminKeyOf(join(dir, 'data'));
+    expect(server.stdout.join('\n')).toContain(`using the generated one kept in ${join(dir, 'data', 'gatehouse-secrets.json')}: ${adminKey}`);
+    const rp = await register(server.url, adminKey);
+    const first = await idToken(server.url, rp);
+    await stop(server);
+
+    const listed = await cli(env, dir, 'keys:list');
+    expect(listed).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(listed.stdout).data.filter((k: { state: string }) => k.state === 'active').map((k: { kid: string }) => k.kid)).toContain(first.kid);
+
+    server = await startServer(env, dir);
+    try {
+      // The same admin key, the same signing key, and the token issued before the restart still verifies.
+      const second = await idToken(server.url, rp);
+      expect(second.kid).toBe(first.kid);
+      await verify(server.url, first.idToken, rp.clientId);
+      expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
+    } finally {
+      await stop(server);
+    }
+    expect(statSync(secrets).mode & 0o777).toBe(0o600);
+  }, 120_000);
+
+  it('CLI first, then the server: both use the keys and secrets the CLI made', async () => {
+    const dir = fresh();
+    const env = { ...UNSET, DATABASE_URL: `sqlite:${join(dir, 'gh.sqlite')}`, PORT: String(await freePort()) };
+    const listed = await cli(env, dir, 'keys:list');
+    expect(listed.code).toBe(0);
+    const rs256 = JSON.parse(listed.stdout).data.find((k: { alg: string }) => k.alg === 'RS256').kid as string;
+    expect(existsSync(join(dir, 'gatehouse-secrets.json'))).toBe(true);
+
+    const server = await startServer(env, dir);
+    try {
+      const rp = await register(server.url, adminKeyOf(dir));
+      expect((await idToken(server.url, rp)).kid).toBe(rs256);
+    } finally {
+      await stop(server);
+    }
+  }, 120_000);
+
+  it('moving to an explicit KEY_ENCRYPTION_SECRET re-encrypts the keys; a key under an unknown secret stops the start, naming cause and fix', async () => {
+    const dir = fresh();
+    const env = { ...UNSET, DATABASE_URL: `sqlite:${join(dir, 'gh.sqlite')}`, PORT: String(await freePort()) };
+    let server = await startServer(env, dir);
+    const rp = await register(server.url, adminKeyOf(dir));
+    const before = await idToken(server.url, rp);
+    await stop(server);
+
+    // The operator sets a secret of their own: the keys move under it at start.
+    const explicit = { ...env, KEY_ENCRYPTION_SECRET: 'explicit-secret-0123456789abcdef0123456789' };
+    server = await startServer(explicit, dir);
+    try {
+      expect(server.stdout.join('\n')).toContain('re-encrypted signing key');
+      expect((await idToken(server.url, rp)).kid).toBe(before.kid);
+    } finally {
+      await stop(server);
+    }
+    // Without the file the explicit secret alone opens them now.
+    rmSync(join(dir, 'gatehouse-secrets.json'));
+    server = await startServer({ ...explicit, ADMIN_API_KEY: 'test-admin-key-0123456789abcdef', COOKIE_SECRET: 'c'.repeat(32) }, dir);
+    await stop(server);
+
+    // Another secret, and none that opens them: exit 1 with one line, nothing listening.
+    const started = Date.now();
+    const failed = runServer({ ...explicit, KEY_ENCRYPTION_SECRET: 'another-secret-0123456789abcdef0123456789' }, dir);
+    const code = await failed.exited;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(code).toBe(1);
+    const lines = failed.stderr.filter(Boolean);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^gatehouse: failed to start: signing keys \S+, \S+ cannot be decrypted with the KEY_ENCRYPTION_SECRET in use \(from the environment\): they were encrypted under another secret\. Set KEY_ENCRYPTION_SECRET to the secret they were made with/,
+    );
+    expect(lines[0]).toContain('KEY_ENCRYPTION_SECRET_PREVIOUS');
+    expect(lines[0]).not.toContain('another-secret');
+    expect(failed.stdout.join('\n')).not.toContain('listening on');
+    expect(Date.now() - started).toBeLessThan(60_000);
+
+    // KEY_ENCRYPTION_SECRET_PREVIOUS names the old one: the start re-encrypts and goes on.
+    server = await startServer({ ...explicit, KEY_ENCRYPTION_SECRET: 'another-secret-0123456789abcdef0123456789', KEY_ENCRYPTION_SECRET_PREVIOUS: explicit.KEY_ENCRYPTION_SECRET }, dir);
+    try {
+      expect((await idToken(server.url, rp)).kid).toBe(before.kid);
+    } finally {
+      await stop(server);
+    }
+  }, 180_000);
+});
