@@ -42,11 +42,13 @@ export class Client {
 export const clientRules = {
   isPublic: (c: Client) => c.metadata.token_endpoint_auth_method === 'none',
   /**
-   * Whether a user's earlier consent may stand for a new request: only for a confidential client the
-   * operator vouches for. A public client's identity is not assured (RFC 8252 §8.6), and an unvetted
-   * one (self-registered) chose its own name: the user is asked every time.
+   * Whether a user's earlier consent may stand for a new request: only for a confidential client
+   * someone answers for — the operator, or the signed-in console user who registered it. A public
+   * client's identity is not assured (RFC 8252 §8.6), and a self-registered one (dynamic
+   * registration, a metadata document: no owner, not vetted) chose its own name: the user is asked
+   * every time.
    */
-  remembersConsent: (c: Client) => c.metadata.token_endpoint_auth_method !== 'none' && c.vetted,
+  remembersConsent: (c: Client) => c.metadata.token_endpoint_auth_method !== 'none' && (c.vetted || c.userId !== null),
   allowsGrantType: (c: Client, grantType: string) => (c.metadata.grant_types as string[]).includes(grantType),
   allowsResponseType: (c: Client, responseType: string) => (c.metadata.response_types as string[]).includes(responseType),
   /** The browser origins that may call the token and revocation endpoints for this client. */
