@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { AuditService } from '../../src/audit/audit.service';
 import { ClientsService } from '../../src/clients/clients.service';
 import { main as cli } from '../../src/cli';
-import { DATABASES, TestApp, startApp } from '../support/start-app';
+import { DATABASES, TEST_COOKIE_SECRET, TestApp, startApp } from '../support/start-app';
 import { adminRequest } from '../factories/admin-request';
 import { userFactory } from '../factories/user.factory';
 import { discover, obtainCode, obtainTokens, getProfile, pkcePair } from '../support/oauth-flow';
@@ -252,7 +252,7 @@ describe('registration-token:create (CLI)', () => {
 
   it('prints a token once that registers a client', async () => {
     const saved = { ...process.env };
-    Object.assign(process.env, { NODE_ENV: 'test', DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'error', ADMIN_API_KEY: '' });
+    Object.assign(process.env, { NODE_ENV: 'test', DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'error', ADMIN_API_KEY: '', COOKIE_SECRET: TEST_COOKIE_SECRET, KEY_ENCRYPTION_SECRET: TEST_COOKIE_SECRET });
     const out: string[] = [];
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => (out.push(String(chunk)), true));
     const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);

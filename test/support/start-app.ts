@@ -5,6 +5,8 @@ import { loadConfig } from '../../src/config/env.validation';
 import { FixedClock } from '../../src/common/clock';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+/** The cookie secret of every test server (signing keys are encrypted under it): a CLI run on the same database needs it too. */
+export const TEST_COOKIE_SECRET = 'test-cookie-secret-0123456789abcdef0123456789';
 
 // In CI the MySQL suite is mandatory: without TEST_MYSQL_URL the run fails instead of skipping it.
 if (process.env.CI === 'true' && !process.env.TEST_MYSQL_URL) {
@@ -75,7 +77,7 @@ async function listen(databaseUrl: string, env: Record<string, string>, options:
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
     ADMIN_API_KEY: ADMIN_KEY,
-    COOKIE_SECRET: 'test-cookie-secret-0123456789abcdef0123456789',
+    COOKIE_SECRET: TEST_COOKIE_SECRET,
     LOG_LEVEL: 'error',
     // Cheap argon2 parameters keep the suite fast; production defaults are OWASP's.
     ARGON2_MEMORY_KIB: '1024',
