@@ -1,40 +1,15 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVER_ENV, ServerProcess, createMysqlDatabase, ensureBuilt, startServer } from '../support/server-process';
 import { UserAgent, basic, parseForm, postForm } from '../support/http';
 import { pkcePair } from '../support/oauth-flow';
+import { HAPROXY, Haproxy, freePort, startHaproxy } from '../support/haproxy';
 
-const HAPROXY = '/usr/sbin/haproxy';
 const MYSQL = process.env.TEST_MYSQL_URL;
 // Skipped only off CI without HAProxy or MySQL; under CI=true it must run (and fails if it cannot).
 const runs = process.env.CI === 'true' || (existsSync(HAPROXY) && !!MYSQL);
 const describeCluster = runs ? describe : describe.skip;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPort(url: string, deadline = Date.now() + 15_000): Promise<void> {
-  while (Date.now() < deadline) {
-    try {
-      await fetch(`${url}/health/live`);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`nothing answers on ${url}`);
-}
 
 /**
  * Three instances of the built server on one MariaDB database (and Redis when TEST_REDIS_URL is
@@ -42,7 +17,7 @@ async function waitForPort(url: string, deadline = Date.now() + 15_000): Promise
  * piece of state a flow needs must live in the database, Redis or a signed cookie.
  */
 describeCluster('three instances behind HAProxy (round-robin, one MariaDB)', () => {
-  let haproxy: ChildProcess;
+  let haproxy: Haproxy;
   let instances: ServerProcess[] = [];
   let lb: string;
   let drop: () => Promise<void>;
@@ -69,36 +44,12 @@ describeCluster('three instances behind HAProxy (round-robin, one MariaDB)', () 
     instances.push(await startServer(env, dir));
     instances.push(...(await Promise.all([startServer(env, dir), startServer(env, dir)])));
 
-    const config = join(dir, 'haproxy.cfg');
-    writeFileSync(
-      config,
-      [
-        'global',
-        '  maxconn 2000',
-        'defaults',
-        '  mode http',
-        '  timeout connect 2s',
-        '  timeout client 30s',
-        '  timeout server 30s',
-        '  option forwardfor',
-        // One request per server connection: each request is balanced on its own.
-        '  option http-server-close',
-        'frontend gatehouse',
-        `  bind 127.0.0.1:${lbPort}`,
-        '  default_backend instances',
-        'backend instances',
-        '  balance roundrobin',
-        '  http-response set-header X-Instance %[srv_name]',
-        ...instances.map((s, i) => `  server gh${i + 1} ${new URL(s.url).host}`),
-        '',
-      ].join('\n'),
-    );
-    haproxy = spawn(HAPROXY, ['-f', config, '-db'], { stdio: ['ignore', 'inherit', 'inherit'] });
-    await waitForPort(lb);
+    // One request per server connection (the helper's default): each request is balanced on its own.
+    haproxy = await startHaproxy(dir, instances.map((s) => new URL(s.url).host), { port: lbPort });
   }, 240_000);
 
   afterAll(async () => {
-    haproxy?.kill('SIGTERM');
+    haproxy?.stop();
     for (const s of instances) s.proc.kill('SIGTERM');
     await Promise.all(instances.map((s) => s.exited));
     await drop?.();

@@ -3,15 +3,14 @@
  * (readiness checks, `retry-on conn-failure` only), under load: every request the clients send is
  * answered 200, and every token answered is active afterwards.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'node:http';
 import { SERVER_ENV, ServerProcess, createMysqlDatabase, ensureBuilt, startServer } from '../support/server-process';
 import { basic } from '../support/http';
+import { HAPROXY, Haproxy, startHaproxy } from '../support/haproxy';
 
-const HAPROXY = '/usr/sbin/haproxy';
 const MYSQL = process.env.TEST_MYSQL_URL;
 const runs = process.env.CI === 'true' || (existsSync(HAPROXY) && !!MYSQL);
 const describeRolling = runs ? describe : describe.skip;
@@ -52,7 +51,7 @@ function post(url: string, form: Record<string, string>, headers: Record<string,
 }
 
 describeRolling('rolling restart of three instances behind HAProxy (docs/load-balancer.md settings)', () => {
-  let haproxy: ChildProcess;
+  let haproxy: Haproxy;
   const instances: ServerProcess[] = [];
   let drop: () => Promise<void>;
   let env: Record<string, string>;
@@ -69,45 +68,18 @@ describeRolling('rolling restart of three instances behind HAProxy (docs/load-ba
     env = { DATABASE_URL: database.url, ISSUER: lb, TRUST_PROXY: '127.0.0.1', PASSWORD_GRANT_ENABLED: 'true', SHUTDOWN_DRAIN_SECONDS: String(DRAIN_S), SHUTDOWN_TIMEOUT: '20' };
     instances.push(await startServer({ ...env, PORT: String(PORTS[0]) }, dir));
     instances.push(...(await Promise.all(PORTS.slice(1).map((port) => startServer({ ...env, PORT: String(port) }, dir)))));
-    const config = join(dir, 'haproxy.cfg');
-    writeFileSync(
-      config,
-      [
-        'global',
-        '  maxconn 2000',
-        'defaults',
-        '  mode http',
-        '  timeout connect 2s',
-        '  timeout client 30s',
-        '  timeout server 30s',
-        '  option forwardfor',
-        '  retries 3',
-        '  option redispatch 1',
-        '  retry-on conn-failure',
-        'frontend gatehouse',
-        `  bind 127.0.0.1:${LB_PORT}`,
-        '  default_backend instances',
-        'backend instances',
-        '  balance roundrobin',
-        '  option httpchk GET /health/ready',
-        '  http-check expect status 200',
-        // Faster than the documented 1 s: the test's drain is 3 s.
-        '  default-server inter 500ms fall 2 rise 2',
-        '  http-response set-header X-Instance %[srv_name]',
-        ...PORTS.map((port, i) => `  server gh${i + 1} 127.0.0.1:${port} check`),
-        '',
-      ].join('\n'),
+    // docs/load-balancer.md's settings: keep-alive to the servers, readiness checks, and only a
+    // request that never reached a server tried again elsewhere.
+    haproxy = await startHaproxy(
+      dir,
+      PORTS.map((port) => `127.0.0.1:${port}`),
+      // Checks faster than the documented 1 s: the test's drain is 3 s.
+      { port: LB_PORT, healthCheck: '/health/ready', expectStatus: 200, checkInterval: '500ms', checkTimeout: null, serverClose: false, retries: 3, stdout: 'ignore' },
     );
-    haproxy = spawn(HAPROXY, ['-f', config, '-db'], { stdio: ['ignore', 'ignore', 'inherit'] });
-    for (let i = 0; i < 100; i++) {
-      const ok = await fetch(`${lb}/health/ready`).then((r) => r.status === 200, () => false);
-      if (ok) break;
-      await sleep(100);
-    }
   }, 240_000);
 
   afterAll(async () => {
-    haproxy?.kill('SIGTERM');
+    haproxy?.stop();
     for (const s of instances) if (s.proc.exitCode === null) s.proc.kill('SIGTERM');
     await Promise.all(instances.map((s) => s.exited));
     await drop?.();
