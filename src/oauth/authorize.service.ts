@@ -100,6 +100,12 @@ export class AuthorizeService {
     if (!clientRules.allowsResponseType(client, grant.responseType)) {
       throw fail(OAuthError.unauthorizedClient(`this client may not use response_type ${grant.responseType}`));
     }
+    // OAuth 2.0 Multiple Response Type Encoding Practices §2.1: a response_mode this server cannot
+    // honour (form_post among them) is refused, never ignored: the client would wait for an answer
+    // in a place it never comes to.
+    if (params.response_mode !== undefined && params.response_mode !== grant.responseMode) {
+      throw fail(OAuthError.invalidRequest(`response_mode "${params.response_mode.slice(0, 40)}" is not supported for response_type ${grant.responseType} (supported: ${grant.responseMode})`));
+    }
     try {
       const scope = resolveScope(params.scope, client.metadata.scope);
       const pkce = grant.validate(params, client);
