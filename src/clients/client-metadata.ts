@@ -49,6 +49,12 @@ export interface ClientMetadata {
   application_type?: 'web' | 'native';
   /** RFC 9126 §6: this client's authorization requests must be pushed (PAR). Stored only when true. */
   require_pushed_authorization_requests?: boolean;
+  /**
+   * OpenID Connect Core §5.4 puts the profile and email claims in userinfo when an access token is
+   * issued; true puts the granted ones in the ID token as well, for relying parties that read only
+   * the ID token (Auth.js). Stored only when true.
+   */
+  id_token_claims?: boolean;
   /** RFC 9449 §5.2: this client's access tokens must be DPoP-bound. Stored only when true. */
   dpop_bound_access_tokens?: boolean;
   /** RFC 7591 §2: the client's public keys (private_key_jwt), by value … */
@@ -328,6 +334,7 @@ export function normalizeClientMetadata(input: ClientMetadataInput, policy: Redi
     if (input[field]) (metadata as unknown as Record<string, string>)[field] = input[field];
   }
   if (input.require_pushed_authorization_requests === true) metadata.require_pushed_authorization_requests = true;
+  if (input.id_token_claims === true) metadata.id_token_claims = true;
   if (input.dpop_bound_access_tokens === true) metadata.dpop_bound_access_tokens = true;
   if (input.jwks !== undefined) metadata.jwks = input.jwks;
   else if (input.jwks_uri) metadata.jwks_uri = input.jwks_uri;

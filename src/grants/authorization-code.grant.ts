@@ -20,6 +20,8 @@ import { clientOidcDefaults } from '../clients/client-metadata';
 import { parseScope } from '../common/oauth-types';
 import { ResourceServersService } from '../resources/resource-servers.service';
 import { narrowAudience } from '../resources/resource-indicators';
+import { UsersService } from '../users/users.service';
+import { idTokenClaims } from './id-token-claims';
 
 @Injectable()
 export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
@@ -35,6 +37,7 @@ export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
     private readonly audit: AuditService,
     private readonly idTokens: IdTokenService,
     private readonly resources: ResourceServersService,
+    private readonly users: UsersService,
   ) {}
 
   /** RFC 7636 §4.3: the challenge, when sent or required, is well formed and of an allowed method. */
@@ -120,8 +123,10 @@ export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
         authTime: code.authTime,
         nonce: code.nonce,
         accessToken: issued.accessToken,
+        claims: await idTokenClaims(client, this.users, code.userId, code.scope),
       });
     }
     return response;
   }
 }
+

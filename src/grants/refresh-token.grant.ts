@@ -19,6 +19,8 @@ import { AuthorizationCodesService } from '../authorization-codes/authorization-
 import { clientOidcDefaults } from '../clients/client-metadata';
 import { ResourceServersService } from '../resources/resource-servers.service';
 import { narrowAudience } from '../resources/resource-indicators';
+import { UsersService } from '../users/users.service';
+import { idTokenClaims } from './id-token-claims';
 
 @Injectable()
 export class RefreshTokenGrant implements TokenGrant {
@@ -31,6 +33,7 @@ export class RefreshTokenGrant implements TokenGrant {
     private readonly idTokens: IdTokenService,
     private readonly codes: AuthorizationCodesService,
     private readonly resources: ResourceServersService,
+    private readonly users: UsersService,
   ) {}
 
   async handle(request: TokenRequest, client: Client, caller: Caller): Promise<TokenResponse> {
@@ -76,6 +79,7 @@ export class RefreshTokenGrant implements TokenGrant {
         userId: token.userId,
         authTime: code?.authTime,
         accessToken: issued.accessToken,
+        claims: await idTokenClaims(client, this.users, token.userId, scope),
       });
     }
     return response;

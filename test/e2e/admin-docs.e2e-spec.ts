@@ -85,7 +85,7 @@ describe.each(DATABASES)('admin API documentation (%s)', (_name, databaseUrl) =>
         'client_name', 'client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'contacts', 'scope', 'redirect_uris', 'grant_types',
         'response_types', 'token_endpoint_auth_method', 'skip_consent', 'introspection', 'allowed_cors_origins',
         'post_logout_redirect_uris', 'access_token_format', 'id_token_signed_response_alg', 'software_id', 'software_version',
-        'application_type', 'require_pushed_authorization_requests', 'jwks', 'jwks_uri', 'dpop_bound_access_tokens',
+        'application_type', 'require_pushed_authorization_requests', 'jwks', 'jwks_uri', 'dpop_bound_access_tokens', 'id_token_claims',
       ].sort(),
     );
   });

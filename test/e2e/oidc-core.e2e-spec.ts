@@ -125,6 +125,17 @@ describe.each(DATABASES)('OpenID Connect ID tokens (%s)', (_name, db) => {
     });
   });
 
+  it('puts the granted profile claims in the ID token (code and refresh) for a client with id_token_claims, and only the granted ones', async () => {
+    const p = await provision(t, { ...openid, grant_types: [...openid.grant_types], id_token_claims: true });
+    const { code, verifier } = await obtainCode(t, p, { scope: 'openid profile' });
+    const res = await tokenRequest(t, p, { grant_type: 'authorization_code', code, redirect_uri: p.redirectUri, code_verifier: verifier });
+    const claims = await verifyWithJwks(t, res.body.id_token, p.clientId);
+    expect(claims).toMatchObject({ sub: String(p.userId), preferred_username: p.username, name: p.username });
+    expect(claims).not.toHaveProperty('email');
+    const refreshed = await tokenRequest(t, p, { grant_type: 'refresh_token', refresh_token: res.body.refresh_token });
+    expect(await verifyWithJwks(t, refreshed.body.id_token, p.clientId)).toMatchObject({ preferred_username: p.username, name: p.username });
+  });
+
   it('omits the nonce when none was sent, and answers no ID token without the openid scope (as before)', async () => {
     const p = await provision(t, { ...openid, grant_types: [...openid.grant_types] });
     const first = await obtainCode(t, p, { scope: 'openid' });

@@ -187,6 +187,11 @@ export class CreateClientDto {
   @IsBoolean()
   require_pushed_authorization_requests?: boolean;
 
+  @ApiPropertyOptional({ description: 'OpenID Connect: put the granted profile and email claims in the ID token too, not only in userinfo (for relying parties that read only the ID token)', default: false })
+  @Optional()
+  @IsBoolean()
+  id_token_claims?: boolean;
+
   @ApiPropertyOptional({ description: 'RFC 9449: every access token of this client must be DPoP-bound (a token request without a DPoP proof is refused)', default: false })
   @Optional()
   @IsBoolean()
@@ -299,6 +304,9 @@ export class ClientDto {
 
   @ApiPropertyOptional({ description: 'Present (true) when the client must use pushed authorization requests (RFC 9126)' })
   require_pushed_authorization_requests?: boolean;
+
+  @ApiPropertyOptional({ description: 'Present (true) when the ID token carries the granted profile and email claims too' })
+  id_token_claims?: boolean;
 
   @ApiPropertyOptional({ description: 'Present (true) when the client\'s access tokens must be DPoP-bound (RFC 9449)' })
   dpop_bound_access_tokens?: boolean;
