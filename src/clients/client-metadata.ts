@@ -137,8 +137,8 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK_HOSTS.has(hostname);
 }
 
-/** RFC 6749 §3.1.2, RFC 8252 §7, RFC 9700 §4.1: why a redirect URI may not be registered, or null. */
-export function redirectUriProblem(uri: string, policy: RedirectUriPolicy): string | null {
+/** `uri` parsed, or why it is not an absolute URI without a fragment or user information. */
+export function parseAbsoluteUri(uri: string): URL | string {
   let url: URL;
   try {
     url = new URL(uri);
@@ -147,6 +147,13 @@ export function redirectUriProblem(uri: string, policy: RedirectUriPolicy): stri
   }
   if (uri.includes('#')) return 'must not contain a fragment';
   if (url.username || url.password) return 'must not contain user information';
+  return url;
+}
+
+/** RFC 6749 §3.1.2, RFC 8252 §7, RFC 9700 §4.1: why a redirect URI may not be registered, or null. */
+export function redirectUriProblem(uri: string, policy: RedirectUriPolicy): string | null {
+  const url = parseAbsoluteUri(uri);
+  if (typeof url === 'string') return url;
   if (FORBIDDEN_SCHEMES.has(url.protocol)) return `scheme ${url.protocol} is not allowed`;
   if (url.protocol === 'https:') return null;
   if (url.protocol === 'http:') {

@@ -1,4 +1,4 @@
-import { isLoopbackHost } from '../clients/client-metadata';
+import { isLoopbackHost, parseAbsoluteUri } from '../clients/client-metadata';
 import { OAuthError } from '../grants/oauth-error';
 
 /**
@@ -6,14 +6,8 @@ import { OAuthError } from '../grants/oauth-error';
  * also https, or http on a loopback host as for redirect URIs), or null.
  */
 export function resourceIdentifierProblem(uri: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return 'must be an absolute URI';
-  }
-  if (uri.includes('#')) return 'must not contain a fragment';
-  if (url.username || url.password) return 'must not contain user information';
+  const url = parseAbsoluteUri(uri);
+  if (typeof url === 'string') return url;
   if (url.protocol === 'https:') return null;
   if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return null;
   return 'must use https (http only on a loopback host)';
