@@ -204,27 +204,34 @@ describeGalera('three instances on a three-node Galera cluster, behind HAProxy',
     expect(seen).toContain(revokedOn);
   });
 
-  it('a node killed during 20 s of token load and restarted: every token answered 200 stays active, ≤ 1% failed, each a clean 503', async () => {
-    const answers: Array<{ status: number; body: Record<string, unknown>; retryAfter: string | null }> = [];
+  it('a node killed under token load and restarted: every token answered 200 stays active, ≤ 1% failed (or ≤ 16, the requests in flight), each a clean 503', async () => {
+    const answers: Array<{ status: number; body: Record<string, unknown>; retryAfter: string | null; at: number }> = [];
     const tokens: string[] = [];
     const started = Date.now();
-    const end = started + 20_000;
+    // The load runs for at least 20 s and until the killed node is back and Synced (how many answers
+    // that is depends on the machine's speed, so the checks below are about when, not how many).
+    let killedAt = Infinity;
+    let backAt = Infinity;
     const worker = async () => {
-      while (Date.now() < end) {
+      while (Date.now() < started + 20_000 || Date.now() < backAt + 2000) {
         const res = await postForm(`${lb.url}/oauth/token`, { grant_type: 'client_credentials' }, auth(machine));
         const text = await res.text();
         const body = (safeJson(text) ?? { text: text.slice(0, 200) }) as Record<string, unknown>;
-        answers.push({ status: res.status, body, retryAfter: res.headers.get('retry-after') });
+        answers.push({ status: res.status, body, retryAfter: res.headers.get('retry-after'), at: Date.now() });
         if (res.status === 200) tokens.push(body.access_token as string);
       }
     };
     const fault = (async () => {
       await new Promise((r) => setTimeout(r, 5000));
-      await cluster('kill-node', '3');
-      const killedAt = Date.now();
-      await new Promise((r) => setTimeout(r, 3000));
-      await cluster('start-node', '3');
-      console.log(`galera: node 3 killed at ${((killedAt - started) / 1000).toFixed(1)} s, back and Synced after ${((Date.now() - killedAt) / 1000).toFixed(1)} s`);
+      try {
+        await cluster('kill-node', '3');
+        killedAt = Date.now();
+        await new Promise((r) => setTimeout(r, 3000));
+        await cluster('start-node', '3');
+      } finally {
+        backAt = Date.now(); // also when the node failed to come back: the load stops, the test fails
+      }
+      console.log(`galera: node 3 killed at ${((killedAt - started) / 1000).toFixed(1)} s, back and Synced after ${((backAt - killedAt) / 1000).toFixed(1)} s`);
     })();
     await Promise.all([...Array.from({ length: 8 }, worker), fault]);
 
@@ -236,8 +243,11 @@ describeGalera('three instances on a three-node Galera cluster, behind HAProxy',
       const errors = instances.flatMap((s, i) => s.stdout.map(safeJson).filter((l) => l?.level === 'error').map((l) => `gh${i + 1}: ${String(l!.msg).split('\n')[0]}`));
       console.log(`galera: failed answers ${JSON.stringify(kinds)}\n${[...new Set(errors)].slice(0, 20).join('\n')}`);
     }
-    expect(answers.length).toBeGreaterThan(500);
-    expect(failed.length).toBeLessThanOrEqual(answers.length / 100);
+    // The load covered the fault: answers before the kill, while the node was down, and after it was back.
+    expect(answers.filter((a) => a.at < killedAt).length).toBeGreaterThan(0);
+    expect(answers.filter((a) => a.at > killedAt && a.at < backAt).length).toBeGreaterThan(0);
+    expect(answers.filter((a) => a.at > backAt).length).toBeGreaterThan(0);
+    expect(failed.length).toBeLessThanOrEqual(Math.max(16, answers.length / 100));
     for (const f of failed) {
       expect(f).toMatchObject({ status: 503 });
       expect(f.body).toMatchObject({ error: 'temporarily_unavailable' });
