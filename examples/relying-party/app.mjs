@@ -361,7 +361,12 @@ async function main() {
 }
 
 main().catch((err) => {
-  const reason = err?.cause?.code === 'ECONNREFUSED' ? `Gatehouse does not answer at ${ISSUER}: start it first (npm start), or set ISSUER` : describeError(err);
+  const reason =
+    err?.cause?.code === 'ECONNREFUSED'
+      ? `Gatehouse does not answer at ${ISSUER}: start it first (npm start), or set ISSUER`
+      : err?.code === 'EADDRINUSE'
+        ? `port ${PORT} is taken: stop what uses it, or set PORT to another`
+        : describeError(err);
   process.stderr.write(`The example app could not start: ${reason}\n`);
   process.exit(1);
 });

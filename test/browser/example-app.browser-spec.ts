@@ -80,10 +80,14 @@ describeWithBrowser('the example relying party (examples/relying-party) beside G
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('refuses to start with an admin key Gatehouse does not accept, saying so', async () => {
-    const run = await runExample({ ...env(), ADMIN_API_KEY: 'not-the-admin-key-0123456789' });
-    expect(run.code).toBe(1);
-    expect(run.output.join('\n')).toContain('refused the admin key');
+  it('refuses to start with an admin key Gatehouse does not accept, or without Gatehouse, saying so', async () => {
+    const refused = await runExample({ ...env(), ADMIN_API_KEY: 'not-the-admin-key-0123456789' });
+    expect(refused.code).toBe(1);
+    expect(refused.output.join('\n')).toContain(`Gatehouse at ${t.url} refused the admin key`);
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const absent = await runExample({ ...env(), ISSUER: nobody });
+    expect(absent.code).toBe(1);
+    expect(absent.output.join('\n')).toContain(`Gatehouse does not answer at ${nobody}: start it first (npm start)`);
     expect(existsSync(clientFile)).toBe(false);
   });
 
