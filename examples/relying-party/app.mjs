@@ -116,6 +116,13 @@ function newSession(res) {
   return session;
 }
 
+/** A new id (and CSRF token) for a session that just signed in: an id planted before sign-in is worthless after it. */
+function renewSession(session, res) {
+  sessions.delete(session.id);
+  const { id, csrf, seen, ...data } = session;
+  return Object.assign(newSession(res), data);
+}
+
 function endSession(session, res) {
   sessions.delete(session.id);
   res.setHeader('set-cookie', `${COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`);
@@ -140,7 +147,12 @@ async function callProfile(config, accessToken) {
 }
 
 async function readAccount(config, session) {
-  session.userinfo = await client.fetchUserInfo(config, session.tokens.access_token, session.claims.sub);
+  try {
+    // openid-client checks that userinfo's sub is the ID token's.
+    session.userinfo = await client.fetchUserInfo(config, session.tokens.access_token, session.claims.sub);
+  } catch (err) {
+    session.userinfo = { error: describeError(err) };
+  }
   session.profile = await callProfile(config, session.tokens.access_token);
 }
 
@@ -300,9 +312,10 @@ async function main() {
       } catch (err) {
         return errorPage(res, 400, describeError(err));
       }
-      keepTokens(session, tokens);
-      session.refreshes = 0;
-      await readAccount(config, session);
+      const signedIn = renewSession(session, res);
+      keepTokens(signedIn, tokens);
+      signedIn.refreshes = 0;
+      await readAccount(config, signedIn);
       res.writeHead(303, { location: '/' }).end();
       return;
     }
@@ -331,6 +344,7 @@ async function main() {
       // the request comes from this client.
       const state = client.randomState();
       logouts.add(state);
+      if (logouts.size > 1000) logouts.delete(logouts.values().next().value); // the oldest: never came back
       const endSessionUrl = client.buildEndSessionUrl(config, { id_token_hint: session.idToken, post_logout_redirect_uri: registration.post_logout_redirect_uri, state });
       endSession(session, res);
       res.writeHead(303, { location: endSessionUrl.href }).end();

@@ -126,11 +126,16 @@ describeWithBrowser('the example relying party (examples/relying-party) beside G
     await page.locator('#sign-in').click();
     expect(new URL(page.url()).origin).toBe(t.url);
     expect(new URL(page.url()).pathname).toBe('/login');
+    const sessionCookie = async () => (await context.cookies(example!.url)).find((c) => c.name === 'example_rp_session')?.value;
+    const beforeSignIn = await sessionCookie();
+    expect(beforeSignIn).toMatch(/^[\w-]{43}$/);
     await page.getByLabel('Username').fill(user.username);
     await page.getByLabel('Password').fill(password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL(`${example!.url}/`);
+    // Signing in gives the app's session a new id.
+    expect(await sessionCookie()).not.toBe(beforeSignIn);
 
     await expect(page.locator('#sub').textContent()).resolves.toBe(String(user.id));
     await expect(page.locator('#email').textContent()).resolves.toBe(user.email);
@@ -159,9 +164,18 @@ describeWithBrowser('the example relying party (examples/relying-party) beside G
     await shot(page, '03-refreshed');
 
     // The app's session, as it was before signing out: its forms must stop working afterwards.
-    const cookie = (await context.cookies(example!.url)).find((c) => c.name === 'example_rp_session')!;
+    const cookie = await sessionCookie();
     const csrf = await page.locator('#refresh').locator('xpath=..').locator('input[name=csrf]').getAttribute('value');
     expect(cookie).toBeDefined();
+    const refreshWith = (token: string) =>
+      fetch(`${example!.url}/refresh`, {
+        method: 'POST',
+        headers: { cookie: `example_rp_session=${cookie}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrf: token }),
+        redirect: 'manual',
+      });
+    // The forms need the session's CSRF token: the cookie alone (a form posted from elsewhere) is refused.
+    expect((await refreshWith('not-the-token')).status).toBe(403);
 
     // Sign out: Gatehouse asks, then sends the browser back to the app's home.
     await page.locator('#sign-out').click();
@@ -179,13 +193,7 @@ describeWithBrowser('the example relying party (examples/relying-party) beside G
     await shot(page, '05-signed-out');
 
     // The app's session is gone (the old cookie and form no longer refresh)...
-    const replay = await fetch(`${example!.url}/refresh`, {
-      method: 'POST',
-      headers: { cookie: `${cookie.name}=${cookie.value}`, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ csrf: csrf! }),
-      redirect: 'manual',
-    });
-    expect(replay.status).toBe(403);
+    expect((await refreshWith(csrf!)).status).toBe(403);
     // ...and so is Gatehouse's: signing in again asks for the password.
     await page.goto(example!.url);
     await expect(page.locator('#sub').count()).resolves.toBe(0);
