@@ -368,9 +368,9 @@ async function main() {
       else res.end();
     });
   });
+  if ((await userCount()) === 0) process.stdout.write('Gatehouse has no users yet: create one (README, "Your first token in five minutes", step 2).\n');
+  // The last line of the start: the app answers from now on.
   process.stdout.write(`Example app at ${origin} (Gatehouse ${ISSUER}, client ${registration.client_id}, kept in ${CLIENT_FILE})\n`);
-  const users = await userCount();
-  if (users === 0) process.stdout.write('Gatehouse has no users yet: create one (README, "Your first token in five minutes", step 2).\n');
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.close(() => process.exit(0)).closeAllConnections());
 }
 

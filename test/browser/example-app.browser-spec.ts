@@ -34,15 +34,22 @@ interface ExampleProcess {
 function runExample(env: Record<string, string>): Promise<ExampleProcess & { code?: number | null }> {
   const proc = spawn(process.execPath, [APP], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': the output is complete then.
+  const exited = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
   return new Promise((resolve) => {
-    const onData = (chunk: Buffer) => {
-      output.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      const line = output.map((l) => /^Example app at (http:\/\/\S+)/.exec(l)).find(Boolean);
-      if (line) resolve({ proc, url: line[1], output, exited });
+    // Whole lines only: a chunk may end in the middle of one.
+    const lines = () => {
+      let partial = '';
+      return (chunk: Buffer) => {
+        const parts = (partial + chunk.toString('utf8')).split('\n');
+        partial = parts.pop()!;
+        output.push(...parts);
+        const line = parts.map((l) => /^Example app at (http:\/\/\S+)/.exec(l)).find(Boolean);
+        if (line) resolve({ proc, url: line[1], output, exited });
+      };
     };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
+    proc.stdout!.on('data', lines());
+    proc.stderr!.on('data', lines());
     void exited.then((code) => resolve({ proc, url: '', output, exited, code }));
   });
 }
