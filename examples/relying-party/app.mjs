@@ -192,7 +192,7 @@ function send(res, status, title, body) {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' " + ISSUER });
   res.end(`<!doctype html><html lang="en"><meta charset="utf-8"><title>${esc(title)} · Gatehouse example app</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}pre{background:#f4f4f4;padding:.75rem;overflow:auto}
-form{display:inline}button,a.button{font:inherit;padding:.4rem 1rem;margin-right:.5rem}.note{background:#fff6d5;padding:.75rem}</style>
+.note pre{white-space:pre-wrap}form{display:inline}button,a.button{font:inherit;padding:.4rem 1rem;margin-right:.5rem}.note{background:#fff6d5;padding:.75rem}</style>
 <h1>${esc(title)}</h1>
 ${body}</html>`);
 }
