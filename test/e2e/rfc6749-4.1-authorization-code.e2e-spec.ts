@@ -249,7 +249,7 @@ describe.each(DATABASES)('RFC 6749 §4.1 authorization code grant (%s)', (_name,
     });
 
     it('refuses a response_mode it cannot honour with invalid_request, and takes query, fragment and form_post', async () => {
-      for (const mode of ['web_message', 'FORM_POST', '']) {
+      for (const mode of ['web_message', 'FORM_POST', 'form_post.jwt']) {
         expectErrorRedirect(await get(authorizeUrl(codeRequest(p, { response_mode: mode }))), p.redirectUri, 'invalid_request');
       }
       for (const mode of ['query', 'fragment', 'form_post']) {
