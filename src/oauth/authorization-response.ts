@@ -13,18 +13,6 @@ export interface AuthorizationResponse {
 }
 
 /**
- * The CSP source the form_post page may submit to: the redirect URI's origin (the relying party
- * may answer the POST with a redirect within its own site, which Chromium checks against
- * form-action too), or the scheme of a URI with no web origin (a native app's).
- */
-export function formActionSource(redirectUri: string): string {
-  const url = new URL(redirectUri);
-  // An IPv6 literal is not a CSP host-source: the scheme stands for it.
-  if ((url.protocol === 'http:' || url.protocol === 'https:') && !url.hostname.startsWith('[')) return url.origin;
-  return url.protocol;
-}
-
-/**
  * Sends the response as the request asked: a 302 to the redirect URI with the parameters in its
  * query or fragment, or (form_post) a 200 page that posts them there. Neither may be cached: both
  * may carry a code or token (RFC 9700 §4.15; Form Post Response Mode §2).
@@ -39,7 +27,11 @@ export function sendAuthorizationResponse(reply: FastifyReply, response: Authori
   reply
     .status(200)
     .header('Pragma', 'no-cache')
-    .header('Content-Security-Policy', contentSecurityPolicy({ script: SUBMIT_SCRIPT_SOURCE, formAction: formActionSource(response.redirectUri) }))
+    // Its one script by hash. No form-action: Chromium checks it against every redirect that
+    // follows the POST too, so a relying party answering with a redirect to another of its
+    // origins (app.example.com after auth.example.com/callback) would be cut off; the page
+    // carries no markup but the escaped fields, so there is nothing for it to contain.
+    .header('Content-Security-Policy', contentSecurityPolicy({ script: SUBMIT_SCRIPT_SOURCE }))
     .type('text/html; charset=utf-8')
     .send(formPostView(response.redirectUri, fields));
 }

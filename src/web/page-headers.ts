@@ -4,10 +4,11 @@ import fastifyHelmet from '@fastify/helmet';
 /**
  * The pages' Content-Security-Policy. Pages carry no script of their own and may not be framed
  * (RFC 6749 §10.13, RFC 9700 §4.16). A page that needs one script names it by its hash
- * (`script`, a `'sha256-…'` source), and one whose form leaves this server names the target
- * (`formAction`); no other page restricts form-action, as the consent and sign-in forms post here.
+ * (`script`, a `'sha256-…'` source). No page restricts form-action (helmet's default would be
+ * `'self'`): the form_post page posts to the client's redirect URI, and a redirect answering that
+ * POST is checked against form-action as well.
  */
-export function contentSecurityPolicy(options: { script?: string; formAction?: string } = {}): string {
+export function contentSecurityPolicy(options: { script?: string } = {}): string {
   return [
     "default-src 'self'",
     "base-uri 'self'",
@@ -17,7 +18,6 @@ export function contentSecurityPolicy(options: { script?: string; formAction?: s
     "img-src 'self' data: https:",
     "font-src 'self' data:",
     "object-src 'none'",
-    ...(options.formAction ? [`form-action ${options.formAction}`] : []),
     "frame-ancestors 'none'",
   ].join('; ');
 }
@@ -61,7 +61,7 @@ export async function registerPageHeaders(fastify: FastifyInstance, options: { h
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && type.startsWith('text/html')) {
       reply.headers(headers);
-      // A page that set its own policy (the form_post answer: one hashed script, its form's target) keeps it.
+      // A page that set its own policy (the form_post answer: one hashed script) keeps it.
       if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', csp);
     }
     done(null, payload);

@@ -12,13 +12,19 @@ export interface ReceivedPost {
 /**
  * A relying party that asks for response_mode=form_post: /start sends the browser to the
  * authorization endpoint, /callback records the POST it gets (method, content type, fields) and
- * answers, as web apps do, with a 303 to a page of its own (/done) showing what it received.
+ * answers, as web apps do, with a 303 to a page of its own showing what it received — on its other
+ * origin (`localhost` for 127.0.0.1), as an app whose callback lives on another host than its pages.
  */
 export class FormPostApp extends LoopbackApp {
   readonly received: ReceivedPost[] = [];
 
   constructor(private readonly authorizeUrl: (redirectUri: string) => string) {
     super();
+  }
+
+  /** Where the app shows what it received: the same server under its other origin. */
+  get doneUrl(): string {
+    return `${this.url.replace('//127.0.0.1:', '//localhost:')}/done`;
   }
 
   protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -35,7 +41,7 @@ export class FormPostApp extends LoopbackApp {
         contentType: req.headers['content-type'] ?? '',
         fields: Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8'))),
       });
-      res.writeHead(303, { location: '/done' }).end();
+      res.writeHead(303, { location: this.doneUrl }).end();
       return;
     }
     if (url.pathname === '/done') {

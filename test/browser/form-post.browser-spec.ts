@@ -2,8 +2,9 @@
  * OAuth 2.0 Form Post Response Mode in Chromium: a relying party on another loopback origin asks
  * for response_mode=form_post; after sign-in and consent the browser posts code, state and iss to
  * its redirect URI (the page's hashed script under its own CSP, no violation reported), the app
- * answers with a redirect of its own, and the code redeems at the token endpoint. With scripts
- * off, the page's Continue button does the same.
+ * answers with a redirect to its other origin (which Chromium would check against a form-action
+ * directive of the form_post page), and the code redeems at the token endpoint. With scripts off,
+ * the page's Continue button does the same.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -76,7 +77,7 @@ describeWithBrowser.each(DATABASES)('form_post response mode in Chromium (%s)', 
     const context = await browser.newContext();
     const violations = cspViolations(context);
     const page = await signInAndAllow(context, `${app.url}/start`, p);
-    await page.waitForURL(`${app.url}/done`);
+    await page.waitForURL(app.doneUrl);
     await expect(page.locator('#received').textContent()).resolves.toBe('The app received a POST');
     await page.screenshot({ path: join(ARTIFACTS, `${dbName}-form-post-received.png`), fullPage: true });
 
@@ -103,7 +104,7 @@ describeWithBrowser.each(DATABASES)('form_post response mode in Chromium (%s)', 
     expect(app.received).toHaveLength(0);
     await page.screenshot({ path: join(ARTIFACTS, `${dbName}-form-post-noscript.png`), fullPage: true });
     await button.click();
-    await page.waitForURL(`${app.url}/done`);
+    await page.waitForURL(app.doneUrl);
     expect(app.received).toHaveLength(1);
     expect(app.received[0].fields).toEqual({ code: expect.any(String), state: 'st-noscript', iss: t.url });
     await context.close();

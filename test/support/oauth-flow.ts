@@ -87,9 +87,9 @@ export async function authorize(
   return new URL(res.headers.get('location')!);
 }
 
-/** Whether this answer is a form_post page (its CSP lets it post to another origin), not a page of the server's own. */
+/** Whether this answer is a form_post page (its CSP allows its one script by hash), not a page of the server's own. */
 function isFormPost(res: Response): boolean {
-  return /(^|;\s*)form-action /.test(res.headers.get('content-security-policy') ?? '');
+  return /(^|;\s*)script-src 'sha256-/.test(res.headers.get('content-security-policy') ?? '');
 }
 
 /** A form_post answer (Form Post Response Mode §2) as its form's target and fields; throws for any other answer. */
