@@ -8,6 +8,14 @@ export type GrantType = (typeof GRANT_TYPES)[number];
 export const RESPONSE_TYPES = ['code', 'token', 'id_token', 'id_token token'] as const;
 export type ResponseType = (typeof RESPONSE_TYPES)[number];
 
+/**
+ * How an authorization response reaches the redirect URI: in its query, in its fragment (OAuth 2.0
+ * Multiple Response Type Encoding Practices §2.1) or as a form the browser posts to it (OAuth 2.0
+ * Form Post Response Mode §2).
+ */
+export const RESPONSE_MODES = ['query', 'fragment', 'form_post'] as const;
+export type ResponseMode = (typeof RESPONSE_MODES)[number];
+
 /** `private_key_jwt`: RFC 7523 §2.2 client assertions signed with a key of the client's registered key set. */
 export const TOKEN_ENDPOINT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'] as const;
 export type TokenEndpointAuthMethod = (typeof TOKEN_ENDPOINT_AUTH_METHODS)[number];

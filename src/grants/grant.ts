@@ -1,6 +1,6 @@
 import type { Client } from '../clients/client.entity';
 import type { User } from '../users/user.entity';
-import type { GrantType, ResponseType } from '../common/oauth-types';
+import type { GrantType, ResponseMode, ResponseType } from '../common/oauth-types';
 
 /** Token endpoint parameters after the one-value-per-name check (RFC 6749 §3.2). */
 export type TokenRequest = Readonly<Record<string, string | undefined>> & { grant_type: string };
@@ -49,6 +49,8 @@ export interface AuthorizationRequest {
   resources?: string[];
   /** OpenID Connect Core §3.1.2.1 parameters, read only for an `openid` request. */
   oidc?: OidcRequestParams;
+  /** Where the response goes (the request's response_mode); absent: the grant's own (`responseMode`). */
+  responseMode?: ResponseMode;
 }
 
 /** What an `openid` authorization request asks of the sign-in and consent steps. */
@@ -65,7 +67,7 @@ export interface OidcRequestParams {
 export interface AuthorizationGrant {
   readonly responseType: ResponseType;
   readonly enabled: boolean;
-  /** `query` (§4.1.2) or `fragment` (§4.2.2): where results and errors go. */
+  /** `query` (§4.1.2) or `fragment` (§4.2.2): where results and errors go unless the request asks for another response_mode. */
   readonly responseMode: 'query' | 'fragment';
   /** Checks the grant's own parameters (PKCE, …); throws OAuthError (the caller adds the redirect). */
   validate(params: Readonly<Record<string, string | undefined>>, client: Client): Pick<AuthorizationRequest, 'codeChallenge' | 'codeChallengeMethod'>;

@@ -1,4 +1,5 @@
 import { HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { ResponseMode } from '../common/oauth-types';
 import { DatabaseUnavailableError } from '../database/database-unavailable.error';
 import { ThrottleUnavailableError } from '../throttle/throttle-unavailable.error';
 import { SigningKeyUndecryptableError } from '../keys/signing-keys.service';
@@ -43,8 +44,8 @@ export type OAuthErrorCode =
 export interface ErrorRedirect {
   redirectUri: string;
   state?: string;
-  /** `query` for the code flow (§4.1.2.1), `fragment` for implicit (§4.2.2.1). */
-  responseMode: 'query' | 'fragment';
+  /** `query` for the code flow (§4.1.2.1), `fragment` for implicit (§4.2.2.1), or the request's own response_mode. */
+  responseMode: ResponseMode;
   /** RFC 9207: the issuer identifier every authorization response carries (mix-up defence). */
   iss: string;
 }

@@ -15,6 +15,7 @@ import { SessionService } from '../web/session.service';
 import { matchRedirectUri } from '../grants/redirect-uri';
 import { consentView } from './views/consent.view';
 import { sendPage } from '../web/views/send-page';
+import { sendAuthorizationResponse } from './authorization-response';
 
 /** Longest sign-in redirect (with the request in return_to); a real request is well under 2 KB. */
 const MAX_LOGIN_REDIRECT = 8192;
@@ -41,7 +42,7 @@ function redirectHost(uri: string): string {
   }
 }
 
-/** Authorization endpoint (RFC 6749 §3.1, §4.1.1, §4.2.1): sign-in if needed, consent, redirect. */
+/** Authorization endpoint (RFC 6749 §3.1, §4.1.1, §4.2.1): sign-in if needed, consent, then the response (redirect or form_post). */
 @ApiExcludeController()
 @UseFilters(PageExceptionFilter)
 @Controller('oauth')
@@ -82,7 +83,7 @@ export class AuthorizeController {
   }
 
   private async begin(params: Params, repeated: string[], returnTo: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    // Every answer here may carry a code or token in its Location (RFC 9700 §4.15; OAuth 2.1): no cache keeps it.
+    // Every answer here may carry a code or token, in its Location or its form_post page (RFC 9700 §4.15; OAuth 2.1): no cache keeps it.
     reply.header('Cache-Control', 'no-store');
     // RFC 9126 §4: a request_uri of ours stands for the pushed parameters (and only those).
     const pushed = await this.pushedRequests.resolve(params, repeated);
@@ -109,7 +110,7 @@ export class AuthorizeController {
     const remembered = client.metadata.skip_consent || (clientRules.remembersConsent(client) && (await this.consents.covers(user.id, client.clientId, request.scope)));
     if (!this.authorize.mustAskConsent(request, remembered)) {
       await usePushed();
-      reply.redirect(await this.authorize.approve(request, user, session.authTime, { ip: req.ip }), 302);
+      sendAuthorizationResponse(reply, await this.authorize.approve(request, user, session.authTime, { ip: req.ip }));
       return;
     }
     await usePushed();
@@ -149,9 +150,9 @@ export class AuthorizeController {
     if (!(await this.pending.clear(req, reply))) throw new UnverifiableRequestError('this authorization request was already answered; start again from the application');
     if (body.decision === 'approve') {
       await this.consents.remember(user.id, client.clientId, pending.request.scope, req.ip);
-      reply.redirect(await this.authorize.approve(pending.request, user, pending.authTime, { ip: req.ip }), 302);
+      sendAuthorizationResponse(reply, await this.authorize.approve(pending.request, user, pending.authTime, { ip: req.ip }));
     } else if (body.decision === 'deny') {
-      reply.redirect(this.authorize.denyRedirect(pending.request), 302);
+      sendAuthorizationResponse(reply, this.authorize.deny(pending.request));
     } else {
       throw new UnverifiableRequestError('decision must be approve or deny');
     }

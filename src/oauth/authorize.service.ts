@@ -4,7 +4,7 @@ import { ClientsService } from '../clients/clients.service';
 import { AuthorizationRequest, Caller, OidcRequestParams } from '../grants/grant';
 import { IdTokenService } from '../keys/id-token.service';
 import { Clock } from '../common/clock';
-import { parseScope } from '../common/oauth-types';
+import { RESPONSE_MODES, ResponseMode, parseScope } from '../common/oauth-types';
 import { GrantRegistry } from '../grants/grant-registry';
 import { resolveScope } from '../grants/scope';
 import { User } from '../users/user.entity';
@@ -12,7 +12,8 @@ import { ResponseType } from '../common/oauth-types';
 import { AppConfig } from '../config/app-config';
 import { Params } from '../web/form-params';
 import { OAuthError } from '../grants/oauth-error';
-import { buildRedirect, matchRedirectUri } from '../grants/redirect-uri';
+import { matchRedirectUri } from '../grants/redirect-uri';
+import { AuthorizationResponse } from './authorization-response';
 import { ResourceServersService } from '../resources/resource-servers.service';
 import { ClientMetadataDocumentError, ClientMetadataDocuments } from '../registration/client-metadata-documents';
 
@@ -34,6 +35,17 @@ function normalizeResponseType(raw: string | undefined): string | undefined {
   if (!raw) return raw;
   const words = raw.split(' ').filter(Boolean).sort();
   return words.length === 2 && words[0] === 'id_token' && words[1] === 'token' ? 'id_token token' : raw;
+}
+
+/**
+ * The response_mode a request may ask for, given its response type's own mode: form_post and
+ * fragment for any, query only where the response type's own is query — OAuth 2.0 Multiple
+ * Response Type Encoding Practices §5 forbids query for a response that carries tokens. Null for
+ * any other value.
+ */
+function allowedResponseMode(requested: string | undefined, own: 'query' | 'fragment'): ResponseMode | null {
+  if (!(RESPONSE_MODES as readonly string[]).includes(requested ?? '')) return null;
+  return requested === 'query' && own !== 'query' ? null : (requested as ResponseMode);
 }
 
 /** The authorization endpoint's rules (RFC 6749 §3.1, §4.1.1, §4.2.1), independent of HTTP. */
@@ -78,8 +90,10 @@ export class AuthorizeService {
     const grant = responseType ? this.registry.authorizationGrant(responseType) : undefined;
     // §4.2.2.1: response_type=token asks for fragment answers, unsupported_response_type included,
     // even when no enabled grant serves it (IMPLICIT_ENABLED=false); so do OpenID Connect's id_token types.
-    const responseMode = grant?.responseMode ?? (FRAGMENT_TYPES.includes(responseType ?? '') ? ('fragment' as const) : ('query' as const));
-    const redirect = { redirectUri, state, responseMode, iss: this.config.issuer };
+    const ownMode = grant?.responseMode ?? (FRAGMENT_TYPES.includes(responseType ?? '') ? ('fragment' as const) : ('query' as const));
+    // Form Post Response Mode §2: a response_mode the request may use applies to its error responses too.
+    const requestedMode = repeated.includes('response_mode') ? null : allowedResponseMode(params.response_mode, ownMode);
+    const redirect = { redirectUri, state, responseMode: requestedMode ?? ownMode, iss: this.config.issuer };
     // A client the operator has not vetted (a console user's) may have registered any target: a
     // malformed request, made before the user did anything, shows the error page rather than
     // sending the browser there (RFC 9700 §4.11.2, open redirector).
@@ -101,10 +115,14 @@ export class AuthorizeService {
       throw fail(OAuthError.unauthorizedClient(`this client may not use response_type ${grant.responseType}`));
     }
     // OAuth 2.0 Multiple Response Type Encoding Practices §2.1: a response_mode this server cannot
-    // honour (form_post among them) is refused, never ignored: the client would wait for an answer
-    // in a place it never comes to.
-    if (params.response_mode !== undefined && params.response_mode !== grant.responseMode) {
-      throw fail(OAuthError.invalidRequest(`response_mode "${params.response_mode.slice(0, 40)}" is not supported for response_type ${grant.responseType} (supported: ${grant.responseMode})`));
+    // honour, or one §5 forbids (query for tokens), is refused, never ignored: the client would
+    // wait for an answer in a place it never comes to.
+    if (params.response_mode !== undefined && !requestedMode) {
+      const reason =
+        params.response_mode === 'query'
+          ? `response_mode query is not allowed for response_type ${grant.responseType}, which returns tokens (use fragment or form_post)`
+          : `response_mode "${params.response_mode.slice(0, 40)}" is not supported (supported: ${RESPONSE_MODES.join(', ')})`;
+      throw fail(OAuthError.invalidRequest(reason));
     }
     try {
       const scope = resolveScope(params.scope, client.metadata.scope);
@@ -122,6 +140,7 @@ export class AuthorizeService {
         ...pkce,
         ...(resources ? { resources } : {}),
         ...(oidc ? { oidc } : {}),
+        ...(requestedMode && requestedMode !== grant.responseMode ? { responseMode: requestedMode } : {}),
       };
       return { client, request };
     } catch (err) {
@@ -204,26 +223,30 @@ export class AuthorizeService {
   }
 
   private redirectOf(request: AuthorizationRequest) {
-    return { redirectUri: request.redirectUri, state: request.state, responseMode: this.grantFor(request.responseType).responseMode, iss: this.config.issuer };
+    return { redirectUri: request.redirectUri, state: request.state, responseMode: this.responseModeOf(request), iss: this.config.issuer };
   }
 
-  /** The user approved: the URL to send the browser to, with the code or token (and RFC 9207 `iss`). */
-  async approve(request: AuthorizationRequest, user: User, authTime: number, caller: Caller): Promise<string> {
+  /** The request's response_mode, or its grant's own (also for a request saved before it carried one). */
+  private responseModeOf(request: AuthorizationRequest): ResponseMode {
+    return request.responseMode ?? this.grantFor(request.responseType).responseMode;
+  }
+
+  /** The user approved: the response to send the browser back with, the code or token (and RFC 9207 `iss`). */
+  async approve(request: AuthorizationRequest, user: User, authTime: number, caller: Caller): Promise<AuthorizationResponse> {
     const grant = this.grantFor(request.responseType);
     const client = await this.clients.findByClientId(request.clientId);
     if (!client) throw new UnverifiableRequestError('the client is no longer registered');
     const result = await grant.authorize(request, user, authTime, client, caller);
-    return buildRedirect(request.redirectUri, grant.responseMode, { ...result, iss: this.config.issuer });
+    return { redirectUri: request.redirectUri, responseMode: this.responseModeOf(request), params: { ...result, iss: this.config.issuer } };
   }
 
   /** The user refused (§4.1.2.1 access_denied). */
-  denyRedirect(request: AuthorizationRequest): string {
-    return buildRedirect(request.redirectUri, this.grantFor(request.responseType).responseMode, {
-      error: 'access_denied',
-      error_description: 'the resource owner denied the request',
-      state: request.state,
-      iss: this.config.issuer,
-    });
+  deny(request: AuthorizationRequest): AuthorizationResponse {
+    return {
+      redirectUri: request.redirectUri,
+      responseMode: this.responseModeOf(request),
+      params: { error: 'access_denied', error_description: 'the resource owner denied the request', state: request.state, iss: this.config.issuer },
+    };
   }
 
   private grantFor(responseType: ResponseType) {

@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { AppConfig } from '../config/app-config';
-import { ASYMMETRIC_JWS_ALGS, SCOPES_SUPPORTED, TOKEN_ENDPOINT_AUTH_METHODS } from '../common/oauth-types';
+import { ASYMMETRIC_JWS_ALGS, RESPONSE_MODES, SCOPES_SUPPORTED, TOKEN_ENDPOINT_AUTH_METHODS } from '../common/oauth-types';
 import { GrantRegistry } from '../grants/grant-registry';
 import { openIdProviderMetadata } from '../oidc/provider-metadata';
 
@@ -34,7 +34,9 @@ export class MetadataController {
       ...(this.config.deviceGrantEnabled ? { device_authorization_endpoint: `${issuer}/oauth/device_authorization` } : {}),
       scopes_supported: SCOPES_SUPPORTED,
       response_types_supported: this.registry.responseTypes(),
-      response_modes_supported: this.registry.responseTypes().some((t) => t !== 'code') ? ['query', 'fragment'] : ['query'],
+      // Multiple Response Type Encoding Practices §2.1 and Form Post Response Mode §2, for every
+      // response type (query only where no token is returned: §5).
+      response_modes_supported: [...RESPONSE_MODES],
       grant_types_supported: this.registry.grantTypes(),
       token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
       revocation_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],

@@ -1,12 +1,12 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { OAuthError, logOAuthError } from '../grants/oauth-error';
-import { buildRedirect } from '../grants/redirect-uri';
+import { sendAuthorizationResponse } from '../oauth/authorization-response';
 import { errorView } from './views/error.view';
 
 /**
  * Errors of the pages (authorization endpoint, sign-in): an OAuthError with a verified redirect
- * goes back to the client (§4.1.2.1 query, §4.2.2.1 fragment); anything else is an HTML page here.
+ * goes back to the client (§4.1.2.1 query, §4.2.2.1 fragment, or the request's form_post); anything else is an HTML page here.
  */
 @Catch()
 export class PageExceptionFilter implements ExceptionFilter {
@@ -19,7 +19,7 @@ export class PageExceptionFilter implements ExceptionFilter {
     reply.header('Cache-Control', 'no-store');
     if (error.redirect) {
       const { redirectUri, responseMode, state, iss } = error.redirect;
-      reply.redirect(buildRedirect(redirectUri, responseMode, { error: error.code, error_description: error.description, state, iss }), 302);
+      sendAuthorizationResponse(reply, { redirectUri, responseMode, params: { error: error.code, error_description: error.description, state, iss } });
       return;
     }
     // A refusal keeps its own status (403 CSRF, 415 not a form, 503 unavailable, ...); a protocol error on a page is a 400.

@@ -1,18 +1,28 @@
 import Fastify, { FastifyInstance } from 'fastify';
 import fastifyHelmet from '@fastify/helmet';
 
-/** Pages carry no script of their own and may not be framed (RFC 6749 §10.13, RFC 9700 §4.16). */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "base-uri 'self'",
-  "script-src 'self'",
-  "script-src-attr 'none'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: https:",
-  "font-src 'self' data:",
-  "object-src 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/**
+ * The pages' Content-Security-Policy. Pages carry no script of their own and may not be framed
+ * (RFC 6749 §10.13, RFC 9700 §4.16). A page that needs one script names it by its hash
+ * (`script`, a `'sha256-…'` source). No page restricts form-action (helmet's default would be
+ * `'self'`): the form_post page posts to the client's redirect URI, and a redirect answering that
+ * POST is checked against form-action as well.
+ */
+export function contentSecurityPolicy(options: { script?: string } = {}): string {
+  return [
+    "default-src 'self'",
+    "base-uri 'self'",
+    options.script ? `script-src ${options.script}` : "script-src 'self'",
+    "script-src-attr 'none'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: https:",
+    "font-src 'self' data:",
+    "object-src 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
 
 /** Headers of the probe's own answer, not helmet's. */
 const TRANSPORT_HEADERS = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive', 'transfer-encoding']);
@@ -46,10 +56,14 @@ export async function pageSecurityHeaders(options: { hsts: boolean }): Promise<R
  * token, introspection or resource endpoints, which would pay for them on every call.
  */
 export async function registerPageHeaders(fastify: FastifyInstance, options: { hsts: boolean }): Promise<void> {
-  const headers = await pageSecurityHeaders(options);
+  const { 'content-security-policy': csp, ...headers } = await pageSecurityHeaders(options);
   fastify.addHook('onSend', (_request, reply, payload, done) => {
     const type = reply.getHeader('content-type');
-    if (typeof type === 'string' && type.startsWith('text/html')) reply.headers(headers);
+    if (typeof type === 'string' && type.startsWith('text/html')) {
+      reply.headers(headers);
+      // A page that set its own policy (the form_post answer: one hashed script) keeps it.
+      if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', csp);
+    }
     done(null, payload);
   });
 }

@@ -37,7 +37,7 @@ describe.each(DATABASES)('OpenID Connect discovery and JWKS (%s)', (_name, db) =
       end_session_endpoint: `${issuer}/oauth/logout`,
       scopes_supported: ['openid', 'profile', 'email'],
       response_types_supported: ['code'],
-      response_modes_supported: ['query'],
+      response_modes_supported: ['query', 'fragment', 'form_post'],
       grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: ['RS256', 'ES256'],
@@ -94,7 +94,7 @@ describe.each(DATABASES)('OpenID Connect ID tokens (%s)', (_name, db) => {
 
   it('advertises the OpenID Connect implicit response types when IMPLICIT_ENABLED is on', async () => {
     const doc = (await (await fetch(`${t.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
-    expect(doc).toMatchObject({ response_types_supported: ['code', 'token', 'id_token', 'id_token token'], response_modes_supported: ['query', 'fragment'] });
+    expect(doc).toMatchObject({ response_types_supported: ['code', 'token', 'id_token', 'id_token token'], response_modes_supported: ['query', 'fragment', 'form_post'] });
   });
 
   const openid = { scope: 'openid profile email', grant_types: ['authorization_code', 'refresh_token'] as const };

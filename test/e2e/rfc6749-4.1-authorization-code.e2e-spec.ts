@@ -248,13 +248,15 @@ describe.each(DATABASES)('RFC 6749 §4.1 authorization code grant (%s)', (_name,
       expectErrorRedirect(await get(authorizeUrl(codeRequest(p, { scope: 'profile admin' }))), p.redirectUri, 'invalid_scope');
     });
 
-    it('refuses a response_mode it cannot honour (form_post, fragment) with invalid_request, and takes response_mode=query', async () => {
-      for (const mode of ['form_post', 'fragment', 'web_message']) {
+    it('refuses a response_mode it cannot honour with invalid_request, and takes query, fragment and form_post', async () => {
+      for (const mode of ['web_message', 'FORM_POST', 'form_post.jwt']) {
         expectErrorRedirect(await get(authorizeUrl(codeRequest(p, { response_mode: mode }))), p.redirectUri, 'invalid_request');
       }
-      const query = await get(authorizeUrl(codeRequest(p, { response_mode: 'query' })));
-      expect(query.status).toBe(302);
-      expect(new URL(query.headers.get('location')!, t.url).pathname).toBe('/login');
+      for (const mode of ['query', 'fragment', 'form_post']) {
+        const res = await get(authorizeUrl(codeRequest(p, { response_mode: mode })));
+        expect(res.status).toBe(302);
+        expect(new URL(res.headers.get('location')!, t.url).pathname).toBe('/login');
+      }
     });
 
     it('redirects invalid_request for a repeated parameter once the client is verified', async () => {

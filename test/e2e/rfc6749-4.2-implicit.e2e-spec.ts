@@ -116,7 +116,7 @@ describe.each(DATABASES)('RFC 6749 §4.2 implicit grant off by default (IMPLICIT
 
   it('drops token from response_types_supported and implicit from grant_types_supported', () => {
     expect(meta.response_types_supported).toEqual(['code']);
-    expect(meta.response_modes_supported).toEqual(['query']);
+    expect(meta.response_modes_supported).toEqual(['query', 'fragment', 'form_post']);
     expect(meta.grant_types_supported).toEqual(['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code']);
   });
 });

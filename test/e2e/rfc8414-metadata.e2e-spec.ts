@@ -26,7 +26,7 @@ function documentFor(issuer: string, overrides: Partial<ServerMetadata> = {}) {
     device_authorization_endpoint: `${issuer}/oauth/device_authorization`,
     scopes_supported: ['openid', 'profile', 'email'],
     response_types_supported: ['code'],
-    response_modes_supported: ['query'],
+    response_modes_supported: ['query', 'fragment', 'form_post'],
     grant_types_supported: ['authorization_code', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'],
     revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt'],
@@ -111,7 +111,7 @@ describe.each(DATABASES)('RFC 8414 metadata, walked with every grant and PKCE me
     expect(meta).toEqual(
       documentFor(t.url, {
         response_types_supported: ['code', 'token', 'id_token', 'id_token token'],
-        response_modes_supported: ['query', 'fragment'],
+        response_modes_supported: ['query', 'fragment', 'form_post'],
         grant_types_supported: ['authorization_code', 'password', 'client_credentials', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code', 'implicit'],
         code_challenge_methods_supported: ['S256', 'plain'],
       }),

@@ -43,7 +43,6 @@ export function pkcePair(method: 'S256' | 'plain' = 'S256') {
   return { verifier, challenge, method };
 }
 
-/** Walks authorize → login (if needed) → consent and returns the final redirect (the Location header). */
 /** Query parameters; an array value is sent once per element (RFC 8707 `resource`). */
 export type QueryParams = Record<string, string | string[]>;
 
@@ -51,12 +50,16 @@ function query(params: QueryParams): URLSearchParams {
   return new URLSearchParams(Object.entries(params).flatMap(([name, value]) => (Array.isArray(value) ? value : [value]).map((v): [string, string] => [name, v])));
 }
 
-export async function authorize(
+/**
+ * Walks authorize → login (if needed) → consent (if shown, answered with `decision`) and returns
+ * the server's last answer: a redirect, or the form_post page.
+ */
+export async function authorizeResponse(
   agent: UserAgent,
   params: QueryParams,
   login: { username: string; password: string },
   decision: 'approve' | 'deny' = 'approve',
-): Promise<URL> {
+): Promise<Response> {
   let res = await agent.get(`/oauth/authorize?${query(params)}`);
   if (res.status === 302 && res.headers.get('location')!.startsWith('/login')) {
     const page = await agent.get(res.headers.get('location')!);
@@ -65,12 +68,36 @@ export async function authorize(
     if (res.status !== 302) throw new Error(`login failed: ${res.status}`);
     res = await agent.get(res.headers.get('location')!);
   }
-  if (res.status === 200) {
+  if (res.status === 200 && !isFormPost(res)) {
     const form = parseForm(await res.text());
     res = await agent.postForm(form.action, { ...form.fields, decision });
   }
+  return res;
+}
+
+/** Walks authorize → login (if needed) → consent and returns the final redirect (the Location header). */
+export async function authorize(
+  agent: UserAgent,
+  params: QueryParams,
+  login: { username: string; password: string },
+  decision: 'approve' | 'deny' = 'approve',
+): Promise<URL> {
+  const res = await authorizeResponse(agent, params, login, decision);
   if (res.status !== 302) throw new Error(`expected a redirect, got ${res.status}: ${await res.text()}`);
   return new URL(res.headers.get('location')!);
+}
+
+/** Whether this answer is a form_post page (its CSP allows its one script by hash), not a page of the server's own. */
+function isFormPost(res: Response): boolean {
+  return /(^|;\s*)script-src 'sha256-/.test(res.headers.get('content-security-policy') ?? '');
+}
+
+/** A form_post answer (Form Post Response Mode §2) as its form's target and fields; throws for any other answer. */
+export async function formPostResponse(res: Response): Promise<{ action: string; fields: Record<string, string>; html: string }> {
+  const html = await res.text();
+  if (res.status !== 200 || !isFormPost(res)) throw new Error(`expected a form_post page, got ${res.status}: ${html.slice(0, 300)}`);
+  const form = parseForm(html);
+  return { action: form.action, fields: form.fields, html };
 }
 
 /** A user and a client registered through the admin API (test/factories), with the client's JSON. */

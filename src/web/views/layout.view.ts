@@ -7,7 +7,7 @@ export interface LayoutOptions {
   signedInAs?: string;
 }
 
-/** The page shell: one stylesheet from this server, no scripts, readable on a phone. */
+/** The page shell: one stylesheet from this server, no scripts (the form_post page adds its one, allowed by hash), readable on a phone. */
 export function layout(title: string, body: SafeHtml, options: LayoutOptions = {}): string {
   return html`<!doctype html>
 <html lang="en">
