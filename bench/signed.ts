@@ -101,10 +101,18 @@ export interface DevicePollJob {
   interval: number;
 }
 
+/** When each device code may be polled next, and its interval: kept from run to run (the worker lives on). */
+const deviceCodeState = new Map<string, { code: string; due: number; interval: number }>();
+
 export async function devicePolls(job: DevicePollJob): Promise<RunResult> {
   const url = new URL('/oauth/token', job.origin);
   // Due times in ms; codes taken in due order (a FIFO: every code waits the same interval).
-  const queue = job.deviceCodes.map((code) => ({ code, due: 0, interval: job.interval }));
+  const queue = job.deviceCodes.map((code) => {
+    let state = deviceCodeState.get(code);
+    if (!state) deviceCodeState.set(code, (state = { code, due: 0, interval: job.interval }));
+    return state;
+  });
+  queue.sort((a, b) => a.due - b.due);
   const deadline = performance.now() + job.duration * 1000;
   return run(job, async (agent, rec) => {
     const next = queue.shift();
