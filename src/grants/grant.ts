@@ -49,6 +49,11 @@ export interface AuthorizationRequest {
   resources?: string[];
   /** OpenID Connect Core §3.1.2.1 parameters, read only for an `openid` request. */
   oidc?: OidcRequestParams;
+  /**
+   * RFC 9449 §10: the JWK SHA-256 thumbprint the code is bound to (the request's `dpop_jkt`, or the
+   * key of the DPoP proof sent with the pushed request); the code is redeemed only with a proof of that key.
+   */
+  dpopJkt?: string;
 }
 
 /** What an `openid` authorization request asks of the sign-in and consent steps. */
