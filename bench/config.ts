@@ -24,9 +24,14 @@ export interface BenchConfig {
   generator: 'wrk' | 'autocannon';
   /** BENCH_SOAK: seconds of client_credentials after the table, RSS and heap snapshots (0: off). */
   soak: number;
+  /** BENCH_DEVICE_CODES: pending device codes the device_poll scenario polls round-robin. */
+  deviceCodes: number;
 }
 
-export const ALL_SCENARIOS = ['client_credentials', 'profile', 'introspection', 'password', 'refresh', 'registration', 'authorization_code'];
+export const ALL_SCENARIOS = [
+  'client_credentials', 'client_credentials_jwt', 'profile', 'profile_dpop', 'introspection', 'device_poll',
+  'password', 'refresh', 'registration', 'authorization_code',
+];
 
 function num(name: string, def: number, min: number): number {
   const raw = process.env[name];
@@ -71,5 +76,6 @@ export function loadBenchConfig(): BenchConfig {
     keepDatabase: env.BENCH_KEEP_DB === '1',
     generator: generator as BenchConfig['generator'],
     soak: num('BENCH_SOAK', 0, 0),
+    deviceCodes: Math.round(num('BENCH_DEVICE_CODES', 3000, 1)),
   };
 }

@@ -6,14 +6,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Agent, IncomingHttpHeaders, request as httpRequest } from 'node:http';
 import { Recorder, RunResult } from './stats';
 
-interface Response {
+export interface Response {
   status: number;
   headers: IncomingHttpHeaders;
   body: string;
 }
 
 /** One HTTP/1.1 request over a keep-alive agent (loopback only). */
-function send(agent: Agent, method: string, url: URL, headers: Record<string, string>, body?: string): Promise<Response> {
+export function send(agent: Agent, method: string, url: URL, headers: Record<string, string>, body?: string): Promise<Response> {
   if (url.hostname !== '127.0.0.1') return Promise.reject(new Error(`refusing non-loopback URL ${url.href}`));
   return new Promise((resolve, reject) => {
     const req = httpRequest(
@@ -40,12 +40,12 @@ export function basicAuth(clientId: string, secret: string): string {
   return `Basic ${Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64')}`;
 }
 
-function describe(method: string, url: URL, res: Response): string {
+export function describe(method: string, url: URL, res: Response): string {
   return `${method} ${url.pathname} → ${res.status} ${res.body.replace(/\s+/g, ' ').slice(0, 120)}`;
 }
 
 /** Runs `body` once per worker until the deadline; each worker finishes its current iteration. */
-async function loop(workers: number, durationS: number, body: (i: number) => Promise<void>): Promise<number> {
+export async function loop(workers: number, durationS: number, body: (i: number) => Promise<void>): Promise<number> {
   const start = performance.now();
   const deadline = start + durationS * 1000;
   await Promise.all(

@@ -1,12 +1,14 @@
 /**
  * The Node load generator: a child process pinned to the other CPU, taking jobs over IPC.
- * `refresh` and `authcode` jobs run the custom loops; `http` jobs run autocannon in-process, the
+ * `refresh` and `authcode` jobs run the custom loops, `assertion`, `dpop` and `device` the loops that
+ * build (and sign) each request on the spot; `http` jobs run autocannon in-process, the
  * fallback when wrk (wrk.ts, which the bench prefers for them) is not installed.
  */
 import { ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { authorizationCodeFlows, AuthCodeJob, refreshChains, RefreshJob } from './flows';
 import { benchEntry, spawnPinned, stopChild } from './proc';
+import { AssertionJob, assertionGrants, DevicePollJob, devicePolls, DpopProfileJob, dpopProfiles } from './signed';
 import { RunResult } from './stats';
 
 export interface HttpJob {
@@ -21,7 +23,11 @@ export interface HttpJob {
 export type Job =
   | ({ kind: 'http' } & HttpJob)
   | ({ kind: 'refresh' } & RefreshJob)
-  | ({ kind: 'authcode' } & AuthCodeJob);
+  | ({ kind: 'authcode' } & AuthCodeJob)
+  /** Requests built one by one (signed.ts): a fresh client assertion, a fresh DPoP proof, a paced device poll. */
+  | ({ kind: 'assertion' } & AssertionJob)
+  | ({ kind: 'dpop' } & DpopProfileJob)
+  | ({ kind: 'device' } & DevicePollJob);
 
 /** The result, plus the refresh chains' latest tokens for `refresh` jobs. */
 export type JobResult = RunResult & { chains?: string[] };
@@ -58,6 +64,12 @@ function runJob(job: Job): Promise<JobResult> {
       return refreshChains(job);
     case 'authcode':
       return authorizationCodeFlows(job);
+    case 'assertion':
+      return assertionGrants(job);
+    case 'dpop':
+      return dpopProfiles(job);
+    case 'device':
+      return devicePolls(job);
   }
 }
 

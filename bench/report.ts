@@ -81,6 +81,8 @@ export interface Report {
   memory: { afterWarmupKiB: number | null; afterRunsKiB: number | null; growth: number | null; pass: boolean | null; perScenarioKiB: Record<string, number | null> };
   soak?: Soak | null;
   rows: Row[];
+  /** Server CPU per request of one row over another's (e.g. DPoP over Bearer). */
+  comparisons?: Comparison[];
   problems: string[];
 }
 
@@ -210,6 +212,45 @@ function soakLine(rep: Report): string | null {
     (s.heapSnapshots.length ? `; heap snapshots: ${s.heapSnapshots.join(', ')}` : '; no heap snapshots');
 }
 
+/** Server CPU per request of one row over another's: what a proof or an assertion costs the server. */
+export interface Comparison {
+  label: string;
+  scenario: string;
+  baseline: string;
+  /** µs CPU per request of each, and their ratio. */
+  cpuUs: number;
+  baselineCpuUs: number;
+  ratio: number;
+}
+
+const COMPARISONS = [
+  { label: 'DPoP/Bearer server CPU per request', scenario: 'profile_dpop', baseline: 'profile' },
+  { label: 'private_key_jwt/client_secret_basic server CPU per request', scenario: 'client_credentials_jwt', baseline: 'client_credentials' },
+];
+
+/** The comparisons whose two rows were both measured (valid, with a CPU figure). */
+export function comparisons(rows: Row[]): Comparison[] {
+  const out: Comparison[] = [];
+  for (const c of COMPARISONS) {
+    const a = rows.find((r) => r.scenario === c.scenario);
+    const b = rows.find((r) => r.scenario === c.baseline);
+    if (!a?.server.valid || !b?.server.valid || !a.server.cpuUsPerReq || !b.server.cpuUsPerReq) continue;
+    out.push({ ...c, cpuUs: a.server.cpuUsPerReq, baselineCpuUs: b.server.cpuUsPerReq, ratio: a.server.cpuUsPerReq / b.server.cpuUsPerReq });
+  }
+  return out;
+}
+
+function comparisonLines(rep: Report): string[] {
+  return comparisons(rep.rows).map((c) => `${c.label}: ${c.ratio.toFixed(2)}× (${c.scenario} ${us(c.cpuUs)} µs vs ${c.baseline} ${us(c.baselineCpuUs)} µs)`);
+}
+
+/** Rows whose wanted answers are not all 200 (device polling: authorization_pending, slow_down): what they were. */
+function answerLines(rep: Report): string[] {
+  return rep.rows
+    .filter((r) => Object.keys(r.server.statusCounts).some((k) => !k.startsWith('2')) && r.server.valid)
+    .map((r) => `${r.scenario} answers (expected, not errors): ${Object.entries(r.server.statusCounts).map(([k, n]) => `${k} × ${n}`).join(', ')}`);
+}
+
 function argon2Line(rep: Report): string {
   const a = rep.argon2;
   if (!a) return 'argon2id verify bound: not measured';
@@ -228,7 +269,7 @@ export function terminalTable(rep: Report): string {
   const rows = [cols.map((c) => c.head), ...rep.rows.map((r) => cols.map((c) => c.cell(r, rep)))];
   const widths = cols.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  const out = [line(rows[0]), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.slice(1).map(line), '', setupLine(rep), memoryLine(rep)];
+  const out = [line(rows[0]), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.slice(1).map(line), '', setupLine(rep), ...comparisonLines(rep), ...answerLines(rep), memoryLine(rep)];
   const soak = soakLine(rep);
   if (soak) out.push(soak);
   out.push(argon2Line(rep));
@@ -253,6 +294,8 @@ export function markdown(rep: Report, chartFile: string | null): string {
     ...rep.rows.map((r) => `| ${cols.map((c) => c.cell(r, rep)).join(' | ')} |`),
     '',
     `- ${setupLine(rep)}`,
+    ...comparisonLines(rep).map((l) => `- ${l}`),
+    ...answerLines(rep).map((l) => `- ${l}`),
     `- ${memoryLine(rep)}`,
     ...(soak ? [`- ${soak}`] : []),
     `- ${argon2Line(rep)}`,

@@ -13,7 +13,7 @@ import { RunningFloor, startFloor } from './floor';
 import { resolveFloorFastify } from './floor-fastify';
 import { HttpJob, JobResult, LoadWorker, startLoadWorker } from './load-worker';
 import { cpuSeconds, pidOf, pinSelf, sleep } from './proc';
-import { makeRow, Measurement, Report, Row, Soak, summarize, terminalTable, writeResults } from './report';
+import { comparisons, makeRow, Measurement, Report, Row, Soak, summarize, terminalTable, writeResults } from './report';
 import { provision, Provisioned, Scenario, SCENARIOS } from './scenarios';
 import { buildIfNeeded, Database, freshDatabase, RunningServer, startServer } from './server';
 import { median, RunResult } from './stats';
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
   const useWrk = cfg.generator === 'wrk' && wrkAvailable();
   const generatorNote =
     cfg.generator === 'autocannon' ? 'BENCH_GENERATOR=autocannon' : useWrk ? '' : 'wrk not found on PATH: autocannon fallback, which needs more CPU per request (apt-get install wrk)';
-  const generator = `${useWrk ? 'wrk (1 thread)' : 'autocannon'} for the HTTP scenarios, Node loops for refresh and authorization_code`;
+  const generator = `${useWrk ? 'wrk (1 thread)' : 'autocannon'} for the HTTP scenarios, Node loops for refresh, authorization_code and the requests signed per request (client_credentials_jwt, profile_dpop) or paced (device_poll)`;
   log(`load generator: ${generator}${generatorNote ? ` — ${generatorNote}` : ''}`);
   const buildWarning = buildIfNeeded(cfg, log);
   const floorFastify = resolveFloorFastify(log);
@@ -127,7 +127,11 @@ async function main(): Promise<void> {
     const dbPid = mysqlHost && ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(mysqlHost) ? pidOf('mariadbd', 'mysqld') : null;
     if (cfg.mysqlUrl) log(dbPid ? `MySQL server process: pid ${dbPid} (its CPU per request is reported)` : 'MySQL server process not visible: its CPU is not reported');
 
-    const p = await provision(server.origin, server.adminApiKey, cfg.connections, scenarios.some((s) => s.name === 'refresh'));
+    const wanted = (name: string) => scenarios.some((s) => s.name === name);
+    const p = await provision(server.origin, server.adminApiKey, cfg.connections, {
+      chains: wanted('refresh'), jwtClient: wanted('client_credentials_jwt'), dpop: wanted('profile_dpop'), deviceCodes: wanted('device_poll') ? cfg.deviceCodes : 0,
+    });
+    if (wanted('device_poll')) log(`device_poll: ${p.device.codes.length} pending device codes, interval ${p.device.interval} s (at most ${(p.device.codes.length / p.device.interval).toFixed(0)} polls/s)`);
     for (const problem of p.problems) log(`provisioning: ${problem}`);
 
     let argon2: Argon2Bound | null = null;
@@ -216,6 +220,7 @@ async function main(): Promise<void> {
       memory: { afterWarmupKiB, afterRunsKiB, growth, pass: growth === null ? null : growth <= 0.1, perScenarioKiB },
       soak,
       rows,
+      comparisons: comparisons(rows),
       problems: [
         ...(buildWarning ? [buildWarning] : []),
         ...(floorFastify.warning ? [floorFastify.warning] : []),

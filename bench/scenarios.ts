@@ -1,7 +1,8 @@
 /** What is measured: provisioning through the admin API, and each scenario's request shape. */
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, JsonWebKey, randomBytes, randomUUID } from 'node:crypto';
 import { basicAuth } from './flows';
 import { Job } from './load-worker';
+import { signEs256 } from './signed';
 
 export interface Provisioned {
   service: { id: string; secret: string };
@@ -11,6 +12,15 @@ export interface Provisioned {
   accessToken: string;
   /** One refresh token per connection, the heads of the rotation chains. */
   chains: string[];
+  /** The server's names for its endpoints (the aud of an assertion, the htu of a proof). */
+  tokenEndpoint: string;
+  profileUrl: string;
+  /** A private_key_jwt client (RFC 7523) with its ES256 key. */
+  jwtClient: { id: string; kid: string; privateJwk: JsonWebKey };
+  /** A user access token bound to an ES256 key (RFC 9449, password grant with a proof). */
+  dpop: { accessToken: string; privateJwk: JsonWebKey; publicJwk: JsonWebKey };
+  /** Pending device codes of a public device client, and the interval they were issued with. */
+  device: { clientId: string; codes: string[]; interval: number };
   /** What did not work while provisioning (the scenarios then run with placeholders and show INVALID). */
   problems: string[];
 }
@@ -37,6 +47,11 @@ export interface Scenario {
 const FORM = 'application/x-www-form-urlencoded';
 const placeholder = () => randomBytes(32).toString('base64url');
 
+function es256Key(): { privateJwk: JsonWebKey; publicJwk: JsonWebKey } {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return { privateJwk: privateKey.export({ format: 'jwk' }), publicJwk: publicKey.export({ format: 'jwk' }) };
+}
+
 export const SCENARIOS: Scenario[] = [
   {
     name: 'client_credentials',
@@ -52,6 +67,19 @@ export const SCENARIOS: Scenario[] = [
     }),
   },
   {
+    // RFC 7523: each request carries a new assertion (own jti, exp 60 s), signed by the load generator.
+    name: 'client_credentials_jwt',
+    title: 'client_credentials token (private_key_jwt, a new assertion per request)',
+    fastifyShape: null,
+    dbShape: null,
+    argon2Bound: false,
+    targets: {},
+    job: (origin, p, duration, cfg) => ({
+      kind: 'assertion', origin, duration, connections: cfg.connections, clientId: p.jwtClient.id,
+      audience: p.tokenEndpoint, privateJwk: p.jwtClient.privateJwk, kid: p.jwtClient.kid, scope: 'profile',
+    }),
+  },
+  {
     name: 'profile',
     title: 'GET /api/profile (bearer)',
     fastifyShape: 'profile',
@@ -61,6 +89,19 @@ export const SCENARIOS: Scenario[] = [
     job: (origin, p, duration, cfg) => ({
       kind: 'http', url: `${origin}/api/profile`, method: 'GET', duration, connections: cfg.connections,
       headers: { authorization: `Bearer ${p.accessToken}` },
+    }),
+  },
+  {
+    // RFC 9449 §7: each request carries a new proof (jti, iat, ath), signed by the load generator.
+    name: 'profile_dpop',
+    title: 'GET /api/profile (DPoP-bound token, a new proof per request)',
+    fastifyShape: null,
+    dbShape: null,
+    argon2Bound: false,
+    targets: {},
+    job: (origin, p, duration, cfg) => ({
+      kind: 'dpop', origin, duration, connections: cfg.connections, accessToken: p.dpop.accessToken,
+      privateJwk: p.dpop.privateJwk, publicJwk: p.dpop.publicJwk, htu: p.profileUrl,
     }),
   },
   {
@@ -74,6 +115,20 @@ export const SCENARIOS: Scenario[] = [
       kind: 'http', url: `${origin}/oauth/introspect`, method: 'POST', duration, connections: cfg.connections,
       headers: { 'content-type': FORM, authorization: basicAuth(p.service.id, p.service.secret) },
       body: `token=${encodeURIComponent(p.accessToken)}&token_type_hint=access_token`,
+    }),
+  },
+  {
+    // RFC 8628 §3.4: polls of pending device codes, each code no sooner than its interval: the answer
+    // is authorization_pending (slow_down, if the server's clock finds a poll early, is counted apart).
+    name: 'device_poll',
+    title: 'device-code polling (authorization_pending)',
+    fastifyShape: null,
+    dbShape: null,
+    argon2Bound: false,
+    targets: {},
+    job: (origin, p, duration, cfg) => ({
+      kind: 'device', origin, duration, connections: cfg.connections, clientId: p.device.clientId,
+      deviceCodes: p.device.codes.length ? p.device.codes : [placeholder()], interval: p.device.interval,
     }),
   },
   {
@@ -166,16 +221,38 @@ async function passwordGrant(origin: string, p: Provisioned): Promise<{ access_t
   return r.json as { access_token?: string; refresh_token?: string };
 }
 
+/** What the chosen scenarios need beyond the user and the two clients. */
+export interface Needs {
+  /** Refresh-token rotation chains (one per connection). */
+  chains: boolean;
+  jwtClient: boolean;
+  dpop: boolean;
+  /** How many pending device codes to issue (0: none). */
+  deviceCodes: number;
+}
+
 /** Creates the user and clients through the admin API and gets the tokens the scenarios need. */
-export async function provision(origin: string, adminKey: string, chainCount: number, needChains: boolean): Promise<Provisioned> {
+export async function provision(origin: string, adminKey: string, chainCount: number, needs: Needs): Promise<Provisioned> {
+  const jwtKey = es256Key();
+  const dpopKey = es256Key();
   const p: Provisioned = {
     service: { id: 'bench-missing-client', secret: placeholder() },
     web: { id: 'bench-missing-client', secret: placeholder(), redirectUri: 'http://127.0.0.1:9/bench/callback' },
     user: { username: 'bench-user', password: `bench-${placeholder()}` },
     accessToken: placeholder(),
     chains: [],
+    tokenEndpoint: `${origin}/oauth/token`,
+    profileUrl: `${origin}/api/profile`,
+    jwtClient: { id: 'bench-missing-client', kid: 'bench-1', privateJwk: jwtKey.privateJwk },
+    dpop: { accessToken: placeholder(), ...dpopKey },
+    device: { clientId: 'bench-missing-client', codes: [], interval: 5 },
     problems: [],
   };
+  const metadata = await call(origin, '/.well-known/oauth-authorization-server', { method: 'GET' });
+  if (metadata.status === 200 && typeof metadata.json.issuer === 'string') {
+    p.tokenEndpoint = String(metadata.json.token_endpoint ?? `${metadata.json.issuer}/oauth/token`);
+    p.profileUrl = `${metadata.json.issuer}/api/profile`;
+  } else p.problems.push(`GET /.well-known/oauth-authorization-server → ${brief(metadata)}`);
   const user = await admin(origin, adminKey, '/admin/users', { ...p.user, email: 'bench@example.com' });
   if (user.status !== 201) p.problems.push(`POST /admin/users → ${brief(user)}`);
 
@@ -204,10 +281,42 @@ export async function provision(origin: string, adminKey: string, chainCount: nu
   });
   if (web) p.web = { ...p.web, ...web };
 
+  if (needs.jwtClient) {
+    const jwt = await client({
+      client_name: 'Bench key client', client_uri: 'https://bench.example.com', scope: 'profile', redirect_uris: [],
+      grant_types: ['client_credentials'], response_types: [], token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [{ ...es256Public(jwtKey.privateJwk), kid: p.jwtClient.kid, alg: 'ES256', use: 'sig' }] },
+    });
+    if (jwt) p.jwtClient.id = jwt.id;
+  }
+  if (needs.deviceCodes > 0) {
+    const device = await client({
+      client_name: 'Bench device', client_uri: 'https://bench.example.com', scope: 'profile', redirect_uris: [],
+      grant_types: ['urn:ietf:params:oauth:grant-type:device_code'], response_types: [], token_endpoint_auth_method: 'none',
+    });
+    if (device) {
+      p.device.clientId = device.id;
+      await issueDeviceCodes(origin, p, needs.deviceCodes);
+    }
+  }
+
   const first = await passwordGrant(origin, p);
   if (first.problem) p.problems.push(first.problem);
   else if (first.access_token) p.accessToken = first.access_token;
-  if (needChains && !first.problem) {
+  if (needs.dpop && !first.problem) {
+    // The same password grant with a DPoP proof (RFC 9449 §5): the access token is bound to dpopKey.
+    const key = createPrivateKey({ key: dpopKey.privateJwk, format: 'jwk' });
+    const now = Math.floor(Date.now() / 1000);
+    const proof = signEs256(key, { typ: 'dpop+jwt', jwk: dpopKey.publicJwk }, { htm: 'POST', htu: p.tokenEndpoint, jti: randomUUID(), iat: now });
+    const r = await call(origin, '/oauth/token', {
+      method: 'POST',
+      headers: { 'content-type': FORM, authorization: basicAuth(p.service.id, p.service.secret), dpop: proof },
+      body: new URLSearchParams({ grant_type: 'password', username: p.user.username, password: p.user.password, scope: 'profile' }),
+    });
+    if (r.status === 200 && r.json.token_type === 'DPoP' && typeof r.json.access_token === 'string') p.dpop.accessToken = r.json.access_token;
+    else p.problems.push(`password grant with a DPoP proof: POST /oauth/token → ${brief(r)}`);
+  }
+  if (needs.chains && !first.problem) {
     // One independent rotation chain per connection, 4 grants at a time (each costs an argon2id verify).
     const heads: string[] = [];
     let failed = false;
@@ -225,4 +334,30 @@ export async function provision(origin: string, adminKey: string, chainCount: nu
     if (heads.length === chainCount) p.chains = heads;
   }
   return p;
+}
+
+const es256Public = (jwk: JsonWebKey): JsonWebKey => ({ kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y });
+
+/** `count` pending device codes (RFC 8628 §3.1), 16 requests at a time. */
+async function issueDeviceCodes(origin: string, p: Provisioned, count: number): Promise<void> {
+  for (let i = 0; i < count; i += 16) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(16, count - i) }, () =>
+        call(origin, '/oauth/device_authorization', {
+          method: 'POST',
+          headers: { 'content-type': FORM },
+          body: new URLSearchParams({ client_id: p.device.clientId, scope: 'profile' }),
+        }),
+      ),
+    );
+    for (const r of batch) {
+      if (r.status === 200 && typeof r.json.device_code === 'string') {
+        p.device.codes.push(r.json.device_code);
+        p.device.interval = Number(r.json.interval ?? p.device.interval);
+      } else {
+        p.problems.push(`POST /oauth/device_authorization → ${brief(r)}`);
+        return;
+      }
+    }
+  }
 }

@@ -107,6 +107,13 @@ export async function startServer(cfg: BenchConfig, databaseUrl: string, nodeArg
     REGISTRATION: 'open',
     REGISTRATION_RATE_LIMIT: '1000000',
     REGISTRATION_MAX_CLIENTS: '10000000',
+    // device_poll polls each pending code once per interval: 1 s (the least) lets a pool of N codes
+    // carry N polls/s; what one poll costs does not depend on the interval. The codes live through a
+    // whole bench (1800 s, the most).
+    DEVICE_CODE_INTERVAL: '1',
+    DEVICE_CODE_TTL: '1800',
+    // DPoP proofs without server nonces (RFC 9449 §8): the proof loop does not answer use_dpop_nonce.
+    DPOP_NONCE: 'false',
     // Access lines off unless asked for (BENCH_LOG_LEVEL=info measures them too).
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL || 'warn',
     UV_THREADPOOL_SIZE: String(cfg.threadpoolSize),

@@ -39,7 +39,8 @@ export class Recorder {
   non2xx = 0;
   errors = 0;
 
-  ok(ms: number, status = 200): void {
+  /** A wanted answer; `status` may name it more closely than the code (e.g. `400 authorization_pending`). */
+  ok(ms: number, status: number | string = 200): void {
     this.latencies.push(ms);
     this.statusCounts[status] = (this.statusCounts[status] ?? 0) + 1;
   }

@@ -47,4 +47,8 @@ export class AuthorizationCode {
   /** RFC 8707: the resources the authorization request named (space-separated in the column); null: not restricted. */
   @Column({ type: 'text', nullable: true })
   resources: string[] | null;
+
+  /** RFC 9449 §10: the JWK SHA-256 thumbprint of the DPoP key that must redeem the code; null: any (or none). */
+  @Column({ name: 'dpop_jkt', type: 'varchar', length: 64, nullable: true })
+  dpopJkt: string | null;
 }

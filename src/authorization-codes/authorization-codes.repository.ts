@@ -19,6 +19,7 @@ const CODE = new TableColumns<AuthorizationCode>('oauth2_code', {
   expiresAt: 'expires_at',
   usedAt: 'used_at',
   resources: 'resources',
+  dpopJkt: 'dpop_jkt',
 }, { resources: resourcesColumn.encode });
 
 function toAuthorizationCode(r: Row): AuthorizationCode {
@@ -37,6 +38,7 @@ function toAuthorizationCode(r: Row): AuthorizationCode {
     expiresAt: Number(r.expires_at),
     usedAt: nullableNumber(r.used_at),
     resources: resourcesColumn.decode(r.resources),
+    dpopJkt: (r.dpop_jkt as string | null) ?? null,
   });
 }
 

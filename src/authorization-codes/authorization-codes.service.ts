@@ -17,6 +17,8 @@ export interface NewAuthorizationCode {
   codeChallengeMethod: string | null;
   /** RFC 8707: the resources the request named; null or absent: not restricted. */
   resources?: string[] | null;
+  /** RFC 9449 §10: the DPoP key thumbprint that must redeem the code; null or absent: not bound. */
+  dpopJkt?: string | null;
 }
 
 @Injectable()
@@ -34,6 +36,7 @@ export class AuthorizationCodesService {
       ...input,
       nonce: input.nonce ?? null,
       resources: input.resources ?? null,
+      dpopJkt: input.dpopJkt ?? null,
       codeHash: sha256(code),
       expiresAt: this.clock.now() + this.config.authorizationCodeTtl,
       usedAt: null,

@@ -73,6 +73,7 @@ export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
       codeChallenge: request.codeChallenge ?? null,
       codeChallengeMethod: request.codeChallengeMethod ?? null,
       resources: request.resources ?? null,
+      dpopJkt: request.dpopJkt ?? null,
     });
     return { code, ...(request.state !== undefined ? { state: request.state } : {}) };
   }
@@ -89,6 +90,11 @@ export class AuthorizationCodeGrant implements TokenGrant, AuthorizationGrant {
       throw OAuthError.invalidGrant('authorization code was already used');
     }
     if (this.codes.isExpired(code)) throw OAuthError.invalidGrant('authorization code expired');
+    // RFC 9449 §10: a code bound to a DPoP key is redeemed only with a proof of that key (left
+    // unused otherwise: whoever holds the key may still redeem it).
+    if (code.dpopJkt !== null && caller.dpopJkt !== code.dpopJkt) {
+      throw OAuthError.invalidGrant(caller.dpopJkt ? 'the DPoP proof is signed with another key than the one the authorization code is bound to (dpop_jkt)' : 'this authorization code is bound to a DPoP key: send a DPoP proof of that key');
+    }
     // §4.1.3: redirect_uri must be sent, and identical, when the authorization request had it.
     if (code.redirectUriSent && request.redirect_uri === undefined) throw OAuthError.invalidGrant('redirect_uri is required');
     if (request.redirect_uri !== undefined && request.redirect_uri !== code.redirectUri) {

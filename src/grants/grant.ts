@@ -51,6 +51,11 @@ export interface AuthorizationRequest {
   oidc?: OidcRequestParams;
   /** Where the response goes (the request's response_mode); absent: the grant's own (`responseMode`). */
   responseMode?: ResponseMode;
+  /**
+   * RFC 9449 §10: the JWK SHA-256 thumbprint the code is bound to (the request's `dpop_jkt`, or the
+   * key of the DPoP proof sent with the pushed request); the code is redeemed only with a proof of that key.
+   */
+  dpopJkt?: string;
 }
 
 /** What an `openid` authorization request asks of the sign-in and consent steps. */

@@ -25,6 +25,8 @@ export class UnverifiableRequestError extends OAuthError {
 }
 
 const MAX_STATE = 2048;
+/** A base64url SHA-256 digest, unpadded (RFC 7638 thumbprint, RFC 9449 §10 dpop_jkt). */
+export const DPOP_JKT = /^[A-Za-z0-9_-]{43}$/;
 const FRAGMENT_TYPES: readonly string[] = ['token', 'id_token', 'id_token token'];
 
 /**
@@ -129,6 +131,7 @@ export class AuthorizeService {
       const pkce = grant.validate(params, client);
       const resources = await this.resources.resolve(params.resource);
       const oidc = parseScope(scope).includes('openid') ? await this.oidcParams(params, client.clientId) : undefined;
+      const dpopJkt = this.dpopJkt(params.dpop_jkt);
       const request: AuthorizationRequest = {
         clientId: client.clientId,
         responseType: grant.responseType,
@@ -141,12 +144,23 @@ export class AuthorizeService {
         ...(resources ? { resources } : {}),
         ...(oidc ? { oidc } : {}),
         ...(requestedMode && requestedMode !== grant.responseMode ? { responseMode: requestedMode } : {}),
+        ...(dpopJkt ? { dpopJkt } : {}),
       };
       return { client, request };
     } catch (err) {
       if (err instanceof OAuthError) throw fail(err);
       throw err;
     }
+  }
+
+  /**
+   * RFC 9449 §10: `dpop_jkt`, the JWK SHA-256 thumbprint (RFC 7638) of the key the code is to be bound
+   * to: 43 base64url characters. Ignored, as any unknown parameter, when DPoP is off.
+   */
+  private dpopJkt(value: string | undefined): string | undefined {
+    if (value === undefined || !this.config.dpopEnabled) return undefined;
+    if (!DPOP_JKT.test(value)) throw OAuthError.invalidRequest('dpop_jkt must be a JWK SHA-256 thumbprint (43 base64url characters)');
+    return value;
   }
 
   /** A client named by its metadata document URL; any problem with the document is shown as a page, never redirected. */

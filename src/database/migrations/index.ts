@@ -16,6 +16,7 @@ import { PushedAuthorizationRequests1796210000001 } from './1796210000001-pushed
 import { UsedJtis1796210000002 } from './1796210000002-used-jtis';
 import { TokenJkt1796210000003 } from './1796210000003-token-jkt';
 import { ServerLease1796220000000 } from './1796220000000-server-lease';
+import { CodeDpopJkt1796230000000 } from './1796230000000-code-dpop-jkt';
 
 /** Every migration, in order. Released migrations are never edited: add a new one. */
 export const migrations = [
@@ -37,4 +38,5 @@ export const migrations = [
   UsedJtis1796210000002,
   TokenJkt1796210000003,
   ServerLease1796220000000,
+  CodeDpopJkt1796230000000,
 ];
