@@ -81,6 +81,41 @@ describe('private_key_jwt key sets kept per client', () => {
     expect(keySets().size).toBe(1);
   });
 
+  it('follows a jwks_uri set: a kid the kept set lacks fetches again, and the new set is used and kept', async () => {
+    const old = await newKey('old');
+    const rotated = await newKey('new');
+    const fetched: boolean[] = [];
+    let published = { keys: [old.jwk] };
+    const uriClient = { clientId: 'c1', metadata: { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://client.example/jwks' } } as unknown as Client;
+    let cached = published;
+    const keys = {
+      // The fetch cache: the cached set, or the published one when a key was missing (fresh).
+      keySet: async (_client: Client, fresh = false) => {
+        fetched.push(fresh);
+        if (fresh) cached = structuredClone(published);
+        return cached;
+      },
+    };
+    const config = { issuer } as AppConfig;
+    const v = new ClientAssertionVerifier({ findByClientId: async () => uriClient } as unknown as ClientsService, keys as unknown as ClientKeysService, { useOnce: async () => true } as unknown as ReplayService, config, clock);
+    const run = async (key: CryptoKey, kid: string) =>
+      v.authenticate({ client_assertion_type: JWT_BEARER_ASSERTION_TYPE, client_assertion: await assertion('c1', key, kid) }, tokenUrl).then(
+        (client) => client.clientId,
+        (err: OAuthError) => `${err.code}: ${err.detail}`,
+      );
+    await expect(run(old.privateKey, 'old')).resolves.toBe('c1');
+    published = { keys: [rotated.jwk] };
+    // The kept set lacks "new": one fetch again, and the rotated set verifies at once.
+    await expect(run(rotated.privateKey, 'new')).resolves.toBe('c1');
+    expect(fetched).toEqual([false, false, true]);
+    const kept = (v as unknown as { keySets: Lru<string, { getKey: unknown }> }).keySets.get('c1')!.getKey;
+    await expect(run(rotated.privateKey, 'new')).resolves.toBe('c1');
+    expect(fetched).toEqual([false, false, true, false]);
+    expect((v as unknown as { keySets: Lru<string, { getKey: unknown }> }).keySets.get('c1')!.getKey).toBe(kept);
+    // The old key is gone from what the fetch cache now holds.
+    await expect(run(old.privateKey, 'old')).resolves.toMatch(/^invalid_client: assertion: /);
+  });
+
   it('refuses a set holding a private key every time, and does not keep a malformed one', async () => {
     const k = await newKey('k');
     jwksOf.set('c1', { keys: [{ ...(await exportJWK(k.privateKey)), kid: 'k' }] });
