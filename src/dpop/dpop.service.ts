@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { createHmac } from 'node:crypto';
-import { EmbeddedJWK, calculateJwkThumbprint, decodeProtectedHeader, jwtVerify } from 'jose';
+import { EmbeddedJWK, JWTVerifyGetKey, calculateJwkThumbprint, decodeProtectedHeader, jwtVerify } from 'jose';
 import { Clock } from '../common/clock';
 import { safeEqual, sha256Base64url } from '../common/crypto';
+import { Lru } from '../common/lru';
 import { ASYMMETRIC_JWS_ALGS } from '../common/oauth-types';
 import { AppConfig } from '../config/app-config';
 import { OAuthError } from '../grants/oauth-error';
@@ -13,6 +14,8 @@ export const DPOP_IAT_WINDOW = 60;
 /** A server nonce (§8) changes this often; the previous one is still accepted. */
 const NONCE_PERIOD = 300;
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'k', 'oth'];
+/** Imported proof keys kept (a client usually keeps its DPoP key for a whole session). */
+const KEY_CACHE_ENTRIES = 4096;
 
 /** What a proof is checked against: the request it came with. */
 export interface ProofContext {
@@ -53,9 +56,17 @@ export function normalizeHtu(value: string): string | null {
  * allow-list, a public `jwk` in the header that verifies the signature, `htm` and `htu` of this
  * request, an `iat` within 60 seconds, `ath` at a resource, a `jti` seen once by any instance
  * (the database), and the server nonce when DPOP_NONCE is on. Answers the key's thumbprint (§6.1 jkt).
+ *
+ * Importing the header's key costs more than checking the signature, so imported keys are kept,
+ * least recently used dropped first. An entry is found by the RFC 7638 thumbprint of the header's
+ * jwk (which covers exactly the key material) together with every other input jose's import and
+ * its checks depend on (the header's alg, the jwk's use, alg, key_ops and ext): a proof is served
+ * an imported key only where jose would have imported the very same key and accepted it.
  */
 @Injectable()
 export class DpopService {
+  private readonly keys = new Lru<string, Awaited<ReturnType<typeof EmbeddedJWK>>>(KEY_CACHE_ENTRIES);
+
   constructor(
     private readonly replay: ReplayService,
     private readonly config: AppConfig,
@@ -95,9 +106,21 @@ export class DpopService {
     if (!jwk || typeof jwk !== 'object') throw new DpopProofError('the DPoP proof must carry its public key (jwk)');
     if (PRIVATE_JWK_MEMBERS.some((m) => m in jwk)) throw new DpopProofError('the jwk of a DPoP proof must be a public key');
 
+    let jkt: string | undefined;
+    const key: JWTVerifyGetKey = async (protectedHeader, token) => {
+      const embedded = protectedHeader.jwk as Record<string, unknown>;
+      jkt = await calculateJwkThumbprint(embedded as never, 'sha256');
+      // JSON keeps null apart from a missing member (omitted), as jose's checks do.
+      const cacheKey = JSON.stringify({ jkt, alg: protectedHeader.alg, use: embedded.use, jwkAlg: embedded.alg, keyOps: embedded.key_ops, ext: embedded.ext });
+      const cached = this.keys.get(cacheKey);
+      if (cached) return cached;
+      const imported = await EmbeddedJWK(protectedHeader, token);
+      this.keys.set(cacheKey, imported);
+      return imported;
+    };
     let payload;
     try {
-      ({ payload } = await jwtVerify(proof, EmbeddedJWK, { typ: 'dpop+jwt', algorithms: [...ASYMMETRIC_JWS_ALGS], currentDate: new Date(this.clock.now() * 1000) }));
+      ({ payload } = await jwtVerify(proof, key, { typ: 'dpop+jwt', algorithms: [...ASYMMETRIC_JWS_ALGS], currentDate: new Date(this.clock.now() * 1000) }));
     } catch {
       throw new DpopProofError('the DPoP proof signature does not verify');
     }
@@ -117,7 +140,7 @@ export class DpopService {
       const fresh = typeof nonce === 'string' && [period, period - 1].some((p) => safeEqual(nonce, this.nonceFor(p)));
       if (!fresh) throw new DpopProofError('use the DPoP-Nonce this server provided', this.currentNonce());
     }
-    const jkt = await calculateJwkThumbprint(jwk as never, 'sha256');
+    if (!jkt) throw new DpopProofError('the DPoP proof signature does not verify');
     // §11.1: a proof is used once; remembered while its iat is still acceptable.
     if (!(await this.replay.useOnce('dpop', jkt, jti, (iat as number) + DPOP_IAT_WINDOW + 1))) throw new DpopProofError('the DPoP proof was already used (jti replayed)');
     return jkt;

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
+import { JWTVerifyGetKey, createLocalJWKSet, decodeJwt, errors as joseErrors, jwtVerify } from 'jose';
 import { Client } from '../clients/client.entity';
 import { ClientKeysService } from '../clients/client-keys.service';
 import { ClientsService } from '../clients/clients.service';
 import { Clock } from '../common/clock';
+import { sha256Base64url } from '../common/crypto';
+import { Lru } from '../common/lru';
 import { ASYMMETRIC_JWS_ALGS, JWT_BEARER_ASSERTION_TYPE } from '../common/oauth-types';
 import { AppConfig } from '../config/app-config';
 import { OAuthError } from '../grants/oauth-error';
@@ -14,6 +16,8 @@ import type { Params } from '../web/form-params';
 const MAX_LIFETIME = 300;
 /** Clock skew tolerated on exp, nbf and iat. */
 const SKEW = 5;
+/** Clients whose imported key set is kept. */
+const KEY_SET_CACHE_ENTRIES = 1000;
 
 /** Whether the request authenticates with a client assertion (then it must be the only method used). */
 export function hasClientAssertion(params: Params): boolean {
@@ -25,9 +29,16 @@ export function hasClientAssertion(params: Params): boolean {
  * with a key of its registered set. iss = sub = client_id, aud the issuer or this endpoint's URL,
  * exp within 5 minutes, and a jti used once across every instance. Any failure is invalid_client,
  * the reason only logged.
+ *
+ * The jose key set built from a client's keys imports each key once and keeps it, so it is kept
+ * per client with a digest of the exact set it was built from; a set whose content differs (keys
+ * changed through the admin API or registration management, a jwks_uri fetched anew with other
+ * keys) gets a new one on the very request that first sees it.
  */
 @Injectable()
 export class ClientAssertionVerifier {
+  private readonly keySets = new Lru<string, { digest: string; getKey: JWTVerifyGetKey }>(KEY_SET_CACHE_ENTRIES);
+
   constructor(
     private readonly clients: ClientsService,
     private readonly keys: ClientKeysService,
@@ -59,7 +70,7 @@ export class ClientAssertionVerifier {
     const verify = async (fresh: boolean) => {
       const set = await this.keys.keySet(client, fresh);
       if (!set) throw refuse('the client key set is unavailable');
-      return jwtVerify(assertion, createLocalJWKSet(set as never), {
+      return jwtVerify(assertion, this.keySetFor(clientId, set), {
         issuer: clientId,
         subject: clientId,
         audience: [this.config.issuer, endpointUrl],
@@ -91,5 +102,16 @@ export class ClientAssertionVerifier {
     // RFC 7523 §3 item 7: one-time use, remembered until the assertion would have expired.
     if (!(await this.replay.useOnce('client_assertion', clientId, payload.jti, payload.exp! + SKEW))) throw refuse('the assertion was already used (jti replayed)');
     return client;
+  }
+
+  /** The jose key set of these keys, the one kept for this client when it was built from the same content. */
+  private keySetFor(clientId: string, set: object): JWTVerifyGetKey {
+    const digest = sha256Base64url(JSON.stringify(set));
+    const kept = this.keySets.get(clientId);
+    if (kept?.digest === digest) return kept.getKey;
+    // Throws on a malformed set, which then is not kept.
+    const getKey = createLocalJWKSet(set as never);
+    this.keySets.set(clientId, { digest, getKey });
+    return getKey;
   }
 }

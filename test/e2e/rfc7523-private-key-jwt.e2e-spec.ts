@@ -170,6 +170,23 @@ describe.each(DATABASES)('RFC 7523 private_key_jwt client authentication (%s)', 
     expectInvalidClient(await json(await postForm(metadata.introspection_endpoint, { token: 'x', ...withAssertion(await assertion(clientId, { key: other, aud: metadata.introspection_endpoint })) })));
   });
 
+  it('uses keys replaced through the admin API on the very next request: the old key refused, the new one accepted', async () => {
+    const old = await keyPair();
+    const { clientId } = await keyClient({ jwks: { keys: [old.jwk] } });
+    // Twice, so the old set is the one the server keeps.
+    for (let i = 0; i < 2; i++) expect((await token(withAssertion(await assertion(clientId, { key: old })))).status).toBe(200);
+    // Same kid, other key material: only the content of the set tells them apart.
+    const replacement = await keyPair('ES256', old.jwk.kid as ReturnType<typeof randomUUID>);
+    const patched = await adminRequest(t, 'PATCH', `/admin/clients/${clientId}`, { jwks: { keys: [replacement.jwk] } });
+    expect(patched.status).toBe(200);
+    expectInvalidClient(await token(withAssertion(await assertion(clientId, { key: old }))));
+    expect((await token(withAssertion(await assertion(clientId, { key: replacement })))).status).toBe(200);
+    // And back: the first key again, accepted at once, the replacement refused.
+    expect((await adminRequest(t, 'PATCH', `/admin/clients/${clientId}`, { jwks: { keys: [old.jwk] } })).status).toBe(200);
+    expectInvalidClient(await token(withAssertion(await assertion(clientId, { key: replacement }))));
+    expect((await token(withAssertion(await assertion(clientId, { key: old })))).status).toBe(200);
+  });
+
   it('fetches a jwks_uri (loopback allowed here by JWKS_URI_ALLOW_LOOPBACK)', async () => {
     const { clientId, client } = await keyClient({ jwks: undefined, jwks_uri: jwksUrl });
     expect(client.jwks_uri).toBe(jwksUrl);
