@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
 import { Clock } from '../common/clock';
+import { Lru } from '../common/lru';
 import { RedisService } from '../redis/redis.service';
 import { Client } from './client.entity';
 
@@ -38,8 +39,7 @@ export const SILENT_MS = 1000;
 @Injectable()
 export class ClientCache implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ClientCache.name);
-  /** Insertion order is recency order: a hit moves its entry to the end. */
-  private readonly entries = new Map<string, { client: Client; expiresAt: number }>();
+  private readonly entries = new Lru<string, { client: Client; expiresAt: number }>(MAX_ENTRIES);
   /** Bumped by every eviction: a lookup that started before one must not store what it read. */
   private generation = 0;
   private readonly ttl: number;
@@ -136,8 +136,6 @@ export class ClientCache implements OnModuleInit, OnApplicationShutdown {
       this.entries.delete(clientId);
       return undefined;
     }
-    this.entries.delete(clientId);
-    this.entries.set(clientId, entry);
     return entry.client;
   }
 
@@ -148,7 +146,6 @@ export class ClientCache implements OnModuleInit, OnApplicationShutdown {
     const generation = this.generation;
     const client = await load();
     if (client && this.serving() && generation === this.generation) {
-      if (this.entries.size >= MAX_ENTRIES) this.entries.delete(this.entries.keys().next().value!);
       this.entries.set(clientId, { client: freeze(client), expiresAt: this.clock.now() + this.ttl });
     }
     return client;
