@@ -3,16 +3,15 @@
  * addresses lock the account, and the same browser (its known-device cookie) signs in again while
  * a fresh browser with the right password is refused.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { startApp, TestApp } from '../support/start-app';
 import { UserAgent, parseForm } from '../support/http';
 import { userFactory } from '../factories/user.factory';
+import { describeWithBrowser, launchChromium } from '../support/browser';
 
 const ARTIFACTS = join(__dirname, '..', 'artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const describeWithBrowser = existsSync(CHROMIUM) || process.env.CI === 'true' ? describe : describe.skip;
 
 jest.setTimeout(60_000);
 
@@ -23,7 +22,7 @@ describeWithBrowser('known-device cookie in a browser', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     [t, browser] = await Promise.all([
       startApp('sqlite::memory:', { THROTTLE_ENABLED: 'true' }),
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] }),
+      launchChromium(),
     ]);
   });
   afterAll(async () => {

@@ -1,15 +1,13 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { DATABASES, startApp, TestApp } from '../support/start-app';
 import { postForm } from '../support/http';
 import { provisionThroughAdmin } from '../support/oauth-flow';
+import { describeWithBrowser, launchChromium } from '../support/browser';
 
 const ARTIFACTS = join(__dirname, '..', 'artifacts');
-const CHROMIUM = '/usr/bin/chromium';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
-
-const describeWithBrowser = existsSync(CHROMIUM) || process.env.CI === 'true' ? describe : describe.skip;
 
 jest.setTimeout(30_000);
 
@@ -22,7 +20,7 @@ describeWithBrowser.each(DATABASES)('the /device page in a browser (%s)', (dbNam
     mkdirSync(ARTIFACTS, { recursive: true });
     [t, browser] = await Promise.all([
       startApp(db),
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] }),
+      launchChromium(),
     ]);
   });
   afterAll(async () => {

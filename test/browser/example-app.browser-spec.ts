@@ -8,18 +8,15 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { ADMIN_KEY, startApp, TestApp } from '../support/start-app';
 import { freePort } from '../support/haproxy';
 import { adminRequest } from '../factories/admin-request';
 import { userFactory } from '../factories/user.factory';
+import { describeWithBrowser, launchChromium } from '../support/browser';
 
 const ARTIFACTS = join(__dirname, '..', 'artifacts');
-const CHROMIUM = '/usr/bin/chromium';
 const APP = join(__dirname, '..', '..', 'examples', 'relying-party', 'app.mjs');
-
-// Mandatory in CI (.ci/run installs Debian's chromium); skipped on a machine without it.
-const describeWithBrowser = existsSync(CHROMIUM) || process.env.CI === 'true' ? describe : describe.skip;
 
 jest.setTimeout(60_000);
 
@@ -78,7 +75,7 @@ describeWithBrowser('the example relying party (examples/relying-party) beside G
     mkdirSync(ARTIFACTS, { recursive: true });
     [t, browser, port] = await Promise.all([
       startApp('sqlite::memory:'),
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] }),
+      launchChromium(),
       freePort(),
     ]);
   });

@@ -6,17 +6,14 @@
  * directive of the form_post page), and the code redeems at the token endpoint. With scripts off,
  * the page's Continue button does the same.
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, BrowserContext, chromium } from 'playwright-core';
+import { Browser, BrowserContext } from 'playwright-core';
 import { DATABASES, startApp, TestApp } from '../support/start-app';
 import { pkcePair, provision, tokenRequest } from '../support/oauth-flow';
 import { ClientsService } from '../../src/clients/clients.service';
 import { FormPostApp } from './form-post-app';
+import { describeWithBrowser, launchChromium } from '../support/browser';
 
-const CHROMIUM = '/usr/bin/chromium';
-// Mandatory in CI (.ci/run installs Debian's chromium); skipped on a machine without it.
-const describeWithBrowser = existsSync(CHROMIUM) || process.env.CI === 'true' ? describe : describe.skip;
 const ARTIFACTS = join(__dirname, '..', 'artifacts');
 
 jest.setTimeout(30_000);
@@ -29,7 +26,7 @@ describeWithBrowser.each(DATABASES)('form_post response mode in Chromium (%s)', 
   beforeAll(async () => {
     [t, browser] = await Promise.all([
       startApp(db),
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] }),
+      launchChromium(),
     ]);
   });
   afterAll(async () => {

@@ -1,13 +1,9 @@
-import { existsSync } from 'node:fs';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { DATABASES, startApp, TestApp } from '../support/start-app';
 import { provision } from '../support/oauth-flow';
 import { ClientsService } from '../../src/clients/clients.service';
 import { OidcApp } from './oidc-app';
-
-const CHROMIUM = '/usr/bin/chromium';
-// Mandatory in CI (.ci/run installs Debian's chromium); skipped on a machine without it.
-const describeWithBrowser = existsSync(CHROMIUM) || process.env.CI === 'true' ? describe : describe.skip;
+import { describeWithBrowser, launchChromium } from '../support/browser';
 
 jest.setTimeout(30_000);
 
@@ -19,7 +15,7 @@ describeWithBrowser.each(DATABASES)('OpenID Connect sign-in and sign-out of a th
   beforeAll(async () => {
     [t, browser] = await Promise.all([
       startApp(db),
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] }),
+      launchChromium(),
     ]);
   });
   afterAll(async () => {

@@ -1,25 +1,13 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { Browser, BrowserContext, Page } from 'playwright-core';
 import { DATABASES, startApp, TestApp } from '../support/start-app';
 import { discover } from '../support/discovery';
 import { userFactory } from '../factories/user.factory';
 import { ThirdPartyApp } from './third-party-app';
+import { describeWithBrowser, launchChromium } from '../support/browser';
 
 const ARTIFACTS = join(__dirname, '..', 'artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-
-// Mandatory in CI (.ci/run installs Debian's chromium); skipped on a machine without it.
-const describeWithBrowser = existsSync(CHROMIUM) || process.env.CI === 'true' ? describe : describe.skip;
-
-/** Debian's chromium, never a downloaded one. */
-function launch(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
 
 jest.setTimeout(30_000);
 
@@ -42,7 +30,7 @@ describeWithBrowser.each(DATABASES)('sign-in, console and consent in a browser (
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    [t, browser] = await Promise.all([startApp(db, { THROTTLE_ENABLED: 'true' }), launch()]);
+    [t, browser] = await Promise.all([startApp(db, { THROTTLE_ENABLED: 'true' }), launchChromium()]);
     const metadata = await discover(t);
     app = new ThirdPartyApp({ authorization_endpoint: metadata.authorization_endpoint, token_endpoint: metadata.token_endpoint, profile_endpoint: `${t.url}/api/profile` });
     await app.listen();

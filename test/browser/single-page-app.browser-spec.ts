@@ -3,17 +3,14 @@
  * in Chromium, calling the metadata and the token endpoint with `fetch` (CORS), and checks the
  * RFC 9207 `iss` of the authorization response against the metadata's issuer.
  */
-import { existsSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { Server, createServer } from 'node:http';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { DATABASES, startApp, TestApp } from '../support/start-app';
 import { adminRequest } from '../factories/admin-request';
 import { clientFactory } from '../factories/client.factory';
 import { userFactory } from '../factories/user.factory';
-
-const CHROMIUM = '/usr/bin/chromium';
-const describeWithBrowser = existsSync(CHROMIUM) || process.env.CI === 'true' ? describe : describe.skip;
+import { describeWithBrowser, launchChromium } from '../support/browser';
 
 jest.setTimeout(30_000);
 
@@ -71,7 +68,7 @@ describeWithBrowser.each(DATABASES)('a single-page app on another origin, in Chr
     spaOrigin = `http://127.0.0.1:${(spa.address() as AddressInfo).port}`;
     [t, browser] = await Promise.all([
       startApp(db),
-      chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] }),
+      launchChromium(),
     ]);
     // A public client; its CORS origin is its redirect URI's, by default.
     const { client } = await clientFactory.create(t, { client_name: 'Single Page', token_endpoint_auth_method: 'none', redirect_uris: [`${spaOrigin}/callback`] });
