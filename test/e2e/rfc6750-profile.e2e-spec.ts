@@ -5,7 +5,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { DATABASES, TestApp, startApp } from '../support/start-app';
-import { basic, postForm } from '../support/http';
+import { basic, postForm, readJson } from '../support/http';
 import { AdminProvisioned, getProfile, obtainTokens, provisionThroughAdmin } from '../support/oauth-flow';
 
 const NO_TOKEN_CHALLENGE = 'Bearer realm="gatehouse"';
@@ -46,8 +46,6 @@ describe.each(DATABASES)('RFC 6750 bearer tokens at /api/profile (%s)', (_name, 
     expect(res.body).toEqual({ error: 'insufficient_scope', error_description: 'this resource needs the scope "profile"' });
   }
 
-  const json = async (res: Response) => ({ status: res.status, headers: res.headers, body: await res.json() });
-
   it('answers the user with a valid token: id and username, and email with the email scope', async () => {
     const tokens = await obtainTokens(t, p);
     const res = await getProfile(t, tokens.access_token);
@@ -70,12 +68,12 @@ describe.each(DATABASES)('RFC 6750 bearer tokens at /api/profile (%s)', (_name, 
   });
 
   it('answers 401 with a bare challenge (no error code) without a token', async () => {
-    await expectNoToken(await json(await fetch(profileUrl())));
+    await expectNoToken(await readJson(await fetch(profileUrl())));
   });
 
   it('treats a token in the query string (?access_token=) as no token', async () => {
     const tokens = await obtainTokens(t, p);
-    await expectNoToken(await json(await fetch(`${profileUrl()}?access_token=${encodeURIComponent(tokens.access_token)}`)));
+    await expectNoToken(await readJson(await fetch(`${profileUrl()}?access_token=${encodeURIComponent(tokens.access_token)}`)));
   });
 
   it('treats a token in a form body as no token', async () => {

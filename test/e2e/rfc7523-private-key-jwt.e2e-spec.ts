@@ -12,17 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CryptoKey, JWK, SignJWT, UnsecuredJWT, exportJWK, generateKeyPair } from 'jose';
 import { DATABASES, TestApp, startAnotherInstance, startApp } from '../support/start-app';
-import { basic, postForm } from '../support/http';
+import { basic, postForm, readJson } from '../support/http';
 import { discover } from '../support/oauth-flow';
 import { adminRequest } from '../factories/admin-request';
 import { clientFactory } from '../factories/client.factory';
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
-
-async function json(res: Response): Promise<{ status: number; headers: Headers; body: any }> {
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
-}
 
 interface KeyPair {
   privateKey: CryptoKey;
@@ -86,7 +81,7 @@ describe.each(DATABASES)('RFC 7523 private_key_jwt client authentication (%s)', 
     return { clientId: client.client_id, client, secret };
   }
 
-  const token = (fields: Record<string, string>, headers: Record<string, string> = {}) => postForm(tokenEndpoint, { grant_type: 'client_credentials', ...fields }, headers).then(json);
+  const token = (fields: Record<string, string>, headers: Record<string, string> = {}) => postForm(tokenEndpoint, { grant_type: 'client_credentials', ...fields }, headers).then(readJson);
   const withAssertion = (jwt: string, extra: Record<string, string> = {}) => ({ client_assertion_type: ASSERTION_TYPE, client_assertion: jwt, ...extra });
 
   function expectInvalidClient(res: { status: number; body: any }) {
@@ -157,7 +152,7 @@ describe.each(DATABASES)('RFC 7523 private_key_jwt client authentication (%s)', 
     const { clientId } = await keyClient({ grant_types: ['client_credentials', 'authorization_code', 'urn:ietf:params:oauth:grant-type:device_code'], redirect_uris: ['https://client.example.com/cb'] });
     const issued = await token(withAssertion(await assertion(clientId)));
     const metadata = await discover(t);
-    const at = async (endpoint: string, fields: Record<string, string>) => json(await postForm(endpoint, { ...fields, ...withAssertion(await assertion(clientId, { aud: endpoint })) }));
+    const at = async (endpoint: string, fields: Record<string, string>) => readJson(await postForm(endpoint, { ...fields, ...withAssertion(await assertion(clientId, { aud: endpoint })) }));
     const introspected = await at(metadata.introspection_endpoint, { token: issued.body.access_token });
     expect(introspected.body).toMatchObject({ active: true, client_id: clientId });
     expect((await at(metadata.revocation_endpoint, { token: issued.body.access_token })).status).toBe(200);
@@ -167,7 +162,7 @@ describe.each(DATABASES)('RFC 7523 private_key_jwt client authentication (%s)', 
     expect(device.status).toBe(200);
     // The wrong key is refused there too.
     const other = await keyPair();
-    expectInvalidClient(await json(await postForm(metadata.introspection_endpoint, { token: 'x', ...withAssertion(await assertion(clientId, { key: other, aud: metadata.introspection_endpoint })) })));
+    expectInvalidClient(await readJson(await postForm(metadata.introspection_endpoint, { token: 'x', ...withAssertion(await assertion(clientId, { key: other, aud: metadata.introspection_endpoint })) })));
   });
 
   it('uses keys replaced through the admin API on the very next request: the old key refused, the new one accepted', async () => {
@@ -225,7 +220,7 @@ describe.each(DATABASES)('RFC 7523 private_key_jwt client authentication (%s)', 
       const firstToken = `${first.url}/oauth/token`;
       const jwt = await new SignJWT({}).setProtectedHeader({ alg: 'ES256', kid: keys.jwk.kid }).setIssuer(client.client_id).setSubject(client.client_id).setAudience(first.config.issuer).setJti(randomUUID()).setExpirationTime(first.clock.now() + 60).sign(keys.privateKey);
       expect((await postForm(firstToken, { grant_type: 'client_credentials', ...withAssertion(jwt) })).status).toBe(200);
-      expectInvalidClient(await json(await postForm(`${second.url}/oauth/token`, { grant_type: 'client_credentials', ...withAssertion(jwt) })));
+      expectInvalidClient(await readJson(await postForm(`${second.url}/oauth/token`, { grant_type: 'client_credentials', ...withAssertion(jwt) })));
     } finally {
       await second.close();
       if (dir) {

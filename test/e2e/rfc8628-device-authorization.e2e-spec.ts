@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATABASES, TestApp, startAnotherInstance, startApp } from '../support/start-app';
-import { UserAgent, basic, parseForm, postForm } from '../support/http';
+import { UserAgent, basic, parseForm, postForm, readJson } from '../support/http';
 import { AdminProvisioned, discover, getProfile, provisionThroughAdmin } from '../support/oauth-flow';
 import { adminRequest } from '../factories/admin-request';
 
@@ -24,10 +24,6 @@ interface DeviceAuthorization {
   interval: number;
 }
 
-async function json(res: Response): Promise<{ status: number; headers: Headers; body: any }> {
-  return { status: res.status, headers: res.headers, body: await res.json() };
-}
-
 /** A device client: public (client_id only) unless `secret` is given. */
 function auth(p: AdminProvisioned): { fields: Record<string, string>; headers: Record<string, string> } {
   return p.secret ? { fields: {}, headers: { authorization: basic(p.clientId, p.secret) } } : { fields: { client_id: p.clientId }, headers: {} };
@@ -35,14 +31,14 @@ function auth(p: AdminProvisioned): { fields: Record<string, string>; headers: R
 
 async function requestDevice(t: TestApp, p: AdminProvisioned, extra: Record<string, string> = {}): Promise<DeviceAuthorization> {
   const a = auth(p);
-  const res = await json(await postForm(`${t.url}/oauth/device_authorization`, { ...a.fields, ...extra }, a.headers));
+  const res = await readJson(await postForm(`${t.url}/oauth/device_authorization`, { ...a.fields, ...extra }, a.headers));
   if (res.status !== 200) throw new Error(`device_authorization: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as DeviceAuthorization;
 }
 
 async function poll(t: TestApp, p: AdminProvisioned, deviceCode: string) {
   const a = auth(p);
-  return json(await postForm(`${t.url}/oauth/token`, { grant_type: DEVICE_GRANT, device_code: deviceCode, ...a.fields }, a.headers));
+  return readJson(await postForm(`${t.url}/oauth/token`, { grant_type: DEVICE_GRANT, device_code: deviceCode, ...a.fields }, a.headers));
 }
 
 /** Walks /device as a person would: enter the code, sign in, answer the consent page. Answers the end page. */
@@ -91,7 +87,7 @@ describe.each(DATABASES)('RFC 8628 device authorization grant (%s)', (_name, db)
 
     it('answers a public client the codes, the verification URIs, expires_in 600 and interval 5, no-store', async () => {
       const p = await deviceClient();
-      const res = await json(await postForm(deviceEndpoint, { client_id: p.clientId, scope: 'profile' }));
+      const res = await readJson(await postForm(deviceEndpoint, { client_id: p.clientId, scope: 'profile' }));
       expect(res.status).toBe(200);
       expect(res.headers.get('cache-control')).toBe('no-store');
       expect(res.body).toEqual({
@@ -107,20 +103,20 @@ describe.each(DATABASES)('RFC 8628 device authorization grant (%s)', (_name, db)
     it('authenticates a confidential client as the token endpoint does (wrong secret: 401 invalid_client)', async () => {
       const p = await deviceClient({ token_endpoint_auth_method: 'client_secret_basic' });
       expect((await requestDevice(t, p)).user_code).toMatch(USER_CODE);
-      const res = await json(await postForm(deviceEndpoint, {}, { authorization: basic(p.clientId, 'wrong') }));
+      const res = await readJson(await postForm(deviceEndpoint, {}, { authorization: basic(p.clientId, 'wrong') }));
       expect(res.status).toBe(401);
       expect(res.body.error).toBe('invalid_client');
       // A confidential client naming itself without its secret is no authentication at all.
-      expect((await json(await postForm(deviceEndpoint, { client_id: p.clientId }))).status).toBe(401);
+      expect((await readJson(await postForm(deviceEndpoint, { client_id: p.clientId }))).status).toBe(401);
     });
 
     it('refuses a client not registered for the grant (unauthorized_client) and an unknown scope (invalid_scope)', async () => {
       const other = await provisionThroughAdmin(t, { token_endpoint_auth_method: 'none' });
-      const refused = await json(await postForm(deviceEndpoint, { client_id: other.clientId }));
+      const refused = await readJson(await postForm(deviceEndpoint, { client_id: other.clientId }));
       expect(refused.status).toBe(400);
       expect(refused.body.error).toBe('unauthorized_client');
       const p = await deviceClient();
-      const scope = await json(await postForm(deviceEndpoint, { client_id: p.clientId, scope: 'admin' }));
+      const scope = await readJson(await postForm(deviceEndpoint, { client_id: p.clientId, scope: 'admin' }));
       expect(scope.status).toBe(400);
       expect(scope.body.error).toBe('invalid_scope');
     });
@@ -200,7 +196,7 @@ describe.each(DATABASES)('RFC 8628 device authorization grant (%s)', (_name, db)
       const device = await requestDevice(t, p);
       expect((await poll(t, q, device.device_code)).body.error).toBe('invalid_grant');
       expect((await poll(t, p, 'not-a-device-code')).body.error).toBe('invalid_grant');
-      expect((await json(await postForm(`${t.url}/oauth/token`, { grant_type: DEVICE_GRANT, client_id: p.clientId }))).body.error).toBe('invalid_request');
+      expect((await readJson(await postForm(`${t.url}/oauth/token`, { grant_type: DEVICE_GRANT, client_id: p.clientId }))).body.error).toBe('invalid_request');
     });
 
     it('gives no tokens for a user deleted after approving', async () => {
@@ -319,7 +315,7 @@ describe('DEVICE_GRANT_ENABLED=false', () => {
     expect(metadata.grant_types_supported).not.toContain(DEVICE_GRANT);
     const p = await provisionThroughAdmin(t, { grant_types: [DEVICE_GRANT], redirect_uris: [], token_endpoint_auth_method: 'none' });
     expect((await postForm(`${t.url}/oauth/device_authorization`, { client_id: p.clientId })).status).toBe(404);
-    expect((await json(await postForm(`${t.url}/oauth/token`, { grant_type: DEVICE_GRANT, device_code: 'x', client_id: p.clientId }))).body.error).toBe('unsupported_grant_type');
+    expect((await readJson(await postForm(`${t.url}/oauth/token`, { grant_type: DEVICE_GRANT, device_code: 'x', client_id: p.clientId }))).body.error).toBe('unsupported_grant_type');
     expect((await fetch(`${t.url}/device`)).status).toBe(404);
   });
 });

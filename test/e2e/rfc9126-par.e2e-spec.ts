@@ -9,15 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DATABASES, TestApp, startAnotherInstance, startApp } from '../support/start-app';
-import { UserAgent, basic, parseForm, postForm } from '../support/http';
+import { UserAgent, basic, parseForm, postForm, readJson } from '../support/http';
 import { AdminProvisioned, authorize, discover, pkcePair, provisionThroughAdmin, tokenRequest } from '../support/oauth-flow';
 
-async function json(res: Response): Promise<{ status: number; headers: Headers; body: any }> {
-  return { status: res.status, headers: res.headers, body: await res.json() };
-}
-
 async function push(t: TestApp, p: AdminProvisioned, fields: Record<string, string>, headers: Record<string, string> = { authorization: basic(p.clientId, p.secret!) }) {
-  return json(await postForm(`${t.url}/oauth/par`, fields, headers));
+  return readJson(await postForm(`${t.url}/oauth/par`, fields, headers));
 }
 
 describe.each(DATABASES)('RFC 9126 pushed authorization requests (%s)', (_name, db) => {

@@ -6,27 +6,11 @@
  * refused, as is a malformed dpop_jkt.
  */
 import { randomUUID } from 'node:crypto';
-import { CryptoKey, JWK, SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair } from 'jose';
+import { SignJWT } from 'jose';
+import { DpopKey, dpopKey } from '../support/dpop';
 import { DATABASES, TestApp, startApp } from '../support/start-app';
-import { UserAgent, basic, postForm } from '../support/http';
+import { UserAgent, basic, postForm, readJson } from '../support/http';
 import { AdminProvisioned, authorize, obtainCode, pkcePair, provisionThroughAdmin } from '../support/oauth-flow';
-
-interface DpopKey {
-  privateKey: CryptoKey;
-  jwk: JWK;
-  jkt: string;
-}
-
-async function dpopKey(): Promise<DpopKey> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const jwk = await exportJWK(publicKey);
-  return { privateKey, jwk, jkt: await calculateJwkThumbprint(jwk, 'sha256') };
-}
-
-async function json(res: Response): Promise<{ status: number; headers: Headers; body: any }> {
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
-}
 
 describe.each(DATABASES)('RFC 9449 §10 DPoP-bound authorization codes (%s)', (_name, db) => {
   let t: TestApp;
@@ -48,7 +32,7 @@ describe.each(DATABASES)('RFC 9449 §10 DPoP-bound authorization codes (%s)', (_
   async function push(fields: Record<string, string>, k?: DpopKey) {
     const headers: Record<string, string> = { authorization: basic(p.clientId, p.secret!) };
     if (k) headers.dpop = await proof(`${t.url}/oauth/par`, k);
-    return json(await postForm(`${t.url}/oauth/par`, fields, headers));
+    return readJson(await postForm(`${t.url}/oauth/par`, fields, headers));
   }
 
   /** Pushes a code request (PKCE), follows it through sign-in and consent: the code and its verifier. */
@@ -66,7 +50,7 @@ describe.each(DATABASES)('RFC 9449 §10 DPoP-bound authorization codes (%s)', (_
   async function redeem(code: { code: string; verifier: string }, k?: DpopKey) {
     const headers: Record<string, string> = { authorization: basic(p.clientId, p.secret!) };
     if (k) headers.dpop = await proof(`${t.url}/oauth/token`, k);
-    return json(await postForm(`${t.url}/oauth/token`, { grant_type: 'authorization_code', code: code.code, redirect_uri: p.redirectUri, code_verifier: code.verifier }, headers));
+    return readJson(await postForm(`${t.url}/oauth/token`, { grant_type: 'authorization_code', code: code.code, redirect_uri: p.redirectUri, code_verifier: code.verifier }, headers));
   }
 
   function expectInvalidGrant(res: { status: number; body: any }) {
@@ -105,7 +89,7 @@ describe.each(DATABASES)('RFC 9449 §10 DPoP-bound authorization codes (%s)', (_
   });
 
   it('an invalid proof at the PAR endpoint is refused (invalid_dpop_proof), not ignored', async () => {
-    const res = await json(
+    const res = await readJson(
       await postForm(
         `${t.url}/oauth/par`,
         { response_type: 'code', redirect_uri: p.redirectUri, scope: 'profile', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' },

@@ -9,29 +9,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CryptoKey, JWK, SignJWT, calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair } from 'jose';
+import { SignJWT, decodeJwt, exportJWK, generateKeyPair } from 'jose';
+import { DpopKey, dpopKey } from '../support/dpop';
 import { DATABASES, TestApp, startAnotherInstance, startApp } from '../support/start-app';
-import { basic, postForm } from '../support/http';
+import { basic, postForm, readJson } from '../support/http';
 import { Provisioned, discover, obtainCode, provision } from '../support/oauth-flow';
 
-interface DpopKey {
-  privateKey: CryptoKey;
-  jwk: JWK;
-  jkt: string;
-}
-
-async function dpopKey(): Promise<DpopKey> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256');
-  const jwk = await exportJWK(publicKey);
-  return { privateKey, jwk, jkt: await calculateJwkThumbprint(jwk, 'sha256') };
-}
-
 const ath = (token: string) => createHash('sha256').update(token).digest('base64url');
-
-async function json(res: Response): Promise<{ status: number; headers: Headers; body: any }> {
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
-}
 
 describe.each(DATABASES)('RFC 9449 DPoP (%s)', (_name, db) => {
   let t: TestApp;
@@ -56,13 +40,13 @@ describe.each(DATABASES)('RFC 9449 DPoP (%s)', (_name, db) => {
   /** Code flow for a public client, redeemed with a DPoP proof of `k`. */
   async function boundTokens(p: Provisioned, k: DpopKey = key) {
     const { code, verifier } = await obtainCode(t, p);
-    return json(await postForm(tokenUrl(), { grant_type: 'authorization_code', code, redirect_uri: p.redirectUri, code_verifier: verifier, client_id: p.clientId }, { dpop: await proof('POST', tokenUrl(), {}, {}, k) }));
+    return readJson(await postForm(tokenUrl(), { grant_type: 'authorization_code', code, redirect_uri: p.redirectUri, code_verifier: verifier, client_id: p.clientId }, { dpop: await proof('POST', tokenUrl(), {}, {}, k) }));
   }
 
   const publicClient = (extra: Record<string, unknown> = {}) => provision(t, { token_endpoint_auth_method: 'none', scope: 'openid profile email', ...extra });
 
   const getProfile = async (scheme: string, token: string, dpop?: string) =>
-    json(await fetch(profileUrl(), { headers: { authorization: `${scheme} ${token}`, ...(dpop ? { dpop } : {}) } }));
+    readJson(await fetch(profileUrl(), { headers: { authorization: `${scheme} ${token}`, ...(dpop ? { dpop } : {}) } }));
 
   function expectDpopChallenge(res: { status: number; headers: Headers }, error: string) {
     expect(res.status).toBe(401);
@@ -89,7 +73,7 @@ describe.each(DATABASES)('RFC 9449 DPoP (%s)', (_name, db) => {
     expect(profile.status).toBe(200);
     expect(profile.body).toMatchObject({ id: p.userId, username: p.username });
     const userinfoUrl = `${t.url}/oauth/userinfo`;
-    const userinfo = await json(await fetch(userinfoUrl, { headers: { authorization: `DPoP ${token}`, dpop: await proof('GET', userinfoUrl, { ath: ath(token) }) } }));
+    const userinfo = await readJson(await fetch(userinfoUrl, { headers: { authorization: `DPoP ${token}`, dpop: await proof('GET', userinfoUrl, { ath: ath(token) }) } }));
     expect(userinfo.status).toBe(200);
     expect(userinfo.body.sub).toBe(String(p.userId));
   });
@@ -118,7 +102,7 @@ describe.each(DATABASES)('RFC 9449 DPoP (%s)', (_name, db) => {
   it('refuses a bearer token sent with the DPoP scheme', async () => {
     const p = await publicClient();
     const { code, verifier } = await obtainCode(t, p);
-    const bearer = (await json(await postForm(tokenUrl(), { grant_type: 'authorization_code', code, redirect_uri: p.redirectUri, code_verifier: verifier, client_id: p.clientId }))).body;
+    const bearer = (await readJson(await postForm(tokenUrl(), { grant_type: 'authorization_code', code, redirect_uri: p.redirectUri, code_verifier: verifier, client_id: p.clientId }))).body;
     expect(bearer.token_type).toBe('Bearer');
     expectDpopChallenge(await getProfile('DPoP', bearer.access_token, await proof('GET', profileUrl(), { ath: ath(bearer.access_token) })), 'invalid_token');
     expect((await getProfile('Bearer', bearer.access_token)).status).toBe(200);
@@ -126,7 +110,7 @@ describe.each(DATABASES)('RFC 9449 DPoP (%s)', (_name, db) => {
 
   it('refuses bad proofs at the token endpoint with 400 invalid_dpop_proof', async () => {
     const p = await provision(t, { grant_types: ['client_credentials'], redirect_uris: [] });
-    const cc = async (dpop: string) => json(await postForm(tokenUrl(), { grant_type: 'client_credentials' }, { authorization: basic(p.clientId, p.secret!), dpop }));
+    const cc = async (dpop: string) => readJson(await postForm(tokenUrl(), { grant_type: 'client_credentials' }, { authorization: basic(p.clientId, p.secret!), dpop }));
     const hmac = await new SignJWT({ htm: 'POST', htu: tokenUrl(), jti: randomUUID(), iat: t.clock.now() }).setProtectedHeader({ alg: 'HS256', typ: 'dpop+jwt', jwk: key.jwk }).sign(new TextEncoder().encode('x'.repeat(32)));
     const { privateKey: exportable } = await generateKeyPair('ES256', { extractable: true });
     const privateJwk = await exportJWK(exportable);
@@ -150,17 +134,17 @@ describe.each(DATABASES)('RFC 9449 DPoP (%s)', (_name, db) => {
 
   it('shows cnf.jkt in introspection and in JWT access tokens', async () => {
     const p = await provision(t, { grant_types: ['client_credentials'], redirect_uris: [], access_token_format: 'jwt' });
-    const res = await json(await postForm(tokenUrl(), { grant_type: 'client_credentials' }, { authorization: basic(p.clientId, p.secret!), dpop: await proof('POST', tokenUrl()) }));
+    const res = await readJson(await postForm(tokenUrl(), { grant_type: 'client_credentials' }, { authorization: basic(p.clientId, p.secret!), dpop: await proof('POST', tokenUrl()) }));
     expect(res.body.token_type).toBe('DPoP');
     expect(decodeJwt(res.body.access_token).cnf).toEqual({ jkt: key.jkt });
-    const introspected = await json(await postForm(`${t.url}/oauth/introspect`, { token: res.body.access_token }, { authorization: basic(p.clientId, p.secret!) }));
+    const introspected = await readJson(await postForm(`${t.url}/oauth/introspect`, { token: res.body.access_token }, { authorization: basic(p.clientId, p.secret!) }));
     expect(introspected.body).toMatchObject({ active: true, token_type: 'DPoP', cnf: { jkt: key.jkt } });
   });
 
   it("binds a public client's refresh token: only a proof of the same key refreshes it", async () => {
     const p = await publicClient();
     const issued = await boundTokens(p);
-    const refresh = async (dpop?: string) => json(await postForm(tokenUrl(), { grant_type: 'refresh_token', refresh_token: issued.body.refresh_token, client_id: p.clientId }, dpop ? { dpop } : {}));
+    const refresh = async (dpop?: string) => readJson(await postForm(tokenUrl(), { grant_type: 'refresh_token', refresh_token: issued.body.refresh_token, client_id: p.clientId }, dpop ? { dpop } : {}));
     expect((await refresh()).body.error).toBe('invalid_grant');
     expect((await refresh(await proof('POST', tokenUrl(), {}, {}, await dpopKey()))).body.error).toBe('invalid_grant');
     const rotated = await refresh(await proof('POST', tokenUrl()));
@@ -170,10 +154,10 @@ describe.each(DATABASES)('RFC 9449 DPoP (%s)', (_name, db) => {
 
   it('dpop_bound_access_tokens: the client must send a proof', async () => {
     const p = await provision(t, { grant_types: ['client_credentials'], redirect_uris: [], dpop_bound_access_tokens: true });
-    const without = await json(await postForm(tokenUrl(), { grant_type: 'client_credentials' }, { authorization: basic(p.clientId, p.secret!) }));
+    const without = await readJson(await postForm(tokenUrl(), { grant_type: 'client_credentials' }, { authorization: basic(p.clientId, p.secret!) }));
     expect(without.status).toBe(400);
     expect(without.body.error).toBe('invalid_dpop_proof');
-    const withProof = await json(await postForm(tokenUrl(), { grant_type: 'client_credentials' }, { authorization: basic(p.clientId, p.secret!), dpop: await proof('POST', tokenUrl()) }));
+    const withProof = await readJson(await postForm(tokenUrl(), { grant_type: 'client_credentials' }, { authorization: basic(p.clientId, p.secret!), dpop: await proof('POST', tokenUrl()) }));
     expect(withProof.body.token_type).toBe('DPoP');
   });
 });
@@ -189,12 +173,12 @@ describe.each(DATABASES)('RFC 9449 §8 server nonces, DPOP_NONCE=true (%s)', (_n
     const url = `${t.url}/oauth/token`;
     const sign = (htm: string, htu: string, claims: Record<string, unknown> = {}) =>
       new SignJWT({ htm, htu, jti: randomUUID(), iat: t.clock.now(), ...claims }).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk }).sign(key.privateKey);
-    const first = await json(await postForm(url, { grant_type: 'client_credentials' }, { authorization: basic(p.clientId, p.secret!), dpop: await sign('POST', url) }));
+    const first = await readJson(await postForm(url, { grant_type: 'client_credentials' }, { authorization: basic(p.clientId, p.secret!), dpop: await sign('POST', url) }));
     expect(first.status).toBe(400);
     expect(first.body.error).toBe('use_dpop_nonce');
     const nonce = first.headers.get('dpop-nonce')!;
     expect(nonce).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const second = await json(await postForm(url, { grant_type: 'client_credentials' }, { authorization: basic(p.clientId, p.secret!), dpop: await sign('POST', url, { nonce }) }));
+    const second = await readJson(await postForm(url, { grant_type: 'client_credentials' }, { authorization: basic(p.clientId, p.secret!), dpop: await sign('POST', url, { nonce }) }));
     expect(second.status).toBe(200);
     const token = second.body.access_token as string;
     const profile = `${t.url}/api/profile`;
@@ -225,7 +209,7 @@ describe.each(DATABASES)('DPoP behind a load balancer (%s)', (_name, db) => {
       const dpop = await new SignJWT({ htm: 'POST', htu: 'https://auth.example.com/oauth/token', jti: randomUUID(), iat: first.clock.now() })
         .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk })
         .sign(key.privateKey);
-      const send = (t: TestApp) => postForm(`${t.url}/oauth/token`, { grant_type: 'client_credentials' }, { authorization: basic(p.clientId, p.secret!), dpop }).then(json);
+      const send = (t: TestApp) => postForm(`${t.url}/oauth/token`, { grant_type: 'client_credentials' }, { authorization: basic(p.clientId, p.secret!), dpop }).then(readJson);
       expect((await send(first)).body.token_type).toBe('DPoP');
       const replayed = await send(second);
       expect(replayed.status).toBe(400);
@@ -249,7 +233,7 @@ describe('DPOP_ENABLED=false', () => {
     const p = await provision(t, { grant_types: ['client_credentials'], redirect_uris: [] });
     const url = `${t.url}/oauth/token`;
     const dpop = await new SignJWT({ htm: 'POST', htu: url, jti: randomUUID(), iat: t.clock.now() }).setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk: key.jwk }).sign(key.privateKey);
-    const res = await json(await postForm(url, { grant_type: 'client_credentials' }, { authorization: basic(p.clientId, p.secret!), dpop }));
+    const res = await readJson(await postForm(url, { grant_type: 'client_credentials' }, { authorization: basic(p.clientId, p.secret!), dpop }));
     expect(res.status).toBe(200);
     expect(res.body.token_type).toBe('Bearer');
     // The DPoP scheme is refused rather than read as Bearer.

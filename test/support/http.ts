@@ -117,3 +117,9 @@ export function requestFrom(localAddress: string, url: string, init: { method?: 
   });
 }
 
+
+/** An answer's status, headers and JSON body (null when the body is empty, e.g. a 204). */
+export async function readJson(res: Response): Promise<{ status: number; headers: Headers; body: any }> {
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+}
