@@ -51,7 +51,7 @@ Commands:
   user:delete <id>
   client:create --name <name> --redirect-uri <uri> [--redirect-uri <uri> ...]
                 [--grant-types <a,b>] [--response-types <code,token>] [--scope "<openid profile email>"]
-                [--auth-method client_secret_basic|client_secret_post|none] [--client-uri <url>]
+                [--auth-method client_secret_post|client_secret_basic|none|private_key_jwt] [--client-uri <url>]
                 [--skip-consent] [--introspection] [--cors-origin <origin> ...]
                 [--post-logout-redirect-uri <uri> ...] [--access-token-format opaque|jwt]
                 [--id-token-alg RS256|ES256] [--jwks-uri <url> | --jwks '<JWK Set JSON>']
@@ -305,7 +305,9 @@ const COMMANDS: Record<string, Command> = {
         grant_types: list(values['grant-types'] as string | undefined),
         response_types: list(values['response-types'] as string | undefined),
         scope: values.scope,
-        token_endpoint_auth_method: values['auth-method'],
+        // What most client libraries send by default (the console proposes it too); the server accepts
+        // the secret by Basic as well, whichever is registered.
+        token_endpoint_auth_method: values['auth-method'] ?? 'client_secret_post',
         client_uri: values['client-uri'],
         skip_consent: values['skip-consent'],
         introspection: values.introspection,

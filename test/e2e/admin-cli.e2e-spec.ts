@@ -119,7 +119,7 @@ describe('operator CLI (sqlite file)', () => {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       scope: 'profile email',
-      token_endpoint_auth_method: 'client_secret_basic',
+      token_endpoint_auth_method: 'client_secret_post', // the CLI's default, as the console's
       skip_consent: true,
       client_secret: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
     });
