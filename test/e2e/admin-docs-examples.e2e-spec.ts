@@ -25,6 +25,7 @@ interface Schema {
   oneOf?: Schema[];
   anyOf?: Schema[];
   example?: unknown;
+  default?: unknown;
   minimum?: number;
   maximum?: number;
   minLength?: number;
@@ -38,6 +39,7 @@ interface Parameter {
   in: 'path' | 'query' | 'header';
   required?: boolean;
   example?: unknown;
+  default?: unknown;
   schema: Schema;
 }
 
@@ -141,8 +143,9 @@ class SchemaChecker {
       seen.add(schema.$ref);
       return this.checkExamples(this.resolve(schema), at, seen);
     }
-    const { example, ...rest } = schema;
+    const { example, default: byDefault, ...rest } = schema;
     const problems = example === undefined ? [] : this.check(rest, example, `${at} example`);
+    if (byDefault !== undefined) problems.push(...this.check(rest, byDefault, `${at} default`));
     for (const [name, property] of Object.entries(schema.properties ?? {})) problems.push(...this.checkExamples(property, `${at}.${name}`, seen));
     for (const sub of [schema.items, ...(schema.allOf ?? []), ...(schema.oneOf ?? []), ...(schema.anyOf ?? [])]) if (sub) problems.push(...this.checkExamples(sub, at, seen));
     if (typeof schema.additionalProperties === 'object') problems.push(...this.checkExamples(schema.additionalProperties, `${at}.*`, seen));
@@ -278,6 +281,14 @@ describe.each(DATABASES)('admin API documentation against the real answers (%s)'
         continue;
       }
       problems.push(...checkAnswer(schemas, op, label, res));
+      // A documented default the example left out is what the answer shows for it (when it shows it).
+      if (schema && body && res.body) {
+        for (const [name, property] of Object.entries(schemas.resolve(schema).properties ?? {})) {
+          const documented = schemas.resolve(property).default;
+          if (documented === undefined || name in (body as object) || !(name in res.body)) continue;
+          if (JSON.stringify(res.body[name]) !== JSON.stringify(documented)) problems.push(`${label}: ${name} defaults to ${JSON.stringify(res.body[name])}, documented ${JSON.stringify(documented)}`);
+        }
+      }
       if (res.body && typeof res.body === 'object' && !Array.isArray(res.body)) for (const [k, v] of Object.entries(res.body)) known[k] ??= v;
       if (creation(route)) created.push({ sent: body, answer: res.body });
     }

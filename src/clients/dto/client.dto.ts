@@ -201,7 +201,9 @@ export class CreateClientDto {
     description: 'The client\'s public keys as a JWK Set (RFC 7517), for private_key_jwt client authentication (RFC 7523). Public RSA, EC or OKP keys only, at most 10.',
     type: 'object',
     additionalProperties: true,
-    example: { keys: [{ kty: 'EC', crv: 'P-256', x: '…', y: '…', kid: 'k1' }] },
+    example: {
+      keys: [{ kty: 'EC', crv: 'P-256', x: 'fbBKtMT3ujhE2d5LpmZCTh0RExOJPfRY7MffkHbc6G4', y: 'vRkg1gkAfxmyY9I4HCsI7dJvQ0qzGNfoJlmghE-ogGo', kid: 'k1' }],
+    },
   })
   @Optional()
   @IsObject()

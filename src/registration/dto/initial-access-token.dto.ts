@@ -51,7 +51,7 @@ export class InitialAccessTokenDto {
 
 /** The token in the clear, answered only on creation (only its SHA-256 digest is stored). */
 export class CreatedInitialAccessTokenDto extends InitialAccessTokenDto {
-  @ApiProperty({ description: 'Send it as `Authorization: Bearer` to the registration endpoint; shown only here', example: 'h2X…' })
+  @ApiProperty({ description: 'Send it as `Authorization: Bearer` to the registration endpoint; shown only here', example: 'ycq6IuxLPdOrtwG71bVVFKCIygZ0l3l5z78PpjAQ1a4' })
   initial_access_token: string;
 }
 
