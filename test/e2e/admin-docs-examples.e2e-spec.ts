@@ -384,6 +384,46 @@ describe.each(DATABASES)('admin API documentation against the real answers (%s)'
     expect(creations.length).toBeGreaterThan(0);
     expect(problems).toEqual([]);
   });
+
+  // Last: a value the document allows may delete the example's rows.
+  it('numbers: what the document allows is accepted, what it rules out (a fraction for an integer, beyond a bound) is a 400 naming the field', async () => {
+    const problems: string[] = [];
+    let tried = 0;
+    for (const { method, path, op } of routes) {
+      const label = `${method.toUpperCase()} ${path}`;
+      const params = op.parameters ?? [];
+      const pathValues = Object.fromEntries(params.filter((p) => p.in === 'path').map((p) => [p.name, p.example ?? p.schema.example ?? 'x']));
+      const schema = requestSchema(op);
+      const body = schema ? (schemas.example(schema, label, []) as Record<string, unknown>) : undefined;
+      const numeric: Array<{ field: string; schema: Schema; send: (value: number) => { url: string; body?: unknown } }> = [];
+      for (const p of params) {
+        if (p.in === 'path') numeric.push({ field: p.name, schema: schemas.resolve(p.schema), send: (v) => ({ url: url(path, { ...pathValues, [p.name]: v }), body }) });
+        if (p.in === 'query') numeric.push({ field: p.name, schema: schemas.resolve(p.schema), send: (v) => ({ url: url(path, pathValues, { [p.name]: v }), body }) });
+      }
+      for (const [field, property] of Object.entries(schema ? (schemas.resolve(schema).properties ?? {}) : {})) {
+        numeric.push({ field, schema: schemas.resolve(property), send: (v) => ({ url: url(path, pathValues), body: { ...body, [field]: v } }) });
+      }
+      for (const { field, schema: s, send } of numeric.filter((n) => n.schema.type === 'number' || n.schema.type === 'integer')) {
+        const low = s.minimum ?? 0;
+        const cases: Array<[number, boolean]> = [
+          // [value, allowed by the document]
+          [low + 0.5, s.type === 'number'],
+          [s.maximum !== undefined ? s.maximum + 1 : Number.MAX_SAFE_INTEGER, s.maximum === undefined],
+          [s.minimum !== undefined ? s.minimum - 1 : -1, s.minimum === undefined],
+        ];
+        for (const [value, allowed] of cases) {
+          tried++;
+          const request = send(value);
+          const res = await adminRequest(t, method.toUpperCase(), request.url, request.body);
+          const refused = res.status === 400 && field in (res.body?.fields ?? {});
+          if (allowed && refused) problems.push(`${label}: ${field}=${value} is allowed by the document (${JSON.stringify(s)}) but refused: ${res.body.fields[field]}`);
+          if (!allowed && !refused) problems.push(`${label}: ${field}=${value} is ruled out by the document (${JSON.stringify(s)}) but answered ${res.status}: ${JSON.stringify(res.body)}`);
+        }
+      }
+    }
+    expect(tried).toBeGreaterThan(20);
+    expect(problems).toEqual([]);
+  });
 });
 
 /** The answer against the schema documented for its status: JSON, with exactly the documented properties. */

@@ -12,14 +12,14 @@ export class CreateInitialAccessTokenDto {
   @IsString()
   description?: string;
 
-  @ApiPropertyOptional({ description: 'Seconds until it expires (at most a year)', default: 86400, minimum: 60, maximum: 31_536_000 })
+  @ApiPropertyOptional({ description: 'Seconds until it expires (at most a year)', type: 'integer', default: 86400, minimum: 60, maximum: 31_536_000 })
   @Optional()
   @Max(31_536_000)
   @Min(60)
   @IsInt()
   expires_in?: number;
 
-  @ApiPropertyOptional({ description: 'How many clients it may register', default: 1, minimum: 1, maximum: 100_000 })
+  @ApiPropertyOptional({ description: 'How many clients it may register', type: 'integer', default: 1, minimum: 1, maximum: 100_000 })
   @Optional()
   @Max(100_000)
   @Min(1)
