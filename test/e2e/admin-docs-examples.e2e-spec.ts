@@ -389,42 +389,94 @@ describe.each(DATABASES)('admin API documentation against the real answers (%s)'
   it('numbers: what the document allows is accepted, what it rules out (a fraction for an integer, beyond a bound) is a 400 naming the field', async () => {
     const problems: string[] = [];
     let tried = 0;
-    for (const { method, path, op } of routes) {
-      const label = `${method.toUpperCase()} ${path}`;
-      const params = op.parameters ?? [];
-      const pathValues = Object.fromEntries(params.filter((p) => p.in === 'path').map((p) => [p.name, p.example ?? p.schema.example ?? 'x']));
-      const schema = requestSchema(op);
-      const body = schema ? (schemas.example(schema, label, []) as Record<string, unknown>) : undefined;
-      const numeric: Array<{ field: string; schema: Schema; send: (value: number) => { url: string; body?: unknown } }> = [];
-      for (const p of params) {
-        if (p.in === 'path') numeric.push({ field: p.name, schema: schemas.resolve(p.schema), send: (v) => ({ url: url(path, { ...pathValues, [p.name]: v }), body }) });
-        if (p.in === 'query') numeric.push({ field: p.name, schema: schemas.resolve(p.schema), send: (v) => ({ url: url(path, pathValues, { [p.name]: v }), body }) });
-      }
-      for (const [field, property] of Object.entries(schema ? (schemas.resolve(schema).properties ?? {}) : {})) {
-        numeric.push({ field, schema: schemas.resolve(property), send: (v) => ({ url: url(path, pathValues), body: { ...body, [field]: v } }) });
-      }
-      for (const { field, schema: s, send } of numeric.filter((n) => n.schema.type === 'number' || n.schema.type === 'integer')) {
-        const low = s.minimum ?? 0;
+    for (const route of routes) {
+      for (const { field, schema: s, send } of inputs(schemas, route).filter((n) => n.schema.type === 'number' || n.schema.type === 'integer')) {
         const cases: Array<[number, boolean]> = [
           // [value, allowed by the document]
-          [low + 0.5, s.type === 'number'],
+          [(s.minimum ?? 0) + 0.5, s.type === 'number'],
           [s.maximum !== undefined ? s.maximum + 1 : Number.MAX_SAFE_INTEGER, s.maximum === undefined],
           [s.minimum !== undefined ? s.minimum - 1 : -1, s.minimum === undefined],
         ];
         for (const [value, allowed] of cases) {
           tried++;
-          const request = send(value);
-          const res = await adminRequest(t, method.toUpperCase(), request.url, request.body);
-          const refused = res.status === 400 && field in (res.body?.fields ?? {});
-          if (allowed && refused) problems.push(`${label}: ${field}=${value} is allowed by the document (${JSON.stringify(s)}) but refused: ${res.body.fields[field]}`);
-          if (!allowed && !refused) problems.push(`${label}: ${field}=${value} is ruled out by the document (${JSON.stringify(s)}) but answered ${res.status}: ${JSON.stringify(res.body)}`);
+          problems.push(...(await probe(t, route, field, s, send(value), allowed, () => true)));
         }
       }
     }
     expect(tried).toBeGreaterThan(20);
     expect(problems).toEqual([]);
   });
+
+  it('strings and lists: a length or a count beyond the documented bound is a 400 naming the field, and none is refused for a length the document does not bound', async () => {
+    const problems: string[] = [];
+    let tried = 0;
+    // A refusal for length, as the checks word it: only that says an undocumented bound.
+    const forLength = (reason: string) => /longer|shorter|characters|at most|too large|maximum/i.test(reason);
+    for (const route of routes) {
+      for (const { field, schema: s, send } of inputs(schemas, route)) {
+        if (s.type === 'string' && !s.enum && !s.pattern) {
+          tried++;
+          const bounded = s.maxLength !== undefined;
+          problems.push(...(await probe(t, route, field, s, send('a'.repeat(bounded ? s.maxLength! + 1 : 5000)), !bounded, forLength)));
+        }
+        if (s.type === 'array' && s.items) {
+          const items = schemas.resolve(s.items);
+          const example = (schemas.example(s, field, []) as unknown[] | undefined)?.[0];
+          if (s.maxItems !== undefined && example !== undefined) {
+            tried++;
+            problems.push(...(await probe(t, route, field, s, send(Array.from({ length: s.maxItems + 1 }, () => example)), false, forLength)));
+          }
+          if (items.type === 'string' && !items.enum) {
+            tried++;
+            const bounded = items.maxLength !== undefined;
+            problems.push(...(await probe(t, route, field, s, send(['a'.repeat(bounded ? items.maxLength! + 1 : 5000)]), !bounded, forLength)));
+          }
+        }
+      }
+    }
+    expect(tried).toBeGreaterThan(15);
+    expect(problems).toEqual([]);
+  });
 });
+
+/** The inputs of an operation (path and query parameters, body properties), each with a way to send it another value. */
+function inputs(schemas: SchemaChecker, { method, path, op }: Route): Array<{ field: string; schema: Schema; send: (value: unknown) => { url: string; body?: unknown } }> {
+  const params = op.parameters ?? [];
+  const pathValues = Object.fromEntries(params.filter((p) => p.in === 'path').map((p) => [p.name, p.example ?? p.schema.example ?? 'x']));
+  const schema = requestSchema(op);
+  const body = schema ? (schemas.example(schema, `${method} ${path}`, []) as Record<string, unknown>) : undefined;
+  const found: ReturnType<typeof inputs> = [];
+  for (const p of params) {
+    if (p.in === 'path') found.push({ field: p.name, schema: schemas.resolve(p.schema), send: (v) => ({ url: url(path, { ...pathValues, [p.name]: v }), body }) });
+    if (p.in === 'query') found.push({ field: p.name, schema: schemas.resolve(p.schema), send: (v) => ({ url: url(path, pathValues, { [p.name]: v }), body }) });
+  }
+  for (const [field, property] of Object.entries(schema ? (schemas.resolve(schema).properties ?? {}) : {})) {
+    found.push({ field, schema: schemas.resolve(property), send: (v) => ({ url: url(path, pathValues), body: { ...body, [field]: v } }) });
+  }
+  return found;
+}
+
+/**
+ * Sends one input another value; a value the document allows must not be refused for it (a 400
+ * naming the field for a reason `counts`), one it rules out must be.
+ */
+async function probe(
+  t: TestApp,
+  { method, path }: Route,
+  field: string,
+  schema: Schema,
+  request: { url: string; body?: unknown },
+  allowed: boolean,
+  counts: (reason: string) => boolean,
+): Promise<string[]> {
+  const res = await adminRequest(t, method.toUpperCase(), request.url, request.body);
+  const fields: Record<string, string> = res.status === 400 ? (res.body?.fields ?? {}) : {};
+  const reason = Object.entries(fields).find(([name]) => name === field || name.startsWith(`${field}.`) || name.startsWith(`${field}[`))?.[1];
+  const shown = JSON.stringify(schema).slice(0, 200);
+  if (allowed && reason !== undefined && counts(reason)) return [`${method.toUpperCase()} ${path}: ${field} is refused for a value the document allows (${shown}): ${reason}`];
+  if (!allowed && reason === undefined) return [`${method.toUpperCase()} ${path}: ${field} takes a value the document rules out (${shown}): ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`];
+  return [];
+}
 
 /** The answer against the schema documented for its status: JSON, with exactly the documented properties. */
 function checkAnswer(schemas: SchemaChecker, op: Operation, label: string, res: { status: number; headers: Headers; body: unknown }): string[] {

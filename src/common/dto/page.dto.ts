@@ -44,7 +44,7 @@ export function IdFilter(description: string): PropertyDecorator {
 
 /** An optional query filter naming a client (`?client_id=…`). */
 export function ClientIdFilter(description: string): PropertyDecorator {
-  return applyDecorators(IsString(), MaxLength(64), IsOptional(), ApiPropertyOptional({ description }));
+  return applyDecorators(IsString(), MaxLength(64), IsOptional(), ApiPropertyOptional({ description, maxLength: 64 }));
 }
 
 /** A numeric row id in the path (`/admin/users/:id`, `/admin/tokens/:id`). */
