@@ -385,7 +385,7 @@ describe.each(DATABASES)('admin API documentation against the real answers (%s)'
     expect(problems).toEqual([]);
   });
 
-  // Last: a value the document allows may delete the example's rows.
+  // From here on the example's rows may be gone: a value the document allows may delete them.
   it('numbers: what the document allows is accepted, what it rules out (a fraction for an integer, beyond a bound) is a 400 naming the field', async () => {
     const problems: string[] = [];
     let tried = 0;
@@ -435,6 +435,35 @@ describe.each(DATABASES)('admin API documentation against the real answers (%s)'
       }
     }
     expect(tried).toBeGreaterThan(15);
+    expect(problems).toEqual([]);
+  });
+
+  it('a value outside a documented enum, and a body without a documented-required field, are a 400 naming the field', async () => {
+    const problems: string[] = [];
+    let tried = 0;
+    const any = () => true;
+    for (const route of routes) {
+      for (const { field, schema: s, send } of inputs(schemas, route)) {
+        if (s.enum) {
+          tried++;
+          problems.push(...(await probe(t, route, field, s, send('no-such-value'), false, any)));
+        }
+        if (s.type === 'array' && s.items && schemas.resolve(s.items).enum) {
+          tried++;
+          problems.push(...(await probe(t, route, field, s, send(['no-such-value']), false, any)));
+        }
+      }
+      const schema = requestSchema(route.op);
+      if (!schema) continue;
+      const body = schemas.example(schema, route.path, []) as Record<string, unknown>;
+      for (const field of schemas.resolve(schema).required ?? []) {
+        tried++;
+        const { [field]: _left, ...without } = body;
+        const pathValues = Object.fromEntries((route.op.parameters ?? []).filter((p) => p.in === 'path').map((p) => [p.name, p.example ?? p.schema.example ?? 'x']));
+        problems.push(...(await probe(t, route, field, schemas.resolve(schema).properties![field], { url: url(route.path, pathValues), body: without }, false, any)));
+      }
+    }
+    expect(tried).toBeGreaterThan(10);
     expect(problems).toEqual([]);
   });
 });
