@@ -1,12 +1,13 @@
 import { applyDecorators, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
-import { ApiBearerAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AdminApiKeyGuard } from './admin-api-key.guard';
 import { AdminExceptionFilter } from './admin-exception.filter';
 import { AdminValidationPipe } from './admin-validation.pipe';
 import { ErrorDto } from './dto/error.dto';
 
 /**
- * An admin route: needs `Authorization: Bearer <ADMIN_API_KEY>` (and Swagger says so), validates
+ * An admin route: needs `Authorization: Bearer <ADMIN_API_KEY>` (and Swagger says so, with the 401
+ * and the 429 an address gets after too many wrong keys), validates
  * its input with the admin pipe, and answers the services' refusals in the admin API's shapes.
  */
 export function AdminRoute(): ClassDecorator & MethodDecorator {
@@ -16,5 +17,10 @@ export function AdminRoute(): ClassDecorator & MethodDecorator {
     UseFilters(AdminExceptionFilter),
     ApiBearerAuth(),
     ApiUnauthorizedResponse({ description: 'Missing or wrong admin API key', type: ErrorDto }),
+    ApiTooManyRequestsResponse({
+      description: 'Too many missing or wrong admin API keys from this address (THROTTLE_IP_FAILURES): refused, even with the right key, until Retry-After',
+      type: ErrorDto,
+      headers: { 'Retry-After': { description: 'Seconds until this address may try again', schema: { type: 'integer' } } },
+    }),
   );
 }

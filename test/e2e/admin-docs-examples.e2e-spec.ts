@@ -314,6 +314,28 @@ describe.each(DATABASES)('admin API documentation against the real answers (%s)'
     expect(schemas.check(json(route.op, '401')!, await res.json(), '401')).toEqual([]);
   });
 
+  it('past the failed-key limit of an address, each route answers the documented 429 body', async () => {
+    const limit = 3;
+    const throttled = await startApp(databaseUrl, { THROTTLE_ENABLED: 'true', THROTTLE_IP_FAILURES: String(limit) });
+    try {
+      const wrong = { authorization: 'Bearer wrong-key-0123456789abcdef' };
+      const first = routes.find((r) => r.method === 'get' && !r.path.includes('{'))!;
+      for (let i = 0; i < limit; i++) await fetch(`${throttled.url}${first.path}`, { headers: wrong });
+      const problems: string[] = [];
+      for (const { method, path, op } of routes) {
+        const label = `${method.toUpperCase()} ${path}`;
+        const res = await fetch(`${throttled.url}${url(path, { id: 1, client_id: 'x' })}`, { method: method.toUpperCase(), headers: wrong });
+        const body = await res.json();
+        if (res.status !== 429 || !op.responses['429']) problems.push(`${label}: ${res.status} past the limit; documented: ${Object.keys(op.responses).join(', ')}`);
+        else problems.push(...checkAnswer(schemas, op, label, { status: res.status, headers: res.headers, body }));
+        if (!/^\d+$/.test(res.headers.get('retry-after') ?? '')) problems.push(`${label}: no Retry-After`);
+      }
+      expect(problems).toEqual([]);
+    } finally {
+      await throttled.close();
+    }
+  });
+
   it('a path parameter naming nothing answers the documented 404 body', async () => {
     const problems: string[] = [];
     const withNotFound = routes.filter((r) => r.op.responses['404']);
