@@ -1,5 +1,5 @@
 import { applyDecorators, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
-import { ApiBearerAuth, ApiTooManyRequestsResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiPayloadTooLargeResponse, ApiTooManyRequestsResponse, ApiUnauthorizedResponse, ApiUnsupportedMediaTypeResponse } from '@nestjs/swagger';
 import { AdminApiKeyGuard } from './admin-api-key.guard';
 import { AdminExceptionFilter } from './admin-exception.filter';
 import { AdminValidationPipe } from './admin-validation.pipe';
@@ -22,5 +22,13 @@ export function AdminRoute(): ClassDecorator & MethodDecorator {
       type: ErrorDto,
       headers: { 'Retry-After': { description: 'Seconds until this address may try again', schema: { type: 'integer' } } },
     }),
+  );
+}
+
+/** An admin route that takes a JSON body: Swagger lists the parsers' refusals, a body over their limit and one of another type. */
+export function AdminBody(): MethodDecorator {
+  return applyDecorators(
+    ApiPayloadTooLargeResponse({ description: 'The body is over the size limit (64 KiB)', type: ErrorDto }),
+    ApiUnsupportedMediaTypeResponse({ description: 'The body is neither application/json nor application/x-www-form-urlencoded', type: ErrorDto }),
   );
 }

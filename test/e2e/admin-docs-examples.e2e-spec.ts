@@ -6,7 +6,7 @@
  * provoked and its body checked against the documented error schema, and every example in the
  * document must itself fit the schema it illustrates.
  */
-import { DATABASES, startApp, TestApp } from '../support/start-app';
+import { ADMIN_KEY, DATABASES, startApp, TestApp } from '../support/start-app';
 import { adminRequest } from '../factories/admin-request';
 import { obtainTokens } from '../support/oauth-flow';
 
@@ -388,6 +388,30 @@ describe.each(DATABASES)('admin API documentation against the real answers (%s)'
       }
     }
     expect(tried).toBeGreaterThan(10);
+    expect(problems).toEqual([]);
+  });
+
+  it('a body that is not JSON answers the documented 400 naming body; one over the size limit the documented 413; one of another type the documented 415', async () => {
+    const problems: string[] = [];
+    const withBody = routes.filter((r) => requestSchema(r.op));
+    for (const { method, path, op } of withBody) {
+      const label = `${method.toUpperCase()} ${path}`;
+      const target = url(path, Object.fromEntries((op.parameters ?? []).filter((p) => p.in === 'path').map((p) => [p.name, p.example ?? p.schema.example ?? 'x'])));
+      const malformed = await adminRequest(t, method.toUpperCase(), target, '{"unterminated');
+      if (malformed.status !== 400 || !op.responses['400']) problems.push(`${label}: ${malformed.status} for malformed JSON; documented: ${Object.keys(op.responses).join(', ')}`);
+      else {
+        problems.push(...checkAnswer(schemas, op, `${label} (malformed JSON)`, malformed));
+        if (!malformed.body?.fields?.body) problems.push(`${label}: the 400 for malformed JSON does not name body: ${JSON.stringify(malformed.body)}`);
+      }
+      const huge = await adminRequest(t, method.toUpperCase(), target, { padding: 'a'.repeat(1024 * 1024) });
+      if (huge.status !== 413 || !op.responses['413']) problems.push(`${label}: ${huge.status} for a 1 MiB body; documented: ${Object.keys(op.responses).join(', ')}`);
+      else problems.push(...checkAnswer(schemas, op, `${label} (1 MiB body)`, huge));
+      const other = await fetch(`${t.url}${target}`, { method: method.toUpperCase(), headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/x-unknown' }, body: 'x' });
+      const otherBody = await other.json();
+      if (other.status !== 415 || !op.responses['415']) problems.push(`${label}: ${other.status} for a body of another type; documented: ${Object.keys(op.responses).join(', ')}`);
+      else problems.push(...checkAnswer(schemas, op, `${label} (another type)`, { status: other.status, headers: other.headers, body: otherBody }));
+    }
+    expect(withBody.length).toBeGreaterThan(3);
     expect(problems).toEqual([]);
   });
 
