@@ -2,8 +2,10 @@
  * The admin API documentation (/docs-json) checked against the real answers, driven by the
  * document itself: every admin operation is called with the request its examples make up (what
  * Swagger UI's "Try it out" sends), and the answer must have a documented status and exactly the
- * documented shape. Every documented error (400, 401, 404, and 409 on a repeated creation) is
- * provoked and its body checked against the documented error schema, and every example in the
+ * documented shape. Every documented refusal (400, 401, 404, 409 on a repeated creation, 413, 415,
+ * 429) is provoked and its body checked against the documented schema; the documented types,
+ * bounds, lengths, enums and required fields are probed from both sides (what the document allows
+ * is not refused for it, what it rules out is a 400 naming the field); and every example in the
  * document must itself fit the schema it illustrates.
  */
 import { ADMIN_KEY, DATABASES, startApp, TestApp } from '../support/start-app';
@@ -193,6 +195,11 @@ function rank({ method, path }: Route, index: number): number {
   return 100 - path.split('/').length * 10 + 1 / (index + 2);
 }
 
+/** The path parameters' documented examples; "x" for one without (what a refusal before any lookup needs). */
+function pathExamples(op: Operation): Record<string, unknown> {
+  return Object.fromEntries((op.parameters ?? []).filter((p) => p.in === 'path').map((p) => [p.name, p.example ?? p.schema.example ?? 'x']));
+}
+
 function creation({ method, path }: Route): boolean {
   return method === 'post' && !path.includes('{');
 }
@@ -299,7 +306,7 @@ describe.each(DATABASES)('admin API documentation against the real answers (%s)'
     const problems: string[] = [];
     for (const { method, path, op } of routes) {
       const label = `${method.toUpperCase()} ${path}`;
-      const res = await fetch(`${t.url}${url(path, { id: 1, client_id: 'x' })}`, { method: method.toUpperCase() });
+      const res = await fetch(`${t.url}${url(path, pathExamples(op))}`, { method: method.toUpperCase() });
       const text = await res.text();
       if (res.status !== 401 || !op.responses['401']) problems.push(`${label}: ${res.status} without the key; documented: ${Object.keys(op.responses).join(', ')}`);
       else problems.push(...checkAnswer(schemas, op, label, { status: res.status, headers: res.headers, body: JSON.parse(text) }));
@@ -324,12 +331,14 @@ describe.each(DATABASES)('admin API documentation against the real answers (%s)'
       const problems: string[] = [];
       for (const { method, path, op } of routes) {
         const label = `${method.toUpperCase()} ${path}`;
-        const res = await fetch(`${throttled.url}${url(path, { id: 1, client_id: 'x' })}`, { method: method.toUpperCase(), headers: wrong });
+        const res = await fetch(`${throttled.url}${url(path, pathExamples(op))}`, { method: method.toUpperCase(), headers: wrong });
         const body = await res.json();
         if (res.status !== 429 || !op.responses['429']) problems.push(`${label}: ${res.status} past the limit; documented: ${Object.keys(op.responses).join(', ')}`);
         else problems.push(...checkAnswer(schemas, op, label, { status: res.status, headers: res.headers, body }));
         if (!/^\d+$/.test(res.headers.get('retry-after') ?? '')) problems.push(`${label}: no Retry-After`);
       }
+      // As documented: the right key from that address is refused too.
+      expect((await adminRequest(throttled, 'GET', first.path)).status).toBe(429);
       expect(problems).toEqual([]);
     } finally {
       await throttled.close();
@@ -361,7 +370,7 @@ describe.each(DATABASES)('admin API documentation against the real answers (%s)'
     for (const { method, path, op } of routes) {
       const label = `${method.toUpperCase()} ${path}`;
       const params = op.parameters ?? [];
-      const pathValues = Object.fromEntries(params.filter((p) => p.in === 'path').map((p) => [p.name, p.example ?? p.schema.example ?? 'x']));
+      const pathValues = pathExamples(op);
       const schema = requestSchema(op);
       const body = schema ? (schemas.example(schema, label, []) as Record<string, unknown>) : undefined;
       const attempts: Array<{ field: string; url: string; body?: unknown }> = [];
@@ -396,7 +405,7 @@ describe.each(DATABASES)('admin API documentation against the real answers (%s)'
     const withBody = routes.filter((r) => requestSchema(r.op));
     for (const { method, path, op } of withBody) {
       const label = `${method.toUpperCase()} ${path}`;
-      const target = url(path, Object.fromEntries((op.parameters ?? []).filter((p) => p.in === 'path').map((p) => [p.name, p.example ?? p.schema.example ?? 'x'])));
+      const target = url(path, pathExamples(op));
       const malformed = await adminRequest(t, method.toUpperCase(), target, '{"unterminated');
       if (malformed.status !== 400 || !op.responses['400']) problems.push(`${label}: ${malformed.status} for malformed JSON; documented: ${Object.keys(op.responses).join(', ')}`);
       else {
@@ -505,7 +514,7 @@ describe.each(DATABASES)('admin API documentation against the real answers (%s)'
       for (const field of schemas.resolve(schema).required ?? []) {
         tried++;
         const { [field]: _left, ...without } = body;
-        const pathValues = Object.fromEntries((route.op.parameters ?? []).filter((p) => p.in === 'path').map((p) => [p.name, p.example ?? p.schema.example ?? 'x']));
+        const pathValues = pathExamples(route.op);
         problems.push(...(await probe(t, route, field, schemas.resolve(schema).properties![field], { url: url(route.path, pathValues), body: without }, false, any)));
       }
     }
@@ -517,7 +526,7 @@ describe.each(DATABASES)('admin API documentation against the real answers (%s)'
 /** The inputs of an operation (path and query parameters, body properties), each with a way to send it another value. */
 function inputs(schemas: SchemaChecker, { method, path, op }: Route): Array<{ field: string; schema: Schema; send: (value: unknown) => { url: string; body?: unknown } }> {
   const params = op.parameters ?? [];
-  const pathValues = Object.fromEntries(params.filter((p) => p.in === 'path').map((p) => [p.name, p.example ?? p.schema.example ?? 'x']));
+  const pathValues = pathExamples(op);
   const schema = requestSchema(op);
   const body = schema ? (schemas.example(schema, `${method} ${path}`, []) as Record<string, unknown>) : undefined;
   const found: ReturnType<typeof inputs> = [];
