@@ -136,9 +136,10 @@ async function terminate(terminal: Terminal): Promise<void> {
 }
 
 describe('README: quick start on a fresh clone', () => {
-  const clone = mkdtempSync(join(tmpdir(), 'gh-clone-'));
+  let clone = '';
   let terminal: Terminal | undefined;
   beforeAll(() => {
+    clone = mkdtempSync(join(tmpdir(), 'gh-clone-'));
     // The tracked files, as `git clone` lays them out: no dist/, no data/, no .env.
     const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: ROOT, encoding: 'utf8' }).split('\0').filter(Boolean);
     for (const file of tracked) {
@@ -152,7 +153,7 @@ describe('README: quick start on a fresh clone', () => {
   });
   afterAll(async () => {
     if (terminal) await terminate(terminal);
-    rmSync(clone, { recursive: true, force: true });
+    if (clone) rmSync(clone, { recursive: true, force: true });
   });
 
   it('`npm start` builds from nothing, keeps generated secrets (0600), gets ready, and restarts fast with the same keys', async () => {
