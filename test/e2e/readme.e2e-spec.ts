@@ -120,7 +120,8 @@ async function untilReady(terminal: Terminal, url: string, timeoutMs: number): P
   let ended = false;
   void terminal.exited.then(() => (ended = true));
   while (Date.now() - started < timeoutMs) {
-    const status = await fetch(url).then((r) => r.status, () => 0);
+    // Each try bounded: a server still starting may hold a connection without answering.
+    const status = await fetch(url, { signal: AbortSignal.timeout(5_000) }).then((r) => r.status, () => 0);
     if (status === 200) return Date.now() - started;
     if (ended) break;
     await new Promise((r) => setTimeout(r, 100));
