@@ -48,9 +48,10 @@ function bash(script: string, cwd: string, env: Record<string, string>): Promise
 }
 
 describe('README: your first token in five minutes', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'gh-readme-'));
+  let dir = '';
   let server: ServerProcess | undefined;
   beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'gh-readme-'));
     ensureBuilt();
     for (const name of ['package.json', 'node_modules', 'src', 'dist', 'bench', 'tsconfig.json', 'tsconfig.build.json', 'ormconfig.ts']) symlinkSync(join(ROOT, name), join(dir, name));
   }, 180_000);
@@ -59,7 +60,7 @@ describe('README: your first token in five minutes', () => {
       server.proc.kill('SIGTERM');
       await server.exited;
     }
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('the admin key, a user, a client, the browser flow, the token and /api/profile', async () => {
