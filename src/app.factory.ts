@@ -2,7 +2,7 @@ import { BadRequestException } from '@nestjs/common';
 import type { DestinationStream } from 'pino';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { LogController } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyCsrf from '@fastify/csrf-protection';
@@ -56,6 +56,18 @@ function registerBodyParsers(app: NestFastifyApplication): void {
   app.useBodyParser('application/x-www-form-urlencoded', { bodyLimit: BODY_LIMIT }, (_request, body, done) => {
     done(null, parseQuery(body.toString('utf8')));
   });
+}
+
+/** The admin API refuses a body field it does not know (AdminValidationPipe): its request schemas say so. */
+function closeAdminRequestBodies(document: OpenAPIObject): void {
+  for (const [path, item] of Object.entries(document.paths)) {
+    if (!path.startsWith('/admin/')) continue;
+    for (const operation of Object.values(item) as Array<{ requestBody?: { content?: Record<string, { schema?: { $ref?: string } }> } }>) {
+      const ref = operation?.requestBody?.content?.['application/json']?.schema?.$ref;
+      const schema = ref ? document.components?.schemas?.[ref.replace('#/components/schemas/', '')] : undefined;
+      if (schema && !('$ref' in schema)) schema.additionalProperties = false;
+    }
+  }
 }
 
 /** Builds the whole application (not listening yet): used by main.ts, the tests and the bench. */
@@ -149,6 +161,7 @@ export async function createApp(config: AppConfig, clock?: Clock, options: Creat
         .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY' })
         .build(),
     );
+    closeAdminRequestBodies(document);
     SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   }
 

@@ -13,7 +13,7 @@ import {
 import { ClientsService } from '../clients/clients.service';
 import { ClientDto, ClientListDto, ClientListQueryDto, ClientWithSecretDto, CreateClientDto, UpdateClientDto } from '../clients/dto/client.dto';
 import { ClientIp } from '../common/client-ip.decorator';
-import { AdminRoute } from './admin-route.decorator';
+import { AdminBody, AdminRoute } from './admin-route.decorator';
 import { ErrorDto, ValidationErrorDto } from './dto/error.dto';
 
 const CLIENT_ID_PARAM = { name: 'client_id', description: 'The client identifier', type: String };
@@ -28,6 +28,7 @@ export class AdminClientsController {
   @ApiOperation({ summary: 'Register a client (RFC 7591 metadata); the answer holds the secret, shown only here' })
   @ApiCreatedResponse({ type: ClientWithSecretDto })
   @ApiBadRequestResponse({ description: 'Invalid metadata: each bad field is named', type: ValidationErrorDto })
+  @AdminBody()
   async create(@Body() dto: CreateClientDto, @ClientIp() ip: string): Promise<ClientWithSecretDto> {
     const { client, secret } = await this.clients.create({ ...dto }, null, ip);
     return ClientWithSecretDto.withSecret(client, secret);
@@ -64,6 +65,7 @@ export class AdminClientsController {
   @ApiOkResponse({ type: ClientWithSecretDto })
   @ApiBadRequestResponse({ description: 'Invalid metadata, or the result is invalid: each bad field is named', type: ValidationErrorDto })
   @ApiNotFoundResponse({ type: ErrorDto })
+  @AdminBody()
   async update(@Param('client_id') clientId: string, @Body() dto: UpdateClientDto, @ClientIp() ip: string): Promise<ClientWithSecretDto> {
     const updated = await this.clients.update(clientId, { ...dto }, ip);
     if (!updated) throw clientNotFound();

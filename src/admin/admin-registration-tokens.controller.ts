@@ -8,7 +8,7 @@ import {
   InitialAccessTokenDto,
   InitialAccessTokenListDto,
 } from '../registration/dto/initial-access-token.dto';
-import { AdminRoute } from './admin-route.decorator';
+import { AdminBody, AdminRoute } from './admin-route.decorator';
 import { ErrorDto, ValidationErrorDto } from './dto/error.dto';
 
 @ApiTags('registration')
@@ -21,6 +21,7 @@ export class AdminRegistrationTokensController {
   @Post()
   @ApiOperation({ summary: 'Create an initial access token for dynamic client registration (REGISTRATION=token); its value is shown only here' })
   @ApiCreatedResponse({ type: CreatedInitialAccessTokenDto })
+  @AdminBody()
   async create(@Body() dto: CreateInitialAccessTokenDto): Promise<CreatedInitialAccessTokenDto> {
     const { token, row } = await this.registration.createInitialAccessToken({ description: dto.description, expiresIn: dto.expires_in, uses: dto.uses });
     return { initial_access_token: token, ...InitialAccessTokenDto.from(row) };

@@ -4,7 +4,7 @@ import { ClientIp } from '../common/client-ip.decorator';
 import { IdParamDto, PaginationQueryDto } from '../common/dto/page.dto';
 import { CreateResourceServerDto, ResourceServerDto, ResourceServerListDto } from '../resources/dto/resource-server.dto';
 import { ResourceServerError, ResourceServersService } from '../resources/resource-servers.service';
-import { AdminRoute } from './admin-route.decorator';
+import { AdminBody, AdminRoute } from './admin-route.decorator';
 import { ErrorDto, ValidationErrorDto } from './dto/error.dto';
 import { invalidFields } from './admin-errors';
 
@@ -19,6 +19,7 @@ export class AdminResourcesController {
   @ApiOperation({ summary: 'Register a resource server (RFC 8707): clients may then ask for tokens whose audience is only it' })
   @ApiCreatedResponse({ type: ResourceServerDto })
   @ApiConflictResponse({ description: 'The identifier is already registered', type: ErrorDto })
+  @AdminBody()
   async create(@Body() dto: CreateResourceServerDto, @ClientIp() ip: string): Promise<ResourceServerDto> {
     try {
       const created = await this.resources.create(dto.identifier, dto.scopes, ip);

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { SessionsService } from '../sessions/sessions.service';
 import { UsersService } from '../users/users.service';
-import { AdminRoute } from './admin-route.decorator';
+import { AdminBody, AdminRoute } from './admin-route.decorator';
 import { IdParamDto, PaginationQueryDto } from '../common/dto/page.dto';
 import { ClientIp } from '../common/client-ip.decorator';
 import { CreateUserDto, UpdateUserDto, UserDto, UserListDto } from '../users/dto/user.dto';
@@ -31,6 +31,7 @@ export class AdminUsersController {
   @ApiOperation({ summary: 'Create a user (the password is stored as an argon2id hash)' })
   @ApiCreatedResponse({ type: UserDto })
   @ApiConflictResponse({ description: 'Username already taken', type: ErrorDto })
+  @AdminBody()
   async create(@Body() dto: CreateUserDto, @ClientIp() ip: string): Promise<UserDto> {
     return UserDto.from(await this.users.create({ username: dto.username, password: dto.password, email: dto.email ?? null }, ip));
   }
@@ -58,6 +59,7 @@ export class AdminUsersController {
   @ApiOkResponse({ type: UserDto })
   @ApiNotFoundResponse({ type: ErrorDto })
   @ApiConflictResponse({ description: 'Username already taken', type: ErrorDto })
+  @AdminBody()
   async update(@Param() { id }: IdParamDto, @Body() dto: UpdateUserDto, @ClientIp() ip: string): Promise<UserDto> {
     const user = await this.users.update(id, { username: dto.username, password: dto.password, email: dto.email }, ip);
     if (!user) throw userNotFound(id);

@@ -91,6 +91,9 @@ suite('database outage under load (mysql)', () => {
 
     expect(admin.status).toBe(503);
     expect(admin.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: expect.any(String) });
+    // The admin API document lists that answer.
+    const doc = (await (await fetch(`${t.url}/docs-json`)).json()) as { paths: Record<string, Record<string, { responses: Record<string, any> }>> };
+    expect(doc.paths['/admin/clients'].get.responses['503'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/ErrorDto' });
     expect(Number(admin.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(page.status).toBe(503);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);

@@ -1,7 +1,7 @@
 /**
  * Request bodies the parsers refuse before any route runs: JSON nested deeper than MAX_JSON_DEPTH
- * is a 400 naming the problem (never a stack overflow in validation), in the admin API's shape or
- * as RFC 6749 §5.2 invalid_request at the token endpoint. Form bodies keep repeated names visible.
+ * is a 400 naming the problem (never a stack overflow in validation), in the admin API's shape
+ * (`fields.body`) or as RFC 6749 §5.2 invalid_request at the token endpoint. Form bodies keep repeated names visible.
  */
 import { DATABASES, TestApp, startApp } from '../support/start-app';
 import { adminRequest } from '../factories/admin-request';
@@ -29,7 +29,12 @@ describe.each(DATABASES)('request bodies (%s)', (_name, db) => {
         method,
         path,
         status: 400,
-        body: { statusCode: 400, error: 'Bad Request', message: `JSON body is nested deeper than ${MAX_JSON_DEPTH} levels` },
+        body: {
+          statusCode: 400,
+          error: 'Bad Request',
+          message: [`body: is nested deeper than ${MAX_JSON_DEPTH} levels`],
+          fields: { body: `is nested deeper than ${MAX_JSON_DEPTH} levels` },
+        },
       });
     }
   });
@@ -53,7 +58,12 @@ describe.each(DATABASES)('request bodies (%s)', (_name, db) => {
       expect({ path, status: res.status, body: res.body }).toEqual({
         path,
         status: 400,
-        body: { statusCode: 400, error: 'Bad Request', message: 'JSON body has a string that is not valid Unicode (a lone surrogate escape)' },
+        body: {
+          statusCode: 400,
+          error: 'Bad Request',
+          message: ['body: has a string that is not valid Unicode (a lone surrogate escape)'],
+          fields: { body: 'has a string that is not valid Unicode (a lone surrogate escape)' },
+        },
       });
     }
     const paired = await adminRequest(t, 'POST', '/admin/users', '{"username":"poo","password":"long enough","email":"\\ud83d\\udca9@example.com"}');

@@ -3,10 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { ServerProcess, ensureBuilt, runServer, startServer } from '../support/server-process';
-import { UserAgent, basic, postForm } from '../support/http';
-import { authorize, pkcePair } from '../support/oauth-flow';
+import { obtainIdToken, registerRelyingParty, verifyIdToken } from '../support/relying-party';
 
 const ROOT = join(__dirname, '../..');
 
@@ -41,57 +39,6 @@ function cli(env: Record<string, string>, cwd: string, ...args: string[]): Promi
   });
 }
 
-interface Relying {
-  clientId: string;
-  secret: string;
-  username: string;
-  password: string;
-}
-
-/** A user and an OpenID Connect client, registered through the admin API with the key the server uses. */
-async function register(url: string, adminKey: string): Promise<Relying> {
-  const admin = (path: string, body: unknown) =>
-    fetch(`${url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  const username = `restart${Date.now()}`;
-  const password = 'correct horse battery';
-  expect((await admin('/admin/users', { username, password, email: `${username}@example.com` })).status).toBe(201);
-  const res = await admin('/admin/clients', {
-    client_name: 'Restart test',
-    redirect_uris: ['http://127.0.0.1:9/callback'],
-    scope: 'openid profile',
-    grant_types: ['authorization_code'],
-    response_types: ['code'],
-    skip_consent: true,
-  });
-  expect(res.status).toBe(201);
-  const client = (await res.json()) as { client_id: string; client_secret: string };
-  return { clientId: client.client_id, secret: client.client_secret, username, password };
-}
-
-/** The code flow with scope openid: an ID token, verified against the server's JWKS as a relying party does. */
-async function idToken(url: string, rp: Relying): Promise<{ idToken: string; kid: string }> {
-  const pkce = pkcePair();
-  const callback = await authorize(
-    new UserAgent(url),
-    { response_type: 'code', client_id: rp.clientId, redirect_uri: 'http://127.0.0.1:9/callback', scope: 'openid profile', state: 's', nonce: 'n', code_challenge: pkce.challenge, code_challenge_method: 'S256' },
-    rp,
-  );
-  const res = await postForm(
-    `${url}/oauth/token`,
-    { grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: 'http://127.0.0.1:9/callback', code_verifier: pkce.verifier },
-    { authorization: basic(rp.clientId, rp.secret) },
-  );
-  const body = (await res.json()) as { id_token: string };
-  expect(res.status).toBe(200);
-  await verify(url, body.id_token, rp.clientId);
-  return { idToken: body.id_token, kid: decodeProtectedHeader(body.id_token).kid! };
-}
-
-async function verify(url: string, jwt: string, audience: string): Promise<void> {
-  const { payload } = await jwtVerify(jwt, createRemoteJWKSet(new URL(`${url}/oauth/jwks`)), { issuer: url, audience });
-  expect(payload.nonce).toBe('n');
-}
-
 const adminKeyOf = (dir: string) => (JSON.parse(readFileSync(join(dir, 'gatehouse-secrets.json'), 'utf8')) as { admin_api_key: string }).admin_api_key;
 
 describe('signing keys across restarts (no secrets set, sqlite file)', () => {
@@ -112,8 +59,8 @@ describe('signing keys across restarts (no secrets set, sqlite file)', () => {
     expect(statSync(secrets).mode & 0o777).toBe(0o600);
     const adminKey = adminKeyOf(join(dir, 'data'));
     expect(server.stdout.join('\n')).toContain(`using the generated one kept in ${join(dir, 'data', 'gatehouse-secrets.json')}: ${adminKey}`);
-    const rp = await register(server.url, adminKey);
-    const first = await idToken(server.url, rp);
+    const rp = await registerRelyingParty(server.url, adminKey);
+    const first = await obtainIdToken(server.url, rp);
     await stop(server);
 
     const listed = await cli(env, dir, 'keys:list');
@@ -123,9 +70,9 @@ describe('signing keys across restarts (no secrets set, sqlite file)', () => {
     server = await startServer(env, dir);
     try {
       // The same admin key, the same signing key, and the token issued before the restart still verifies.
-      const second = await idToken(server.url, rp);
+      const second = await obtainIdToken(server.url, rp);
       expect(second.kid).toBe(first.kid);
-      await verify(server.url, first.idToken, rp.clientId);
+      await verifyIdToken(server.url, first.idToken, rp.clientId);
       expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
     } finally {
       await stop(server);
@@ -143,8 +90,8 @@ describe('signing keys across restarts (no secrets set, sqlite file)', () => {
 
     const server = await startServer(env, dir);
     try {
-      const rp = await register(server.url, adminKeyOf(dir));
-      expect((await idToken(server.url, rp)).kid).toBe(rs256);
+      const rp = await registerRelyingParty(server.url, adminKeyOf(dir));
+      expect((await obtainIdToken(server.url, rp)).kid).toBe(rs256);
     } finally {
       await stop(server);
     }
@@ -154,8 +101,8 @@ describe('signing keys across restarts (no secrets set, sqlite file)', () => {
     const dir = fresh();
     const env = { ...UNSET, DATABASE_URL: `sqlite:${join(dir, 'gh.sqlite')}`, PORT: String(await freePort()) };
     let server = await startServer(env, dir);
-    const rp = await register(server.url, adminKeyOf(dir));
-    const before = await idToken(server.url, rp);
+    const rp = await registerRelyingParty(server.url, adminKeyOf(dir));
+    const before = await obtainIdToken(server.url, rp);
     await stop(server);
 
     // The operator sets a secret of their own: the keys move under it at start.
@@ -163,7 +110,7 @@ describe('signing keys across restarts (no secrets set, sqlite file)', () => {
     server = await startServer(explicit, dir);
     try {
       expect(server.stdout.join('\n')).toContain('re-encrypted signing key');
-      expect((await idToken(server.url, rp)).kid).toBe(before.kid);
+      expect((await obtainIdToken(server.url, rp)).kid).toBe(before.kid);
     } finally {
       await stop(server);
     }
@@ -191,7 +138,7 @@ describe('signing keys across restarts (no secrets set, sqlite file)', () => {
     // KEY_ENCRYPTION_SECRET_PREVIOUS names the old one: the start re-encrypts and goes on.
     server = await startServer({ ...explicit, KEY_ENCRYPTION_SECRET: 'another-secret-0123456789abcdef0123456789', KEY_ENCRYPTION_SECRET_PREVIOUS: explicit.KEY_ENCRYPTION_SECRET }, dir);
     try {
-      expect((await idToken(server.url, rp)).kid).toBe(before.kid);
+      expect((await obtainIdToken(server.url, rp)).kid).toBe(before.kid);
     } finally {
       await stop(server);
     }

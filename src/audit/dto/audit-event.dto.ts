@@ -27,7 +27,13 @@ export class AuditEventListQueryDto extends PaginationQueryDto {
   @ClientIdFilter('Only events about this client')
   client_id?: string;
 
-  @ApiPropertyOptional({ description: 'Only events at or after this time: epoch seconds or an ISO 8601 date-time', example: '2026-01-31T00:00:00Z' })
+  @ApiPropertyOptional({
+    description: 'Only events at or after this time: epoch seconds or an ISO 8601 date-time',
+    // A query string either way: documented as the string it is, with both forms in the pattern.
+    type: String,
+    pattern: '^([0-9]+|[0-9]{4}-[0-9]{2}-[0-9]{2}.*)$',
+    example: '2026-01-31T00:00:00Z',
+  })
   @IsOptional()
   @Transform(toEpochSeconds)
   @Max(253_402_300_799, { message: 'since must be epoch seconds or an ISO 8601 date-time' })

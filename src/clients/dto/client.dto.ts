@@ -56,7 +56,7 @@ export class CreateClientDto {
   @IsString()
   policy_uri?: string;
 
-  @ApiPropertyOptional({ description: 'People responsible for the client (e-mail addresses), at most 20', type: [String], maxItems: 20, example: ['ops@example.com'] })
+  @ApiPropertyOptional({ description: 'People responsible for the client (e-mail addresses), at most 20', type: 'array', items: { type: 'string', maxLength: 254 }, maxItems: 20, example: ['ops@example.com'] })
   @Optional()
   @MaxLength(254, { each: true })
   @IsString({ each: true })
@@ -78,7 +78,8 @@ export class CreateClientDto {
     description:
       'Exact redirect URIs (RFC 6749 §3.1.2): https, http only on a loopback host, or a private-use scheme such as com.example.app:/cb; ' +
       'never a fragment or user information. Required with the authorization_code and implicit grants. At most 20, each at most 2000 characters.',
-    type: [String],
+    type: 'array',
+    items: { type: 'string', maxLength: URI_MAX },
     maxItems: 20,
     example: ['https://app.example.com/callback'],
   })
@@ -121,7 +122,8 @@ export class CreateClientDto {
     description:
       'Browser origins (scheme://host[:port], https or loopback http) whose pages may call the token and revocation endpoints (CORS). ' +
       'Empty (the default): a public client gets the origins of its redirect URIs, a confidential one none. At most 20.',
-    type: [String],
+    type: 'array',
+    items: { type: 'string', maxLength: URI_MAX },
     maxItems: 20,
     example: ['https://app.example.com'],
   })
@@ -144,7 +146,8 @@ export class CreateClientDto {
 
   @ApiPropertyOptional({
     description: 'OpenID Connect RP-Initiated Logout: where the end-session endpoint may return the browser. Checked like redirect_uris. At most 20.',
-    type: [String],
+    type: 'array',
+    items: { type: 'string', maxLength: URI_MAX },
     maxItems: 20,
     example: ['https://app.example.com/signed-out'],
   })
@@ -201,7 +204,9 @@ export class CreateClientDto {
     description: 'The client\'s public keys as a JWK Set (RFC 7517), for private_key_jwt client authentication (RFC 7523). Public RSA, EC or OKP keys only, at most 10.',
     type: 'object',
     additionalProperties: true,
-    example: { keys: [{ kty: 'EC', crv: 'P-256', x: '…', y: '…', kid: 'k1' }] },
+    example: {
+      keys: [{ kty: 'EC', crv: 'P-256', x: 'fbBKtMT3ujhE2d5LpmZCTh0RExOJPfRY7MffkHbc6G4', y: 'vRkg1gkAfxmyY9I4HCsI7dJvQ0qzGNfoJlmghE-ogGo', kid: 'k1' }],
+    },
   })
   @Optional()
   @IsObject()

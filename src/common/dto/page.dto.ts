@@ -16,7 +16,7 @@ export interface Page<T> {
 
 /** `limit` and `offset` of every listing. */
 export class PaginationQueryDto {
-  @ApiPropertyOptional({ description: `Rows per page (1 to ${MAX_LIMIT})`, default: 50, minimum: 1, maximum: MAX_LIMIT })
+  @ApiPropertyOptional({ description: `Rows per page (1 to ${MAX_LIMIT})`, type: 'integer', default: 50, minimum: 1, maximum: MAX_LIMIT })
   @IsOptional()
   @Type(() => Number)
   @Max(MAX_LIMIT)
@@ -24,7 +24,7 @@ export class PaginationQueryDto {
   @IsInt()
   limit: number = 50;
 
-  @ApiPropertyOptional({ description: 'Rows to skip', default: 0, minimum: 0 })
+  @ApiPropertyOptional({ description: 'Rows to skip', type: 'integer', default: 0, minimum: 0, maximum: MAX_ID })
   @IsOptional()
   @Type(() => Number)
   @Max(MAX_ID)
@@ -39,17 +39,17 @@ export class PaginationQueryDto {
  */
 /** An optional query filter naming a row id (`?user_id=7`). */
 export function IdFilter(description: string): PropertyDecorator {
-  return applyDecorators(IsInt(), Min(1), Max(MAX_ID), Type(() => Number), IsOptional(), ApiPropertyOptional({ description }));
+  return applyDecorators(IsInt(), Min(1), Max(MAX_ID), Type(() => Number), IsOptional(), ApiPropertyOptional({ description, type: 'integer', minimum: 1, maximum: MAX_ID }));
 }
 
 /** An optional query filter naming a client (`?client_id=…`). */
 export function ClientIdFilter(description: string): PropertyDecorator {
-  return applyDecorators(IsString(), MaxLength(64), IsOptional(), ApiPropertyOptional({ description }));
+  return applyDecorators(IsString(), MaxLength(64), IsOptional(), ApiPropertyOptional({ description, maxLength: 64 }));
 }
 
 /** A numeric row id in the path (`/admin/users/:id`, `/admin/tokens/:id`). */
 export class IdParamDto {
-  @ApiProperty({ description: 'Numeric id', example: 1, minimum: 1 })
+  @ApiProperty({ description: 'Numeric id', type: 'integer', example: 1, minimum: 1, maximum: MAX_ID })
   @Type(() => Number)
   @Max(MAX_ID)
   @Min(1)

@@ -12,14 +12,14 @@ export class CreateInitialAccessTokenDto {
   @IsString()
   description?: string;
 
-  @ApiPropertyOptional({ description: 'Seconds until it expires (at most a year)', default: 86400, minimum: 60, maximum: 31_536_000 })
+  @ApiPropertyOptional({ description: 'Seconds until it expires (at most a year)', type: 'integer', default: 86400, minimum: 60, maximum: 31_536_000 })
   @Optional()
   @Max(31_536_000)
   @Min(60)
   @IsInt()
   expires_in?: number;
 
-  @ApiPropertyOptional({ description: 'How many clients it may register', default: 1, minimum: 1, maximum: 100_000 })
+  @ApiPropertyOptional({ description: 'How many clients it may register', type: 'integer', default: 1, minimum: 1, maximum: 100_000 })
   @Optional()
   @Max(100_000)
   @Min(1)
@@ -51,7 +51,7 @@ export class InitialAccessTokenDto {
 
 /** The token in the clear, answered only on creation (only its SHA-256 digest is stored). */
 export class CreatedInitialAccessTokenDto extends InitialAccessTokenDto {
-  @ApiProperty({ description: 'Send it as `Authorization: Bearer` to the registration endpoint; shown only here', example: 'h2X…' })
+  @ApiProperty({ description: 'Send it as `Authorization: Bearer` to the registration endpoint; shown only here', example: 'ycq6IuxLPdOrtwG71bVVFKCIygZ0l3l5z78PpjAQ1a4' })
   initial_access_token: string;
 }
 

@@ -11,7 +11,7 @@ export class CreateResourceServerDto {
   @IsString()
   identifier: string;
 
-  @ApiProperty({ description: `The scopes it accepts (known: ${SCOPES_SUPPORTED.join(', ')})`, type: [String], example: ['profile'], maxItems: 20 })
+  @ApiProperty({ description: `The scopes it accepts (known: ${SCOPES_SUPPORTED.join(', ')})`, type: 'array', items: { type: 'string', maxLength: 64 }, example: ['profile'], maxItems: 20 })
   @MaxLength(64, { each: true })
   @IsString({ each: true })
   @ArrayMaxSize(20)
