@@ -1,3 +1,4 @@
+import { JsonWebKey, createPublicKey } from 'node:crypto';
 import {
   ACCESS_TOKEN_FORMATS,
   AccessTokenFormat,
@@ -107,6 +108,28 @@ export function jwksProblem(jwks: unknown): string | null {
     if (PRIVATE_JWK_MEMBERS.some((m) => m in jwk)) return 'must hold public keys only (a private or symmetric key was sent)';
   }
   if (JSON.stringify(jwks).length > 20_000) return 'is too large';
+  return null;
+}
+
+/** RFC 7518 §3.3: RSA keys for RS256 and its kin have 2048 bits or more. */
+const MIN_RSA_BITS = 2048;
+
+/**
+ * Why a registered key set (already shaped as jwksProblem wants) holds a key that cannot be used,
+ * or null: each key must import as a public key (RSA of MIN_RSA_BITS at least), so that a typo in a
+ * coordinate is refused at registration rather than found at the client's first sign-in as an
+ * unexplained invalid_client.
+ */
+function unusableKeyProblem(jwks: { keys: Array<Record<string, unknown>> }): string | null {
+  for (const [i, jwk] of jwks.keys.entries()) {
+    let bits: number | undefined;
+    try {
+      bits = createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }).asymmetricKeyDetails?.modulusLength;
+    } catch {
+      return `keys[${i}] is not a valid ${String(jwk.kty)} public key (check its curve and coordinates, or n and e)`;
+    }
+    if (bits !== undefined && bits < MIN_RSA_BITS) return `keys[${i}] is an RSA key of ${bits} bits; at least ${MIN_RSA_BITS} are needed`;
+  }
   return null;
 }
 
@@ -285,7 +308,7 @@ export function normalizeClientMetadata(input: ClientMetadataInput, policy: Redi
   // RFC 7591 §2: jwks and jwks_uri are mutually exclusive; private_key_jwt needs one of them.
   if (input.jwks !== undefined && input.jwks_uri !== undefined && input.jwks_uri !== '') errors.jwks = 'send either jwks or jwks_uri, not both';
   else if (input.jwks !== undefined) {
-    const problem = jwksProblem(input.jwks);
+    const problem = jwksProblem(input.jwks) ?? unusableKeyProblem(input.jwks);
     if (problem) errors.jwks = problem;
   } else if (input.jwks_uri !== undefined && input.jwks_uri !== '') {
     const problem = redirectUriProblem(input.jwks_uri, policy);

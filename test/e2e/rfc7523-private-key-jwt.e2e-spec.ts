@@ -6,7 +6,7 @@
  * invalid_client.
  */
 import { createServer, Server } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -205,6 +205,24 @@ describe.each(DATABASES)('RFC 7523 private_key_jwt client authentication (%s)', 
       expect(res.status).toBe(400);
       expect(JSON.stringify(res.body)).toContain(field);
     }
+  });
+
+  it('refuses a key that does not import as a public key (a point off the curve) or an RSA key under 2048 bits: 400 naming jwks and the key', async () => {
+    const offCurve = { ...keys.jwk, y: keys.jwk.x };
+    const shortRsa = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' });
+    for (const [bad, problem] of [
+      [offCurve, 'keys[1] is not a valid EC public key (check its curve and coordinates, or n and e)'],
+      [shortRsa, 'keys[1] is an RSA key of 1024 bits; at least 2048 are needed'],
+    ] as const) {
+      const res = await adminRequest(t, 'POST', '/admin/clients', {
+        client_name: 'K', grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [keys.jwk, bad] },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.fields.jwks).toBe(problem);
+    }
+    // The same set without the bad key registers.
+    const ok = await adminRequest(t, 'POST', '/admin/clients', { client_name: 'K', grant_types: ['client_credentials'], token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [keys.jwk] } });
+    expect(ok.status).toBe(201);
   });
 
   it('a jti used on one instance is refused on another', async () => {
