@@ -35,8 +35,9 @@ function adminShape(exception: unknown): Record<string, unknown> | null {
 /**
  * Global fallback for errors no controller filter took, and for errors raised before a controller
  * runs (a malformed body, an unknown route): on a route marked @ProtocolEndpoint() they are still
- * §5.2 JSON; on an admin route they take the admin API's shapes; a database outage elsewhere (admin API, health, metrics) is a 503 in Nest's JSON shape
- * with Retry-After; an unknown address asked for by a browser gets a page; anything else is Nest's default.
+ * §5.2 JSON; on an admin route they take the admin API's shapes; a database outage elsewhere
+ * (admin API, health, metrics) is a 503 in Nest's JSON shape with Retry-After; an unknown address
+ * asked for by a browser gets a page; anything else is Nest's default.
  */
 @Catch()
 export class FrameworkErrorFilter extends BaseExceptionFilter {
