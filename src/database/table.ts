@@ -15,6 +15,8 @@ export const booleanColumn = (v: unknown): boolean => v === true || Number(v) ==
 export class TableColumns<T extends { id: number }, F extends keyof T = keyof T> {
   /** `id, a, b, …` in declaration order. */
   readonly list: string;
+  /** Each field's position in `list` (and `prefixed()`): where a raw row (QueryOptions.raw) has its value. */
+  readonly position: { readonly [K in F]-?: number };
   private readonly insertFields: F[];
   private readonly inserts = new Map<number, string>();
 
@@ -25,6 +27,7 @@ export class TableColumns<T extends { id: number }, F extends keyof T = keyof T>
     private readonly encode: { readonly [K in F]?: (value: T[K]) => unknown } = {},
   ) {
     this.list = Object.values<string>(columns).join(', ');
+    this.position = Object.fromEntries(Object.keys(columns).map((f, i) => [f, i])) as { [K in F]-?: number };
     this.insertFields = (Object.keys(columns) as F[]).filter((f) => f !== 'id');
   }
 

@@ -18,8 +18,12 @@ export interface JwtAccessTokenInput {
   jkt?: string | null;
 }
 
-/** A JWT-shaped access token has three base64url parts; opaque tokens have none of the dots. */
-export const looksLikeJwt = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
+/**
+ * A JWT-shaped access token has three base64url parts; opaque tokens have none of the dots, so the
+ * dot test answers every bearer call with an opaque token before the pattern would scan it.
+ */
+const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
+export const looksLikeJwt = (token: string) => token.includes('.') && JWT_SHAPE.test(token);
 
 /**
  * JWT access tokens (RFC 9068): `typ: at+jwt`, signed with the current RS256 key, carrying iss,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db';
 import { DatabaseUnavailableError } from '../database/database-unavailable.error';
-import { nullableNumber as n, Row, TableColumns } from '../database/table';
+import { nullableNumber as n, TableColumns } from '../database/table';
 import { Token } from './token.entity';
 import { resourcesColumn } from '../resources/resource-indicators';
 import { MetricsService } from '../metrics/metrics.service';
@@ -26,35 +26,48 @@ const TOKEN = new TableColumns<Token, Exclude<keyof Token, 'owner'>>('oauth2_tok
   jkt: 'jkt',
 }, { resources: resourcesColumn.encode, audience: resourcesColumn.encode });
 
-function toToken(r: Row): Token {
-  return Object.assign(new Token(), {
-    id: Number(r.id),
-    clientId: r.client_id as string,
-    userId: n(r.user_id),
-    tokenType: r.token_type as string,
-    accessTokenHash: r.access_token_hash as string,
-    refreshTokenHash: (r.refresh_token_hash as string | null) ?? null,
-    scope: r.scope as string,
-    issuedAt: Number(r.issued_at),
-    expiresIn: Number(r.expires_in),
-    accessTokenRevokedAt: n(r.access_token_revoked_at),
-    refreshTokenRevokedAt: n(r.refresh_token_revoked_at),
-    codeId: n(r.code_id),
-    familyId: (r.family_id as string | null) ?? null,
-    parentId: n(r.parent_id),
-    resources: resourcesColumn.decode(r.resources),
-    audience: resourcesColumn.decode(r.audience),
-    jkt: (r.jkt as string | null) ?? null,
-    ...(r.owner_username !== undefined
-      ? { owner: r.owner_username === null ? null : { id: Number(r.user_id), username: r.owner_username as string, email: (r.owner_email as string | null) ?? null } }
-      : {}),
+/** Where a raw row (QueryOptions.raw) of `SELECT ${TOKEN.list}` or of WITH_OWNER has each value. */
+const P = TOKEN.position;
+const OWNER_USERNAME = Object.keys(P).length;
+const OWNER_EMAIL = OWNER_USERNAME + 1;
+
+/** A token from a raw row; WITH_OWNER's rows carry the owner after the token's columns. */
+function toToken(r: readonly unknown[]): Token {
+  const token = Object.assign(new Token(), {
+    id: Number(r[P.id]),
+    clientId: r[P.clientId] as string,
+    userId: n(r[P.userId]),
+    tokenType: r[P.tokenType] as string,
+    accessTokenHash: r[P.accessTokenHash] as string,
+    refreshTokenHash: (r[P.refreshTokenHash] as string | null) ?? null,
+    scope: r[P.scope] as string,
+    issuedAt: Number(r[P.issuedAt]),
+    expiresIn: Number(r[P.expiresIn]),
+    accessTokenRevokedAt: n(r[P.accessTokenRevokedAt]),
+    refreshTokenRevokedAt: n(r[P.refreshTokenRevokedAt]),
+    codeId: n(r[P.codeId]),
+    familyId: (r[P.familyId] as string | null) ?? null,
+    parentId: n(r[P.parentId]),
+    resources: resourcesColumn.decode(r[P.resources]),
+    audience: resourcesColumn.decode(r[P.audience]),
+    jkt: (r[P.jkt] as string | null) ?? null,
   });
+  if (r.length > OWNER_USERNAME) {
+    const username = r[OWNER_USERNAME] as string | null;
+    token.owner = username === null ? null : { id: Number(token.userId), username, email: (r[OWNER_EMAIL] as string | null) ?? null };
+  }
+  return token;
 }
 
 /** The same columns with the resource owner joined in: bearer calls and introspection need both, in one query. */
 const WITH_OWNER =
   `SELECT ${TOKEN.prefixed('t')}, u.username AS owner_username, u.email AS owner_email ` +
   'FROM oauth2_token t LEFT JOIN `user` u ON u.id = t.user_id';
+/** Built once: a statement's text is its key in the driver's statement cache, hashed on every call. */
+const BY_ACCESS_TOKEN_HASH = `${WITH_OWNER} WHERE t.access_token_hash = ?`;
+const BY_REFRESH_TOKEN_HASH = `${WITH_OWNER} WHERE t.refresh_token_hash = ?`;
+const RAW = { raw: true } as const;
+const RAW_PREPARED = { prepare: true, raw: true } as const;
 
 /**
  * `oauth2_token` through prepared raw SQL: these statements sit on the hottest paths (every token
@@ -107,23 +120,23 @@ export class TokensRepository {
   }
 
   async findByAccessTokenHash(hash: string): Promise<Token | null> {
-    const rows = await this.db.query(`${WITH_OWNER} WHERE t.access_token_hash = ?`, [hash], { prepare: true });
+    const rows = await this.db.query<unknown[]>(BY_ACCESS_TOKEN_HASH, [hash], RAW_PREPARED);
     return rows.length ? toToken(rows[0]) : null;
   }
 
   async findByRefreshTokenHash(hash: string): Promise<Token | null> {
-    const rows = await this.db.query(`${WITH_OWNER} WHERE t.refresh_token_hash = ?`, [hash], { prepare: true });
+    const rows = await this.db.query<unknown[]>(BY_REFRESH_TOKEN_HASH, [hash], RAW_PREPARED);
     return rows.length ? toToken(rows[0]) : null;
   }
 
   /** The first token of a rotation family: the one issued by the original grant. */
   async findFamilyRoot(familyId: string): Promise<Token | null> {
-    const rows = await this.db.query(`SELECT ${TOKEN.list} FROM oauth2_token WHERE family_id = ? AND parent_id IS NULL`, [familyId]);
+    const rows = await this.db.query<unknown[]>(`SELECT ${TOKEN.list} FROM oauth2_token WHERE family_id = ? AND parent_id IS NULL`, [familyId], RAW);
     return rows.length ? toToken(rows[0]) : null;
   }
 
   async findById(id: number): Promise<Token | null> {
-    const rows = await this.db.query(`SELECT ${TOKEN.list} FROM oauth2_token WHERE id = ?`, [id]);
+    const rows = await this.db.query<unknown[]>(`SELECT ${TOKEN.list} FROM oauth2_token WHERE id = ?`, [id], RAW);
     return rows.length ? toToken(rows[0]) : null;
   }
 
@@ -139,7 +152,7 @@ export class TokensRepository {
       params.push(filter.userId);
     }
     const clause = where.length ? ` WHERE ${where.join(' AND ')}` : '';
-    const rows = await this.db.query(`SELECT ${TOKEN.list} FROM oauth2_token${clause} ORDER BY id LIMIT ? OFFSET ?`, [...params, limit, offset]);
+    const rows = await this.db.query<unknown[]>(`SELECT ${TOKEN.list} FROM oauth2_token${clause} ORDER BY id LIMIT ? OFFSET ?`, [...params, limit, offset], RAW);
     const [{ total }] = await this.db.query<{ total: number }>(`SELECT COUNT(*) AS total FROM oauth2_token${clause}`, params);
     return [rows.map(toToken), Number(total)];
   }

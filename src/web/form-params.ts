@@ -47,7 +47,13 @@ export function firstValues(source: unknown): { params: Params; repeated: string
 }
 
 const FORM_TYPE = 'application/x-www-form-urlencoded';
-const parsed = new WeakMap<FastifyRequest, Params>();
+/**
+ * Where a request keeps its parsed parameters (the guard and the handler both read them): a symbol
+ * property of the request, cheaper than a WeakMap entry per request on every token, revocation
+ * and introspection call.
+ */
+const PARSED = Symbol('formParams');
+type ParsedRequest = FastifyRequest & { [PARSED]?: Params };
 
 /** Whether the request body is `application/x-www-form-urlencoded` (parameters may follow). */
 export function isFormEncoded(request: FastifyRequest): boolean {
@@ -57,10 +63,10 @@ export function isFormEncoded(request: FastifyRequest): boolean {
 
 /** The form body of a token/revocation/introspection request (§3.2: form-encoded only). */
 export function formParams(request: FastifyRequest): Params {
-  const cached = parsed.get(request);
+  const cached = (request as ParsedRequest)[PARSED];
   if (cached) return cached;
   if (!isFormEncoded(request)) throw OAuthError.invalidRequest(`the request body must be ${FORM_TYPE}`);
   const params = singleValued(request.body);
-  parsed.set(request, params);
+  (request as ParsedRequest)[PARSED] = params;
   return params;
 }
