@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, Page } from 'playwright-core';
 import { ADMIN_KEY, startApp, TestApp } from '../support/start-app';
-import { freePort } from '../support/haproxy';
+import { freePort } from '../support/http';
 import { adminRequest } from '../factories/admin-request';
 import { userFactory } from '../factories/user.factory';
 import { describeWithBrowser, launchChromium } from '../support/browser';

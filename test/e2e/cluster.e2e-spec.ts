@@ -2,9 +2,9 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVER_ENV, ServerProcess, createMysqlDatabase, ensureBuilt, startServer } from '../support/server-process';
-import { UserAgent, basic, parseForm, postForm } from '../support/http';
+import { UserAgent, basic, freePort, parseForm, postForm } from '../support/http';
 import { pkcePair } from '../support/oauth-flow';
-import { HAPROXY, Haproxy, freePort, startHaproxy } from '../support/haproxy';
+import { HAPROXY, Haproxy, startHaproxy } from '../support/haproxy';
 
 const MYSQL = process.env.TEST_MYSQL_URL;
 // Skipped only off CI without HAProxy or MySQL; under CI=true it must run (and fails if it cannot).

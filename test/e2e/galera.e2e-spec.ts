@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { SERVER_ENV, ServerProcess, ensureBuilt, safeJson, startServer } from '../support/server-process';
-import { HAPROXY, Haproxy, freePort, startHaproxy } from '../support/haproxy';
-import { UserAgent, basic, parseForm, postForm } from '../support/http';
+import { HAPROXY, Haproxy, startHaproxy } from '../support/haproxy';
+import { UserAgent, basic, freePort, parseForm, postForm } from '../support/http';
 import { pkcePair } from '../support/oauth-flow';
 
 const SCRIPT = join(__dirname, '..', '..', 'scripts', 'galera-cluster.sh');

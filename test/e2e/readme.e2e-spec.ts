@@ -8,11 +8,10 @@
  */
 import { ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ServerProcess, ensureBuilt, startServer } from '../support/server-process';
-import { UserAgent } from '../support/http';
+import { UserAgent, freePort } from '../support/http';
 import { authorize } from '../support/oauth-flow';
 import { obtainIdToken, registerRelyingParty, verifyIdToken } from '../support/relying-party';
 
@@ -26,17 +25,6 @@ function shellBlocks(heading: string): string[] {
   const end = readme.indexOf('\n## ', start + 1);
   const section = readme.slice(start, end < 0 ? undefined : end);
   return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function bash(script: string, cwd: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -1,26 +1,15 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServerProcess, ensureBuilt, runServer, startServer } from '../support/server-process';
 import { obtainIdToken, registerRelyingParty, verifyIdToken } from '../support/relying-party';
+import { freePort } from '../support/http';
 
 const ROOT = join(__dirname, '../..');
 
 /** Nothing set by the operator: what a fresh clone's `npm start` and `npm run cli` get. */
 const UNSET = { ADMIN_API_KEY: '', COOKIE_SECRET: '', KEY_ENCRYPTION_SECRET: '' };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function stop(server: ServerProcess): Promise<void> {
   server.proc.kill('SIGTERM');

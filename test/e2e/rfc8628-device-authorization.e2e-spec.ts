@@ -11,18 +11,10 @@ import { DATABASES, TestApp, startAnotherInstance, startApp } from '../support/s
 import { UserAgent, basic, parseForm, postForm, readJson } from '../support/http';
 import { AdminProvisioned, discover, getProfile, provisionThroughAdmin } from '../support/oauth-flow';
 import { adminRequest } from '../factories/admin-request';
+import type { DeviceAuthorizationResponse as DeviceAuthorization } from '../../src/grants/device-code.grant';
 
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const USER_CODE = /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/;
-
-interface DeviceAuthorization {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
-}
 
 /** A device client: public (client_id only) unless `secret` is given. */
 function auth(p: AdminProvisioned): { fields: Record<string, string>; headers: Record<string, string> } {

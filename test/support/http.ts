@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
 
 /**
  * HTTP helpers for e2e tests: a cookie-keeping user agent that does not follow redirects, and a
@@ -122,4 +123,16 @@ export function requestFrom(localAddress: string, url: string, init: { method?: 
 export async function readJson(res: Response): Promise<{ status: number; headers: Headers; body: any }> {
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }
